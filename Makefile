@@ -1,0 +1,44 @@
+# Every target is a first command on a fresh machine: it creates or reuses .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: install demo run test test-sqlite test-postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/crosspulse demo
+
+run: $(STAMP)
+	$(BIN)/crosspulse serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot adapters scheduler tests bench
+	$(BIN)/lint-imports
+
+test: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check bot adapters scheduler tests bench
+	CROSSPULSE_TEST_DB=sqlite $(BIN)/python -m pytest -q
+	CROSSPULSE_TEST_DB=postgresql CROSSPULSE_TEST_PG_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q
+
+test-sqlite: $(STAMP)
+	CROSSPULSE_TEST_DB=sqlite $(BIN)/python -m pytest -q
+
+test-postgres: $(STAMP)
+	CROSSPULSE_TEST_DB=postgresql CROSSPULSE_TEST_PG_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/digest.py
+
+clean:
+	rm -rf $(VENV) demo-output crosspulse.db .pytest_cache

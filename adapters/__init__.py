@@ -1,0 +1,1 @@
+"""Chat adapters and the composition root (CLI, HTTP server)."""

@@ -1,0 +1,1 @@
+"""Crosspulse core: platform-neutral domain, storage and analytics."""

@@ -1,0 +1,111 @@
+"""Settings: every environment variable of the public contract, declared once."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./crosspulse.db"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it and says what to do."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = Field(default=3000, ge=1, le=65535)
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    microsoft_app_id: str | None = None
+    microsoft_app_password: SecretStr | None = None
+    microsoft_app_tenant_id: str | None = None
+    microsoft_app_type: str = "MultiTenant"
+    crosspulse_secret: SecretStr | None = None
+    crosspulse_dev: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept the URLs operators paste and pick the async driver for them."""
+        for plain, driver in (
+            ("postgres://", "postgresql+psycopg://"),
+            ("postgresql://", "postgresql+psycopg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return driver + url[len(plain):]
+        if not url.startswith(("postgresql+psycopg://", "sqlite+aiosqlite://")):
+            raise ValueError("use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+        return url
+
+    @field_validator("microsoft_app_type")
+    @classmethod
+    def _app_type(cls, value: str) -> str:
+        allowed = {"MultiTenant", "SingleTenant", "UserAssignedMSI"}
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(sorted(allowed))}")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token or self.slack_client_id)
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.microsoft_app_id or self.crosspulse_dev)
+
+    @cached_property
+    def secret_bytes(self) -> bytes:
+        """The key for pseudonyms; a local file stands in for it outside production."""
+        if self.crosspulse_secret is not None:
+            return self.crosspulse_secret.get_secret_value().encode()
+        return _local_secret(Path(".crosspulse-secret"))
+
+    def check_for_serve(self) -> None:
+        """Refuse settings that would make a production server unsafe."""
+        if self.crosspulse_secret is None and not self.crosspulse_dev:
+            raise ConfigError(
+                "CROSSPULSE_SECRET is not set. Set it to a long random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
+                "before running `serve`, or set CROSSPULSE_DEV=1 for local development."
+            )
+        if self.slack_enabled and not self.slack_app_token and not self.slack_signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is required when Slack is on over HTTP "
+                "(find it under Basic Information > App Credentials), or set SLACK_APP_TOKEN "
+                "for Socket Mode."
+            )
+
+
+def _local_secret(path: Path) -> bytes:
+    import secrets
+
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and `.env`, with errors that name the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"Invalid configuration: {problems}") from None

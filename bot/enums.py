@@ -1,0 +1,51 @@
+"""Identifiers shared by every layer."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    EXECUTIVE = "executive"
+    ADMIN = "admin"
+
+
+class Platform(StrEnum):
+    CONSOLE = "console"
+    SLACK = "slack"
+    TEAMS = "teams"
+
+
+class Cadence(StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+
+
+class DeliveryKind(StrEnum):
+    PULSE = "pulse"
+    NUDGE = "nudge"
+    DIGEST = "digest"
+
+
+class DeliveryState(StrEnum):
+    """The outbox state machine: pending -> sending -> sent | failed | unknown; missed if late."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class RoundState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ParticipationStage(StrEnum):
+    """Whether the per-team follow-up is still owed; never which teams."""
+
+    ANSWERED = "answered"
+    COMPLETE = "complete"

@@ -1,0 +1,188 @@
+"""SQLModel tables. Responses carry a keyed pseudonym and a week, never a person id."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Tenant(SQLModel, table=True):
+    """One organisation; every other row belongs to one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Workspace(SQLModel, table=True):
+    """A chat installation (Slack team, Teams tenant, the console) of a tenant."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    platform: str = Field(max_length=20)
+    external_id: str = Field(max_length=100)
+    name: str = Field(default="", max_length=200)
+    paused_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Department(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    name: str = Field(max_length=120)
+
+
+class Person(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("tenant_id", "email"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    email: str = Field(max_length=320)
+    name: str = Field(max_length=200)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    timezone: str = Field(default="UTC", max_length=64)
+    country: str | None = Field(default=None, max_length=2)
+    locale: str | None = Field(default=None, max_length=35)
+    role: str = Field(default="member", max_length=20)
+    manager_id: int | None = Field(default=None, foreign_key="person.id")
+    slack_user_id: str | None = Field(default=None, max_length=32, index=True)
+    teams_user_id: str | None = Field(default=None, max_length=200, index=True)
+    pseudonym_salt: str = Field(max_length=64)
+    opted_out: bool = False
+    nudges_muted: bool = False
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Survey(SQLModel, table=True):
+    """The pulse and every setting an admin owns."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    name: str = Field(default="Weekly pulse", max_length=120)
+    active: bool = True
+    cadence: str = Field(default="weekly", max_length=20)
+    weekday: int = 1  # Monday = 0
+    local_time: str = Field(default="10:00", max_length=5)
+    window_days: int = 3
+    nudge_after_hours: int = 24
+    max_nudges: int = 2
+    audience: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    custom_questions: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    extra_items_per_round: int = 2
+    k_scores: int = 5
+    k_comments: int = 10
+    retention_weeks: int = 104
+    digest_weekday: int = 0
+    digest_time: str = Field(default="08:00", max_length=5)
+    starts_on: date
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Round(SQLModel, table=True):
+    """One sending of the survey; `slot` is the nominal local date, unique per survey."""
+
+    __table_args__ = (UniqueConstraint("survey_id", "slot"),)
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", index=True)
+    slot: date
+    week: str = Field(max_length=8, index=True)  # ISO week, e.g. 2026-W48
+    questions: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="open", max_length=10)
+    closes_at: datetime
+    opened_at: datetime = Field(default_factory=utcnow)
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per message we owe someone, unique by idempotency key."""
+
+    __table_args__ = (Index("ix_delivery_due", "state", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    round_id: int | None = Field(default=None, foreign_key="round.id", index=True)
+    kind: str = Field(max_length=10)
+    idempotency_key: str = Field(max_length=120, unique=True)
+    week: str | None = Field(default=None, max_length=8)
+    due_at: datetime
+    closes_at: datetime | None = None
+    state: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    platform: str | None = Field(default=None, max_length=20)
+    message_ref: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    nudges_sent: int = 0
+
+
+class Participation(SQLModel, table=True):
+    """Who answered which round; kept apart from what they answered."""
+
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    week: str = Field(max_length=8)
+    stage: str = Field(default="answered", max_length=10)
+    answered_at: datetime = Field(default_factory=utcnow)
+
+
+class Response(SQLModel, table=True):
+    """One answered item, under a keyed pseudonym and a week: no person id, no timestamp."""
+
+    __table_args__ = (Index("ix_response_week_dept", "week", "department_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    respondent: str = Field(max_length=64, index=True)
+    week: str = Field(max_length=8)
+    department_id: int = Field(foreign_key="department.id")
+    item: str = Field(max_length=40)
+    value: int
+    target_department_id: int | None = Field(default=None, foreign_key="department.id")
+
+
+class Comment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    respondent: str = Field(max_length=64, index=True)
+    week: str = Field(max_length=8, index=True)
+    department_id: int = Field(foreign_key="department.id")
+    text: str = Field(max_length=2000)
+
+
+class Kudos(SQLModel, table=True):
+    """A thank-you across teams; not anonymous, the sender chose to sign it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    from_person_id: int = Field(foreign_key="person.id", index=True)
+    to_person_id: int = Field(foreign_key="person.id", index=True)
+    from_department_id: int = Field(foreign_key="department.id")
+    to_department_id: int = Field(foreign_key="department.id")
+    week: str = Field(max_length=8, index=True)
+    message: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditLog(SQLModel, table=True):
+    """What happened and who did it; never a secret or an answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int | None = Field(default=None, foreign_key="tenant.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=60, index=True)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,74 @@
+"""The ports the outside implements: chat platforms and the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.messages import Message
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who to reach, with every platform id we know for them."""
+
+    person_id: int
+    email: str
+    name: str
+    slack_user_id: str | None = None
+    teams_user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a sent message lives, so it can be updated (channel + ts, conversation + id)."""
+
+    platform: str
+    channel: str
+    id: str
+
+
+class SendError(Exception):
+    """The platform refused the message; nothing was delivered.
+
+    `retry_after` (seconds) is set when the platform asked us to slow down.
+    """
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class OutcomeUnknown(Exception):
+    """The request may have been delivered (timeout after sending); never resend blindly."""
+
+
+class ChatPort(Protocol):
+    platform: str
+
+    def can_reach(self, recipient: Recipient) -> bool: ...
+
+    async def send(self, *, recipient: Recipient, message: Message) -> MessageRef: ...
+
+    async def update(self, *, ref: MessageRef, message: Message) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock the caller moves: `tick --at`, the demo and the tests use it."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at

@@ -1,0 +1,1 @@
+"""Drives the core on time: rounds, outbox, nudges, digests, retention."""
