@@ -43,7 +43,7 @@ class Settings(BaseSettings):
             ("sqlite://", "sqlite+aiosqlite://"),
         ):
             if url.startswith(plain):
-                return driver + url[len(plain):]
+                return driver + url[len(plain) :]
         if not url.startswith(("postgresql+psycopg://", "sqlite+aiosqlite://")):
             raise ValueError("use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
         return url
@@ -105,7 +105,5 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"Invalid configuration: {problems}") from None

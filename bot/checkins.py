@@ -1,0 +1,176 @@
+"""Recording answers: once per person and round, under a pseudonym, all or nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import audit
+from bot.enums import ParticipationStage, RoundState
+from bot.models import Comment, Delivery, Participation, Person, Response, Round
+from bot.pseudonym import respondent_key
+from bot.surveys import (
+    BLOCKED_BY,
+    WORKED_WITH,
+    AnswerError,
+    Answers,
+    CheckIn,
+    Question,
+    validate_checkin,
+    validate_smoothness,
+)
+
+
+class AlreadyAnswered(AnswerError):
+    """A second submission for the same round; the first one stands."""
+
+
+class RoundClosed(AnswerError):
+    """The answer came after the person's window closed."""
+
+
+async def _check_window(
+    session: AsyncSession, *, person: Person, round_: Round, now: datetime
+) -> None:
+    delivery = (
+        await session.exec(
+            select(Delivery).where(
+                Delivery.round_id == round_.id,
+                Delivery.person_id == person.id,
+                Delivery.kind == "pulse",
+            )
+        )
+    ).first()
+    if delivery is None:
+        raise AnswerError("This pulse was not sent to you, so it cannot take your answer.")
+    if round_.state != RoundState.OPEN or (delivery.closes_at and now >= delivery.closes_at):
+        raise RoundClosed(
+            "This pulse has closed, so your answer was not recorded. "
+            "The next one will reach you at its usual time."
+        )
+
+
+async def record_checkin(
+    session: AsyncSession,
+    *,
+    person: Person,
+    round_: Round,
+    answers: Answers,
+    departments: dict[int, str],
+    secret: bytes,
+    now: datetime,
+) -> CheckIn:
+    """Validate and store a check-in; raise AnswerError (nothing stored) when it cannot."""
+    await _check_window(session, person=person, round_=round_, now=now)
+    questions = [Question.from_dict(q) for q in round_.questions]
+    checkin = validate_checkin(
+        answers,
+        questions=questions,
+        own_department=person.department_id,
+        departments=departments,
+    )
+    key = respondent_key(secret=secret, salt=person.pseudonym_salt)
+    stage = ParticipationStage.ANSWERED if checkin.worked_with else ParticipationStage.COMPLETE
+    rows: list[Response] = [
+        _response(person, round_, key, item, value) for item, value in checkin.scores.items()
+    ]
+    rows += [_response(person, round_, key, WORKED_WITH, 1, d) for d in checkin.worked_with]
+    if checkin.blocked_by is not None:
+        rows.append(_response(person, round_, key, BLOCKED_BY, 1, checkin.blocked_by))
+    try:
+        async with session.begin_nested():
+            session.add(
+                Participation(
+                    round_id=round_.id,
+                    person_id=person.id,
+                    week=round_.week,
+                    stage=stage,
+                    answered_at=now,
+                )
+            )
+            await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        raise AlreadyAnswered("You have already checked in for this pulse; thank you!") from None
+    session.add_all(rows)
+    if checkin.comment:
+        session.add(
+            Comment(
+                tenant_id=person.tenant_id,
+                round_id=round_.id,
+                respondent=key,
+                week=round_.week,
+                department_id=person.department_id,
+                text=checkin.comment,
+            )
+        )
+    await session.commit()
+    return checkin
+
+
+async def record_smoothness(
+    session: AsyncSession,
+    *,
+    person: Person,
+    round_: Round,
+    answers: Answers,
+    departments: dict[int, str],
+    secret: bytes,
+    now: datetime,
+) -> dict[int, int]:
+    """The per-team follow-up; accepted once, after the check-in, inside the window."""
+    await _check_window(session, person=person, round_=round_, now=now)
+    participation = (
+        await session.exec(
+            select(Participation).where(
+                Participation.round_id == round_.id, Participation.person_id == person.id
+            )
+        )
+    ).first()
+    if participation is None:
+        raise AnswerError("Please answer the pulse itself first.")
+    if participation.stage == ParticipationStage.COMPLETE:
+        raise AlreadyAnswered("You have already rated those teams for this pulse; thank you!")
+    others = {d: name for d, name in departments.items() if d != person.department_id}
+    ratings = validate_smoothness(answers, targets=others)
+    key = respondent_key(secret=secret, salt=person.pseudonym_salt)
+    participation.stage = ParticipationStage.COMPLETE
+    session.add(participation)
+    session.add_all(
+        _response(person, round_, key, "smoothness", value, department)
+        for department, value in ratings.items()
+    )
+    await session.commit()
+    return ratings
+
+
+def _response(
+    person: Person, round_: Round, key: str, item: str, value: int, target: int | None = None
+) -> Response:
+    return Response(
+        tenant_id=person.tenant_id,
+        round_id=round_.id,
+        respondent=key,
+        week=round_.week,
+        department_id=person.department_id,
+        item=item,
+        value=value,
+        target_department_id=target,
+    )
+
+
+def log_rejected(
+    session: AsyncSession, *, person: Person, round_id: int | None, reason: str
+) -> None:
+    """Tampered or out-of-range answers leave an audit trace (the reason, never the values)."""
+    audit.record(
+        session,
+        tenant_id=person.tenant_id,
+        actor=f"person:{person.id}",
+        action="answer.rejected",
+        round_id=round_id,
+        reason=reason,
+    )

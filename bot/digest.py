@@ -1,0 +1,450 @@
+"""Build DigestData for a scope and week from aggregate queries, through the anonymity rules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import case, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.analytics import (
+    Nps,
+    Stat,
+    engagement_index,
+    engagement_se,
+    is_engagement_item,
+    rounded,
+    significant,
+)
+from bot.anonymity import comment_allowed, effective_k, shown, suppressed_groups
+from bot.digest_data import Change, DepartmentFigures, DigestData, Pair
+from bot.enums import DeliveryKind
+from bot.models import Comment, Delivery, Department, Kudos, Person, Response, Survey
+from bot.schedule import previous_week
+from bot.scrub import scrub
+
+ORG = "organisation"
+FRICTION_BELOW = 2.75  # mean smoothness on 1-5
+TREND_WEEKS = 4
+
+
+@dataclass
+class WeekFigures:
+    respondents: dict[int, int]
+    invited: dict[int, int]
+    engagement: dict[int, Stat]
+    enps: dict[int, Nps]
+
+    def org_engagement(self, exclude: set[int] = frozenset()) -> Stat:  # type: ignore[assignment]
+        return sum((s for d, s in self.engagement.items() if d not in exclude), Stat())
+
+    def org_respondents(self, exclude: set[int] = frozenset()) -> int:  # type: ignore[assignment]
+        return sum(n for d, n in self.respondents.items() if d not in exclude)
+
+
+async def week_figures(session: AsyncSession, *, tenant_id: int, week: str) -> WeekFigures:
+    respondents = dict(
+        (
+            await session.exec(
+                select(Response.department_id, func.count(func.distinct(Response.respondent)))
+                .where(Response.tenant_id == tenant_id, Response.week == week)
+                .group_by(Response.department_id)
+            )
+        ).all()
+    )
+    invited = dict(
+        (
+            await session.exec(
+                select(Person.department_id, func.count())
+                .select_from(Delivery)
+                .join(Person, Person.id == Delivery.person_id)
+                .where(
+                    Delivery.tenant_id == tenant_id,
+                    Delivery.week == week,
+                    Delivery.kind == DeliveryKind.PULSE,
+                )
+                .group_by(Person.department_id)
+            )
+        ).all()
+    )
+    engagement: dict[int, Stat] = defaultdict(Stat)
+    items = await session.exec(
+        select(
+            Response.department_id,
+            Response.item,
+            func.count(),
+            func.sum(Response.value),
+            func.sum(Response.value * Response.value),
+        )
+        .where(
+            Response.tenant_id == tenant_id,
+            Response.week == week,
+            col(Response.target_department_id).is_(None),
+        )
+        .group_by(Response.department_id, Response.item)
+    )
+    for department, item, n, total, sumsq in items.all():
+        if is_engagement_item(item):
+            engagement[department] += Stat(n, float(total), float(sumsq))
+    enps = {
+        d: Nps(int(p), int(x), int(n))
+        for d, p, x, n in (
+            await session.exec(
+                select(
+                    Response.department_id,
+                    func.sum(case((Response.value >= 9, 1), else_=0)),
+                    func.sum(case((Response.value <= 6, 1), else_=0)),
+                    func.count(),
+                )
+                .where(
+                    Response.tenant_id == tenant_id, Response.week == week, Response.item == "enps"
+                )
+                .group_by(Response.department_id)
+            )
+        ).all()
+    }
+    return WeekFigures(respondents, invited, dict(engagement), enps)
+
+
+async def build_digest(
+    session: AsyncSession, *, survey: Survey, week: str, department: str | None = None
+) -> DigestData:
+    """The digest for the organisation, or one department of it, for one ISO week."""
+    k, kc = effective_k(survey.k_scores), max(survey.k_comments, effective_k(survey.k_scores))
+    names = dict(
+        (
+            await session.exec(
+                select(Department.id, Department.name).where(
+                    Department.tenant_id == survey.tenant_id
+                )
+            )
+        ).all()
+    )
+    now = await week_figures(session, tenant_id=survey.tenant_id, week=week)
+    before = await week_figures(session, tenant_id=survey.tenant_id, week=previous_week(week))
+    sizes = {d: now.respondents.get(d, 0) for d in names}
+    org_n = now.org_respondents()
+    hidden = suppressed_groups(sizes, k=k) if shown(org_n, k) else set(names)
+    hidden_before = (
+        suppressed_groups({d: before.respondents.get(d, 0) for d in names}, k=k)
+        if shown(before.org_respondents(), k)
+        else set(names)
+    )
+    scope_id = _scope_id(names, department)
+    scope = ORG if scope_id is None else names[scope_id]
+    if (scope_id is None and not shown(org_n, k)) or (scope_id is not None and scope_id in hidden):
+        return DigestData(
+            week=week, scope=scope, threshold=k, comment_threshold=kc, suppressed=True
+        )
+    departments = tuple(
+        _department(names[d], d, now, before, hidden, hidden_before)
+        for d in sorted(names, key=lambda d: names[d])
+    )
+    pairs = await _pairs(session, survey=survey, week=week, names=names, hidden=hidden, k=k)
+    changes = _changes(now, before, names, hidden, hidden_before, k)
+    trend = await _trend(session, survey=survey, week=week, scope_id=scope_id, k=k, names=names)
+    if scope_id is None:
+        head = _org_head(now, before, k)
+    else:
+        row = next(r for r in departments if r.name == scope)
+        head = {
+            "invited": row.invited,
+            "responded": row.responded,
+            "response_rate": row.response_rate,
+            "engagement": row.engagement,
+            "engagement_change": row.engagement_change,
+            "enps": row.enps,
+            "enps_change": None,
+        }
+        departments = (row,)
+        pairs = tuple(p for p in pairs if scope in (p.source, p.target))
+        changes = tuple(c for c in changes if c.subject == scope)
+    comments = await _comments(
+        session,
+        survey=survey,
+        week=week,
+        scope_id=scope_id,
+        kc=kc,
+        n=org_n if scope_id is None else sizes[scope_id],
+    )
+    kudos = await _kudos(session, survey=survey, week=week, names=names, k=k)
+    isolated = _isolated(pairs, sizes, names, hidden) if scope_id is None else ()
+    return DigestData(
+        week=week,
+        scope=scope,
+        threshold=k,
+        comment_threshold=kc,
+        suppressed=False,
+        **head,
+        trend=trend,
+        departments=departments,
+        collaboration=pairs,
+        isolated=isolated,
+        friction=tuple(
+            p for p in pairs if p.smoothness is not None and p.smoothness < FRICTION_BELOW
+        ),
+        kudos=kudos,
+        comments=comments,
+        changes=changes,
+    )
+
+
+def _scope_id(names: dict[int, str], department: str | None) -> int | None:
+    if department is None:
+        return None
+    for d, name in names.items():
+        if name.lower() == department.lower():
+            return d
+    raise LookupError(
+        f"There is no department called “{department}”. Known: {', '.join(sorted(names.values()))}."
+    )
+
+
+def _org_head(now: WeekFigures, before: WeekFigures, k: int) -> dict:
+    n, invited = now.org_respondents(), sum(now.invited.values())
+    eng, eng_before = engagement_index(now.org_engagement()), None
+    enps_now = sum(now.enps.values(), Nps())
+    enps_before = sum(before.enps.values(), Nps())
+    if shown(before.org_respondents(), k):
+        eng_before = engagement_index(before.org_engagement())
+    return {
+        "invited": invited,
+        "responded": n,
+        "response_rate": rounded(min(n / invited, 1.0) * 100 if invited else None),
+        "engagement": rounded(eng),
+        "engagement_change": rounded(eng - eng_before)
+        if eng is not None and eng_before is not None
+        else None,
+        "enps": rounded(enps_now.score),
+        "enps_change": rounded(enps_now.score - enps_before.score)
+        if shown(enps_before.n, k) and enps_now.score is not None and enps_before.score is not None
+        else None,
+    }
+
+
+def _department(
+    name: str,
+    d: int,
+    now: WeekFigures,
+    before: WeekFigures,
+    hidden: set[int],
+    hidden_before: set[int],
+) -> DepartmentFigures:
+    if d in hidden:
+        return DepartmentFigures(name=name, suppressed=True)
+    n, invited = now.respondents.get(d, 0), now.invited.get(d, 0)
+    eng = engagement_index(now.engagement.get(d, Stat()))
+    eng_before = None if d in hidden_before else engagement_index(before.engagement.get(d, Stat()))
+    return DepartmentFigures(
+        name=name,
+        suppressed=False,
+        invited=invited,
+        responded=n,
+        response_rate=rounded(min(n / invited, 1.0) * 100 if invited else None),
+        engagement=rounded(eng),
+        engagement_change=rounded(eng - eng_before)
+        if eng is not None and eng_before is not None
+        else None,
+        enps=rounded(now.enps.get(d, Nps()).score),
+    )
+
+
+def _changes(
+    now: WeekFigures,
+    before: WeekFigures,
+    names: dict[int, str],
+    hidden: set[int],
+    hidden_before: set[int],
+    k: int,
+) -> tuple[Change, ...]:
+    """Movements beyond two standard errors (and 5 points); a department's movement is not
+    reported again as the organisation's."""
+    found: list[tuple[float, Change]] = []
+    for d, name in names.items():
+        if d in hidden or d in hidden_before:
+            continue
+        change = _engagement_change(
+            name,
+            now.engagement.get(d, Stat()),
+            before.engagement.get(d, Stat()),
+            now.respondents.get(d, 0),
+            before.respondents.get(d, 0),
+        )
+        if change:
+            found.append(change)
+    flagged = {d for d, name in names.items() if any(c.subject == name for _, c in found)}
+    if shown(now.org_respondents(flagged), k) and shown(before.org_respondents(flagged), k):
+        change = _engagement_change(
+            "the organisation",
+            now.org_engagement(flagged),
+            before.org_engagement(flagged),
+            now.org_respondents(flagged),
+            before.org_respondents(flagged),
+        )
+        if change:
+            found.append(change)
+    found.sort(key=lambda item: -item[0])
+    return tuple(c for _, c in found[:3])
+
+
+def _engagement_change(
+    subject: str, now: Stat, before: Stat, n_now: int, n_before: int
+) -> tuple[float, Change] | None:
+    e_now, e_before = engagement_index(now), engagement_index(before)
+    if e_now is None or e_before is None:
+        return None
+    se_now, se_before = engagement_se(now, n_now), engagement_se(before, n_before)
+    delta = e_now - e_before
+    if not significant(delta, se_now, se_before):
+        return None
+    action = (
+        (
+            f"Ask {subject}'s leads to hold a short listening session this week and share back "
+            "what they heard."
+            if delta < 0
+            else f"Find out what went well in {subject} and share it with the other teams."
+        )
+        if subject != "the organisation"
+        else (
+            "Raise it at the leadership meeting: the drop is broad, not one team's."
+            if delta < 0
+            else "Say thank you organisation-wide: engagement rose broadly."
+        )
+    )
+    z = abs(delta) / max((se_now**2 + se_before**2) ** 0.5, 1e-9)
+    return z, Change(
+        subject=subject,
+        metric="engagement",
+        before=round(e_before, 1),
+        after=round(e_now, 1),
+        action=action,
+    )
+
+
+async def _pairs(
+    session: AsyncSession,
+    *,
+    survey: Survey,
+    week: str,
+    names: dict[int, str],
+    hidden: set[int],
+    k: int,
+) -> tuple[Pair, ...]:
+    rows = await session.exec(
+        select(
+            Response.department_id,
+            Response.target_department_id,
+            Response.item,
+            func.count(),
+            func.sum(Response.value),
+        )
+        .where(
+            Response.tenant_id == survey.tenant_id,
+            Response.week == week,
+            col(Response.target_department_id).is_not(None),
+        )
+        .group_by(Response.department_id, Response.target_department_id, Response.item)
+    )
+    cells: dict[tuple[int, int], dict[str, tuple[int, float]]] = defaultdict(dict)
+    for source, target, item, n, total in rows.all():
+        cells[(source, target)][item] = (int(n), float(total))
+    pairs = []
+    for (source, target), items in sorted(
+        cells.items(), key=lambda c: (names[c[0][0]], names[c[0][1]])
+    ):
+        ties = items.get("worked_with", (0, 0))[0]
+        raters, total = items.get("smoothness", (0, 0.0))
+        blocked = items.get("blocked_by", (0, 0))[0]
+        withheld = source in hidden
+        pairs.append(
+            Pair(
+                source=names[source],
+                target=names[target],
+                ties=ties if not withheld and shown(ties, k) else None,
+                smoothness=round(total / raters, 2) if not withheld and shown(raters, k) else None,
+                blocked=blocked if not withheld and shown(blocked, k) else None,
+                suppressed=withheld or not shown(ties, k),
+            )
+        )
+    return tuple(pairs)
+
+
+def _isolated(
+    pairs: tuple[Pair, ...], sizes: dict[int, int], names: dict[int, str], hidden: set[int]
+) -> tuple[str, ...]:
+    """Shown departments whose people seldom name other teams and whom others seldom name."""
+    total = sum(sizes.values())
+    result = []
+    for d, name in sorted(names.items(), key=lambda x: x[1]):
+        if d in hidden or not sizes.get(d):
+            continue
+        out_ties = sum(p.ties or 0 for p in pairs if p.source == name)
+        in_ties = sum(p.ties or 0 for p in pairs if p.target == name)
+        others = total - sizes[d]
+        if out_ties / sizes[d] < 0.5 and (not others or in_ties / others < 0.05):
+            result.append(name)
+    return tuple(result)
+
+
+async def _trend(
+    session: AsyncSession,
+    *,
+    survey: Survey,
+    week: str,
+    scope_id: int | None,
+    k: int,
+    names: dict[int, str],
+) -> tuple[tuple[str, float | None], ...]:
+    weeks = [week]
+    for _ in range(TREND_WEEKS - 1):
+        weeks.insert(0, previous_week(weeks[0]))
+    trend = []
+    for w in weeks:
+        figures = await week_figures(session, tenant_id=survey.tenant_id, week=w)
+        if scope_id is None:
+            value = (
+                engagement_index(figures.org_engagement())
+                if shown(figures.org_respondents(), k)
+                else None
+            )
+        else:
+            sizes = {d: figures.respondents.get(d, 0) for d in names}
+            hidden = suppressed_groups(sizes, k=k)
+            value = (
+                None
+                if scope_id in hidden
+                else engagement_index(figures.engagement.get(scope_id, Stat()))
+            )
+        trend.append((w, rounded(value)))
+    return tuple(trend)
+
+
+async def _comments(
+    session: AsyncSession, *, survey: Survey, week: str, scope_id: int | None, kc: int, n: int
+) -> tuple[str, ...]:
+    if not comment_allowed(n, kc):
+        return ()
+    query = select(Comment.text).where(Comment.tenant_id == survey.tenant_id, Comment.week == week)
+    if scope_id is not None:
+        query = query.where(Comment.department_id == scope_id)
+    texts = (await session.exec(query.order_by(col(Comment.id)))).all()
+    people = (
+        await session.exec(select(Person.name).where(Person.tenant_id == survey.tenant_id))
+    ).all()
+    names = [part for full in people for part in [full, *full.split()]]
+    return tuple(sorted(scrub(t, names=names) for t in texts))
+
+
+async def _kudos(
+    session: AsyncSession, *, survey: Survey, week: str, names: dict[int, str], k: int
+) -> tuple[tuple[str, str, int], ...]:
+    rows = await session.exec(
+        select(Kudos.from_department_id, Kudos.to_department_id, func.count())
+        .where(Kudos.tenant_id == survey.tenant_id, Kudos.week == week)
+        .group_by(Kudos.from_department_id, Kudos.to_department_id)
+    )
+    return tuple(
+        sorted(((names[a], names[b], int(n)) for a, b, n in rows.all()), key=lambda x: -x[2])
+    )

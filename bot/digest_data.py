@@ -1,0 +1,87 @@
+"""The digest's figures as frozen data: what every renderer and `--format json` show."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class DepartmentFigures:
+    name: str
+    suppressed: bool
+    invited: int | None = None
+    responded: int | None = None
+    response_rate: float | None = None
+    engagement: float | None = None
+    engagement_change: float | None = None
+    enps: float | None = None
+
+
+@dataclass(frozen=True)
+class Pair:
+    source: str
+    target: str
+    ties: int | None  # None: withheld, fewer than k
+    smoothness: float | None  # mean 1-5 of source's ratings of target; None: withheld
+    blocked: int | None
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    subject: str  # "the organisation" or a department
+    metric: str  # engagement | enps
+    before: float
+    after: float
+    action: str
+
+    @property
+    def delta(self) -> float:
+        return round(self.after - self.before, 1)
+
+
+@dataclass(frozen=True)
+class DigestData:
+    week: str
+    scope: str
+    threshold: int
+    comment_threshold: int
+    suppressed: bool  # True: the scope itself is below the threshold; nothing is shown
+    invited: int | None = None
+    responded: int | None = None
+    response_rate: float | None = None
+    engagement: float | None = None
+    engagement_change: float | None = None
+    enps: float | None = None
+    enps_change: float | None = None
+    trend: tuple[tuple[str, float | None], ...] = ()
+    departments: tuple[DepartmentFigures, ...] = ()
+    collaboration: tuple[Pair, ...] = ()
+    isolated: tuple[str, ...] = ()
+    friction: tuple[Pair, ...] = ()
+    kudos: tuple[tuple[str, str, int], ...] = ()
+    comments: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        """The documented JSON schema (README): withheld figures carry "suppressed": true."""
+        data = asdict(self)
+        data["trend"] = [{"week": w, "engagement": e} for w, e in self.trend]
+        data["collaboration"] = [_pair_json(p) for p in self.collaboration]
+        data["friction"] = [_pair_json(p) for p in self.friction]
+        data["kudos"] = [{"from": a, "to": b, "count": n} for a, b, n in self.kudos]
+        data["changes"] = [{**asdict(c), "delta": c.delta} for c in self.changes]
+        data["isolated"] = list(self.isolated)
+        data["comments"] = list(self.comments)
+        return data
+
+
+def _pair_json(pair: Pair) -> dict:
+    return {
+        "from": pair.source,
+        "to": pair.target,
+        "ties": pair.ties,
+        "smoothness": pair.smoothness,
+        "blocked": pair.blocked,
+        "suppressed": pair.suppressed,
+    }

@@ -1,0 +1,453 @@
+"""Neutral event -> core calls -> effects. The same code serves Slack, Teams and the console."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import audit
+from bot.analytics import Stat, engagement_index, rounded
+from bot.anonymity import suppressed_groups
+from bot.checkins import AlreadyAnswered, log_rejected, record_checkin, record_smoothness
+from bot.commands import Command, Verb, parse
+from bot.compose import digest_message, latest_week, local_text, pulse_message
+from bot.db import Database
+from bot.digest import week_figures
+from bot.enums import ParticipationStage, Role
+from bot.events import ActionEvent, Actor, CommandEvent, Effect, Event, Notify, Replace, Reply
+from bot.messages import Action, Style
+from bot.models import Department, Kudos, Participation, Person, Round, Survey
+from bot.org import departments_by_id
+from bot.ports import Clock
+from bot.privacy import erase_person, set_opted_out
+from bot.rounds import open_pulse_for
+from bot.schedule import iso_week, next_local, parse_hhmm, previous_week
+from bot.surveys import AnswerError
+from bot.templates import confirmation, followup, help, kudos, notice, status
+from bot.tenancy import active_survey
+
+log = logging.getLogger("crosspulse.handlers")
+KUDOS_MAX = 500
+
+
+def _notice(title: str, text: str, *actions: Action) -> list[Effect]:
+    return [Reply(notice.render(notice.NoticeData(title=title, text=text, actions=actions)))]
+
+
+class Bot:
+    """The platform-neutral bot: adapters hand it events and carry out the effects."""
+
+    def __init__(self, *, db: Database, secret: bytes, clock: Clock) -> None:
+        self.db = db
+        self.secret = secret
+        self.clock = clock
+
+    async def handle(self, event: Event) -> list[Effect]:
+        async with self.db.session() as session:
+            person = await self._person(session, event.actor)
+            if person is None:
+                return _notice(
+                    "I don't know you yet",
+                    "Crosspulse has no record of you. Ask your people team to add you to the "
+                    "organisation import (`crosspulse org import`).",
+                )
+            if isinstance(event, CommandEvent):
+                return await self._command(session, person, parse(event.text))
+            return await self._action(session, person, event)
+
+    async def _person(self, session: AsyncSession, actor: Actor) -> Person | None:
+        column = {"slack": Person.slack_user_id, "teams": Person.teams_user_id}.get(
+            actor.platform, Person.email
+        )
+        value = actor.user_id if actor.platform in ("slack", "teams") else actor.user_id.lower()
+        person = (
+            await session.exec(select(Person).where(column == value, col(Person.active).is_(True)))
+        ).first()
+        if person is None and actor.email:
+            person = (
+                await session.exec(select(Person).where(Person.email == actor.email.lower()))
+            ).first()
+        return person
+
+    async def _command(self, session: AsyncSession, person: Person, cmd: Command) -> list[Effect]:
+        match cmd.verb:
+            case Verb.CHECKIN:
+                return await self._checkin_now(session, person)
+            case Verb.HELP:
+                return [Reply(help.render(help.HelpData(leader=self._leader(person))))]
+            case Verb.STATUS:
+                return await self._status(session, person)
+            case Verb.THANKS:
+                return await self._thanks(session, person, cmd)
+            case Verb.OPTOUT | Verb.OPTIN:
+                out = cmd.verb == Verb.OPTOUT
+                await set_opted_out(session, person=person, opted_out=out)
+                return _notice(
+                    "Opted out" if out else "Welcome back",
+                    "You will get no more pulses. `/pulse optin` brings them back."
+                    if out
+                    else "You will get the next pulse as usual.",
+                )
+            case Verb.MUTE | Verb.UNMUTE:
+                person.nudges_muted = cmd.verb == Verb.MUTE
+                session.add(person)
+                await session.commit()
+                return _notice(
+                    "Reminders " + ("muted" if person.nudges_muted else "on"),
+                    "You still get the weekly pulse; reminders are "
+                    + ("off." if person.nudges_muted else "back on."),
+                )
+            case Verb.FORGET:
+                return _notice(
+                    "Erase everything about you?",
+                    "This deletes your answers, your check-in history and your thank-yous, "
+                    "and removes you from Crosspulse. It cannot be undone.",
+                    Action(id="forget_confirm", label="Yes, erase my data", style=Style.DANGER),
+                    Action(id="forget_cancel", label="Cancel"),
+                )
+            case Verb.DIGEST | Verb.SILOS | Verb.TREND:
+                return await self._digest(session, person, cmd)
+            case _:
+                intro = f"I didn't recognise “{cmd.raw}”. Here is what I can do:"
+                return [Reply(help.render(help.HelpData(leader=self._leader(person), intro=intro)))]
+
+    async def _action(
+        self, session: AsyncSession, person: Person, event: ActionEvent
+    ) -> list[Effect]:
+        match event.action:
+            case "checkin" | "smoothness":
+                return await self._submit(session, person, event)
+            case "checkin_now":
+                return await self._checkin_now(session, person)
+            case "status":
+                return await self._status(session, person)
+            case "silos":
+                return await self._digest(session, person, Command(Verb.SILOS))
+            case "forget_confirm":
+                await erase_person(
+                    session, person=person, secret=self.secret, actor=f"person:{person.id}"
+                )
+                return [
+                    Replace(
+                        notice.render(
+                            notice.NoticeData(
+                                title="Your data is erased",
+                                text="Everything Crosspulse held about you is gone. If imported "
+                                "again later, you start afresh.",
+                            )
+                        )
+                    )
+                ]
+            case "forget_cancel":
+                return [
+                    Replace(
+                        notice.render(
+                            notice.NoticeData(
+                                title="Nothing erased", text="Your data stays as it was."
+                            )
+                        )
+                    )
+                ]
+            case _:
+                log.warning("unknown action %r from person %s", event.action, person.id)
+                return _notice(
+                    "That button is out of date", "Try `/pulse help` for what I can do now."
+                )
+
+    async def _submit(
+        self, session: AsyncSession, person: Person, event: ActionEvent
+    ) -> list[Effect]:
+        round_ = await session.get(Round, int(event.value)) if event.value.isdigit() else None
+        if (
+            round_ is None
+            or (await session.get(Survey, round_.survey_id)).tenant_id != person.tenant_id
+        ):
+            log_rejected(session, person=person, round_id=None, reason="unknown round")
+            await session.commit()
+            return _notice(
+                "That pulse doesn't exist",
+                "Nothing was recorded. Type `/pulse` to get the current one.",
+            )
+        departments = await departments_by_id(session, tenant_id=person.tenant_id)
+        args = dict(
+            person=person,
+            round_=round_,
+            answers=event.answers,
+            departments=departments,
+            secret=self.secret,
+            now=self.clock.now(),
+        )
+        try:
+            if event.action == "checkin":
+                checkin = await record_checkin(session, **args)
+                if checkin.worked_with:
+                    teams = tuple((d, departments[d]) for d in checkin.worked_with)
+                    return [Replace(followup.render(followup.FollowupData(round_.id, teams)))]
+            else:
+                await record_smoothness(session, **args)
+        except AlreadyAnswered as exc:
+            return _notice("Already answered", str(exc))
+        except AnswerError as exc:
+            await session.rollback()
+            log_rejected(session, person=person, round_id=round_.id, reason=str(exc))
+            await session.commit()
+            return _notice(
+                "Your answer was not recorded", f"{exc} Nothing was saved; please try again."
+            )
+        streak = await self._streak(session, person)
+        return [Replace(confirmation.render(confirmation.ConfirmationData(round_.week, streak)))]
+
+    async def _checkin_now(self, session: AsyncSession, person: Person) -> list[Effect]:
+        if person.opted_out:
+            return _notice("You have opted out", "Type `/pulse optin` to take part again.")
+        found = await open_pulse_for(session, person_id=person.id, now=self.clock.now())
+        if found is None:
+            return _notice(
+                "No pulse is open right now",
+                f"The next one reaches you {await self._next_pulse(session, person)}.",
+            )
+        round_, delivery = found
+        done = (
+            await session.exec(
+                select(Participation).where(
+                    Participation.round_id == round_.id,
+                    Participation.person_id == person.id,
+                )
+            )
+        ).first()
+        if done is None:
+            return [
+                Reply(
+                    await pulse_message(session, person=person, round_=round_, delivery=delivery),
+                    ephemeral=False,
+                )
+            ]
+        if done.stage == ParticipationStage.ANSWERED:
+            departments = await departments_by_id(session, tenant_id=person.tenant_id)
+            others = tuple(
+                (d, n)
+                for d, n in sorted(departments.items(), key=lambda x: x[1])
+                if d != person.department_id
+            )
+            return [
+                Reply(followup.render(followup.FollowupData(round_.id, others)), ephemeral=False)
+            ]
+        return _notice(
+            "You're all checked in",
+            f"Thanks for this week's pulse. The next one reaches you "
+            f"{await self._next_pulse(session, person)}.",
+        )
+
+    async def _next_pulse(self, session: AsyncSession, person: Person) -> str:
+        survey = await active_survey(session, tenant_id=person.tenant_id)
+        instant = next_local(
+            self.clock.now(),
+            weekday=survey.weekday,
+            at=parse_hhmm(survey.local_time),
+            timezone=person.timezone,
+        )
+        return f"on {local_text(instant, person.timezone)} your time"
+
+    async def _streak(self, session: AsyncSession, person: Person) -> int:
+        """Consecutive rounds answered, counting back from the latest answered one."""
+        survey = await active_survey(session, tenant_id=person.tenant_id)
+        rounds = (
+            await session.exec(
+                select(Round.id)
+                .where(Round.survey_id == survey.id)
+                .order_by(col(Round.slot).desc())
+            )
+        ).all()
+        answered = set(
+            (
+                await session.exec(
+                    select(Participation.round_id).where(Participation.person_id == person.id)
+                )
+            ).all()
+        )
+        streak, started = 0, False
+        for round_id in rounds:
+            if round_id in answered:
+                streak, started = streak + 1, True
+            elif started:
+                break
+        return streak
+
+    async def _status(self, session: AsyncSession, person: Person) -> list[Effect]:
+        survey = await active_survey(session, tenant_id=person.tenant_id)
+        last = (
+            await session.exec(
+                select(Participation.week)
+                .where(Participation.person_id == person.id)
+                .order_by(col(Participation.answered_at).desc())
+            )
+        ).first()
+        department = await session.get(Department, person.department_id)
+        trend = await self._department_trend(session, survey, person.department_id)
+        data = status.StatusData(
+            last_checkin=last,
+            streak=await self._streak(session, person),
+            next_pulse=(await self._next_pulse(session, person)).removeprefix("on "),
+            opted_out=person.opted_out,
+            department=department.name if department else "",
+            department_trend=trend,
+            threshold=survey.k_scores,
+        )
+        return [Reply(status.render(data))]
+
+    async def _department_trend(
+        self, session: AsyncSession, survey: Survey, department_id: int
+    ) -> tuple | None:
+        """Four weeks of the department's engagement; None when it never met the threshold."""
+        week = await latest_week(session, survey=survey) or iso_week(self.clock.now().date())
+        weeks = [week]
+        for _ in range(3):
+            weeks.insert(0, previous_week(weeks[0]))
+        names = await departments_by_id(session, tenant_id=survey.tenant_id)
+        trend = []
+        for w in weeks:
+            figures = await week_figures(session, tenant_id=survey.tenant_id, week=w)
+            hidden = suppressed_groups(
+                {d: figures.respondents.get(d, 0) for d in names}, k=survey.k_scores
+            )
+            value = (
+                None
+                if department_id in hidden
+                else engagement_index(figures.engagement.get(department_id, Stat()))
+            )
+            trend.append((w, rounded(value)))
+        return tuple(trend) if any(v is not None for _, v in trend) else None
+
+    async def _thanks(self, session: AsyncSession, person: Person, cmd: Command) -> list[Effect]:
+        usage = (
+            "Write `/pulse thanks @person what they did`, for example "
+            "`/pulse thanks @ada for unblocking the release`."
+        )
+        if not cmd.target or not cmd.argument:
+            return _notice("Who and what for?", usage)
+        if len(cmd.argument) > KUDOS_MAX:
+            return _notice(
+                "That thank-you is long",
+                f"Keep it under {KUDOS_MAX} characters; yours has {len(cmd.argument)}.",
+            )
+        target = await self._find(session, person.tenant_id, cmd.target)
+        if target is None:
+            return _notice("I couldn't find that person", f"No one matches “{cmd.target}”. {usage}")
+        if target.id == person.id:
+            return _notice("Nice try", "Thank-yous go to someone else. " + usage)
+        names = await departments_by_id(session, tenant_id=person.tenant_id)
+        session.add(
+            Kudos(
+                tenant_id=person.tenant_id,
+                from_person_id=person.id,
+                to_person_id=target.id,
+                from_department_id=person.department_id,
+                to_department_id=target.department_id,
+                week=iso_week(self.clock.now().date()),
+                message=cmd.argument,
+            )
+        )
+        await session.commit()
+        cross = (
+            ""
+            if target.department_id != person.department_id
+            else " (it counts most across teams, but thanks are always welcome)"
+        )
+        return [
+            Reply(
+                notice.render(
+                    notice.NoticeData(
+                        title="Thank-you sent", text=f"{target.name} will get your message{cross}."
+                    )
+                )
+            ),
+            Notify(
+                target.id,
+                kudos.render(
+                    kudos.KudosData(
+                        sender=person.name,
+                        sender_department=names[person.department_id],
+                        text=cmd.argument,
+                    )
+                ),
+            ),
+        ]
+
+    async def _find(self, session: AsyncSession, tenant_id: int, ref: str) -> Person | None:
+        for column in (Person.slack_user_id, Person.teams_user_id, Person.email):
+            found = (
+                await session.exec(
+                    select(Person).where(
+                        Person.tenant_id == tenant_id,
+                        column == (ref.lower() if column is Person.email else ref),
+                    )
+                )
+            ).first()
+            if found:
+                return found
+        matches = (
+            await session.exec(
+                select(Person).where(Person.tenant_id == tenant_id, col(Person.active).is_(True))
+            )
+        ).all()
+        wanted = ref.replace(".", " ").replace("_", " ").lower()
+        hits = [
+            p
+            for p in matches
+            if p.name.lower() == wanted or p.email.split("@")[0].lower() == ref.lower()
+        ]
+        return hits[0] if len(hits) == 1 else None
+
+    @staticmethod
+    def _leader(person: Person) -> bool:
+        return person.role in (Role.EXECUTIVE, Role.ADMIN)
+
+    async def _digest(self, session: AsyncSession, person: Person, cmd: Command) -> list[Effect]:
+        survey = await active_survey(session, tenant_id=person.tenant_id)
+        department = cmd.argument or None
+        if not self._leader(person):
+            own = await session.get(Department, person.department_id)
+            is_manager = (
+                await session.exec(select(Person.id).where(Person.manager_id == person.id))
+            ).first() is not None
+            if not is_manager or (department and department.lower() != own.name.lower()):
+                admins = (
+                    await session.exec(
+                        select(Person.name).where(
+                            Person.tenant_id == person.tenant_id, Person.role == Role.ADMIN
+                        )
+                    )
+                ).all()
+                ask = f" Ask {', '.join(admins[:3])} if you need it." if admins else ""
+                return _notice(
+                    "The digest is for leaders",
+                    "Organisation figures go to executives and admins, and a "
+                    f"department's figures to its managers.{ask}",
+                )
+            department = own.name
+        week = await latest_week(session, survey=survey)
+        if week is None:
+            return _notice("No digest yet", "The first digest follows the first pulse.")
+        try:
+            message = await digest_message(
+                session,
+                survey=survey,
+                week=week,
+                department=department,
+                details=cmd.verb == Verb.SILOS,
+                chart=cmd.verb != Verb.TREND,
+            )
+        except LookupError as exc:
+            return _notice("Unknown department", str(exc))
+        audit.record(
+            session,
+            tenant_id=person.tenant_id,
+            actor=f"person:{person.id}",
+            action="digest.viewed",
+            week=week,
+            scope=department or "organisation",
+        )
+        await session.commit()
+        return [Reply(message)]
