@@ -20,7 +20,7 @@ from bot.events import ActionEvent, Actor, CommandEvent, Effect, Event, Notify, 
 from bot.messages import Action, Style
 from bot.models import Department, Kudos, Participation, Person, Round, Survey
 from bot.org import departments_by_id
-from bot.ports import Clock
+from bot.ports import Clock, Recipient
 from bot.privacy import erase_person, set_opted_out
 from bot.rounds import open_pulse_for
 from bot.schedule import iso_week, next_local, parse_hhmm, previous_week
@@ -170,6 +170,7 @@ class Bot:
                 "That pulse doesn't exist",
                 "Nothing was recorded. Type `/pulse` to get the current one.",
             )
+        round_id, week = round_.id, round_.week
         departments = await departments_by_id(session, tenant_id=person.tenant_id)
         args = dict(
             person=person,
@@ -191,13 +192,13 @@ class Bot:
             return _notice("Already answered", str(exc))
         except AnswerError as exc:
             await session.rollback()
-            log_rejected(session, person=person, round_id=round_.id, reason=str(exc))
+            log_rejected(session, person=person, round_id=round_id, reason=str(exc))
             await session.commit()
             return _notice(
                 "Your answer was not recorded", f"{exc} Nothing was saved; please try again."
             )
         streak = await self._streak(session, person)
-        return [Replace(confirmation.render(confirmation.ConfirmationData(round_.week, streak)))]
+        return [Replace(confirmation.render(confirmation.ConfirmationData(week, streak)))]
 
     async def _checkin_now(self, session: AsyncSession, person: Person) -> list[Effect]:
         if person.opted_out:
@@ -451,3 +452,17 @@ class Bot:
         )
         await session.commit()
         return [Reply(message)]
+
+    async def recipient(self, person_id: int) -> Recipient | None:
+        """How to reach a person, for effects aimed at someone other than the actor."""
+        async with self.db.session() as session:
+            person = await session.get(Person, person_id)
+            if person is None:
+                return None
+            return Recipient(
+                person_id=person.id,
+                email=person.email,
+                name=person.name,
+                slack_user_id=person.slack_user_id,
+                teams_user_id=person.teams_user_id,
+            )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists
+from sqlalchemy import exists, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -152,10 +152,12 @@ async def schedule_nudges(session: AsyncSession, *, survey: Survey, now: datetim
             )
         )
     ).all()
+    last_nudge = await _last_nudges(session, round_ids={p.round_id for p, _ in rows})
     queued = 0
     for pulse, person in rows:
-        last_contact = await _last_contact(session, pulse)
-        if last_contact is None or now < last_contact + wait:
+        contacts = [t for t in (pulse.sent_at, pulse.claimed_at) if t is not None]
+        contacts += [last_nudge[key]] if (key := (pulse.round_id, person.id)) in last_nudge else []
+        if not contacts or now < max(contacts) + wait:
             continue
         if not is_nudge_time(now, timezone=person.timezone, country=person.country):
             continue
@@ -183,18 +185,18 @@ async def schedule_nudges(session: AsyncSession, *, survey: Survey, now: datetim
     return queued
 
 
-async def _last_contact(session: AsyncSession, pulse: Delivery) -> datetime | None:
-    sent = (
-        await session.exec(
-            select(Delivery.sent_at, Delivery.claimed_at).where(
-                Delivery.round_id == pulse.round_id,
-                Delivery.person_id == pulse.person_id,
-                col(Delivery.state).in_([DeliveryState.SENT, DeliveryState.UNKNOWN]),
-            )
-        )
-    ).all()
-    instants = [s or c for s, c in sent if (s or c) is not None]
-    return max(instants) if instants else None
+async def _last_nudges(
+    session: AsyncSession, *, round_ids: set[int | None]
+) -> dict[tuple[int, int], datetime]:
+    """When each person was last nudged in these rounds (one query, not one per person)."""
+    if not round_ids:
+        return {}
+    rows = await session.exec(
+        select(Delivery.round_id, Delivery.person_id, func.max(Delivery.due_at))
+        .where(col(Delivery.round_id).in_(round_ids), Delivery.kind == DeliveryKind.NUDGE)
+        .group_by(Delivery.round_id, Delivery.person_id)
+    )
+    return {(r, p): at for r, p, at in rows.all()}
 
 
 async def close_rounds(session: AsyncSession, *, survey: Survey, now: datetime) -> list[Round]:

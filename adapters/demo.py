@@ -1,0 +1,372 @@
+"""`crosspulse demo`: a simulated organisation through the real code paths.
+
+The org is imported from a CSV with `org import`'s code, rounds are opened and sent by the
+same `tick` the scheduler runs (on a moved clock), and people answer through the console
+adapter's event path. Two things are planted: Customer Support's engagement drops in the
+last week, and Data Science works alone (a silo).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import Progress
+from rich.text import Text
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from adapters.console.app import ConsoleChannel
+from adapters.console.port import ConsolePort
+from adapters.console.render import render_text
+from adapters.runtime import Runtime, build
+from bot.config import DEFAULT_DATABASE_URL, Settings
+from bot.messages import Message
+from bot.org import import_rows, parse_csv
+from bot.ports import FixedClock
+from scheduler.jobs import tick
+
+WEEKS = 8
+STEP = timedelta(hours=3)
+DEPARTMENTS = {  # name: (share of people, engagement base 1-5, eNPS base 0-10)
+    "Engineering": (0.22, 3.9, 8.0),
+    "Sales": (0.15, 3.8, 7.8),
+    "Marketing": (0.11, 3.7, 7.6),
+    "Customer Support": (0.15, 3.9, 8.1),
+    "Product": (0.08, 3.9, 8.2),
+    "Finance": (0.06, 3.6, 7.5),
+    "People": (0.05, 4.0, 8.3),
+    "Data Science": (0.07, 3.7, 7.6),
+    "Legal": (0.02, 3.8, 7.8),
+}
+PARTNERS = {
+    "Engineering": ["Product", "Customer Support", "Marketing"],
+    "Sales": ["Marketing", "Customer Support", "Finance", "Legal"],
+    "Marketing": ["Sales", "Product", "Engineering"],
+    "Customer Support": ["Engineering", "Product", "Sales"],
+    "Product": ["Engineering", "Marketing", "Customer Support"],
+    "Finance": ["Sales", "People", "Legal"],
+    "People": ["Finance", "Engineering", "Legal"],
+    "Legal": ["Sales", "Finance"],
+    "Data Science": ["Engineering"],
+}
+ZONES = [
+    ("America/New_York", "US"),
+    ("Europe/London", "GB"),
+    ("Europe/Helsinki", "FI"),
+    ("Asia/Kolkata", "IN"),
+    ("Australia/Sydney", "AU"),
+    ("America/Los_Angeles", "US"),
+]
+EXECUTIVES = [
+    ("Morgan Reyes", "CEO"),
+    ("Alex Kim", "CMO"),
+    ("Sam Okafor", "CIO"),
+    ("Jordan Lee", "CCO"),
+]
+COMMENTS = [
+    "Handoffs with Engineering were quick this week, thanks!",
+    "Too many meetings, not enough time to do the work.",
+    "Ask priya.n@example.com about the release checklist, it saved us.",
+    "Support queue is overwhelming and nobody seems to notice.",
+    "Loved the cross-team demo day.",
+    "Still waiting for answers from Legal on the contract template.",
+]
+FIRST = [
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elena",
+    "Femi",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jade",
+    "Kai",
+    "Lina",
+    "Milo",
+    "Nora",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Tariq",
+    "Uma",
+    "Vik",
+    "Wen",
+]
+LAST = [
+    "Smith",
+    "Garcia",
+    "Chen",
+    "Patel",
+    "Nguyen",
+    "Okoro",
+    "Silva",
+    "Novak",
+    "Berg",
+    "Haddad",
+    "Kowalski",
+    "Tanaka",
+    "Moreau",
+    "Rossi",
+    "Dubois",
+    "Khan",
+]
+
+
+def org_csv(people: int, rng: random.Random) -> str:
+    lines = ["email,name,department,timezone,role,country,manager_email"]
+    ceo = "morgan.reyes@example.com"
+    for i, (name, _title) in enumerate(EXECUTIVES):
+        email = name.lower().replace(" ", ".") + "@example.com"
+        zone, country = ZONES[i % 2]
+        lines.append(
+            f"{email},{name},Leadership,{zone},executive,{country},{'' if email == ceo else ceo}"
+        )
+    lines.append("pat.admin@example.com,Pat Admin,People,Europe/London,admin,GB,")
+    remaining = people - len(EXECUTIVES) - 1
+    counts = {d: max(3, round(share * remaining)) for d, (share, _, _) in DEPARTMENTS.items()}
+    counts["Legal"] = 3  # smaller than the anonymity threshold on purpose
+    counts["Engineering"] += remaining - sum(counts.values())
+    n = 0
+    for department, count in counts.items():
+        lead = None
+        for j in range(count):
+            first, last = FIRST[n % len(FIRST)], LAST[(n // len(FIRST)) % len(LAST)]
+            email = f"{first.lower()}.{last.lower()}{n}@example.com"
+            zone, country = ZONES[(n * 7 + j) % len(ZONES)]
+            lines.append(
+                f"{email},{first} {last},{department},{zone},member,{country},{lead or ceo}"
+            )
+            lead = lead or email
+            n += 1
+    return "\n".join(lines) + "\n"
+
+
+class Simulation:
+    """Decides how each simulated person answers; deterministic for a seed."""
+
+    def __init__(self, rng: random.Random, departments: dict[int, str], last_week: str) -> None:
+        self.rng = rng
+        self.departments = departments
+        self.ids = {name: d for d, name in departments.items()}
+        self.last_week = last_week
+
+    def answers(self, message: Message, department: str, week: str) -> dict:
+        base, enps_base = DEPARTMENTS.get(department, (0, 3.9, 8.0))[1:]
+        if department == "Customer Support" and week == self.last_week:
+            base, enps_base = base - 1.6, enps_base - 3.0
+        answers: dict = {}
+        for item in message.inputs:
+            if item.key == "enps":
+                answers[item.key] = str(_clamp(round(self.rng.gauss(enps_base, 1.4)), 0, 10))
+            elif item.kind == "scale":
+                answers[item.key] = str(_clamp(round(self.rng.gauss(base, 0.7)), 1, 5))
+            elif item.key == "worked_with":
+                picks = self._partners(department)
+                if picks:
+                    answers[item.key] = [str(self.ids[p]) for p in picks if p in self.ids]
+            elif item.key == "blocked_by" and self.rng.random() < 0.08:
+                partners = [p for p in PARTNERS.get(department, []) if p in self.ids]
+                if partners:
+                    answers[item.key] = str(self.ids[self.rng.choice(partners)])
+            elif item.key == "comment" and self.rng.random() < 0.07:
+                answers[item.key] = self.rng.choice(COMMENTS)
+        return answers
+
+    def _partners(self, department: str) -> list[str]:
+        if department == "Data Science":
+            return ["Engineering"] if self.rng.random() < 0.1 else []
+        partners = PARTNERS.get(department, [d for d in self.ids if d != department])
+        count = self.rng.choice([1, 1, 2, 2, 3])
+        return self.rng.sample(partners, min(count, len(partners)))
+
+    def smoothness(self, message: Message) -> dict:
+        return {
+            item.key: str(_clamp(round(self.rng.gauss(3.9, 0.7)), 1, 5)) for item in message.inputs
+        }
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+async def _fresh_database(settings: Settings, output: Path, reset: bool) -> Settings:
+    if (
+        settings.database_url == DEFAULT_DATABASE_URL.replace("sqlite://", "sqlite+aiosqlite://")
+        or settings.database_url == DEFAULT_DATABASE_URL
+    ):
+        output.mkdir(parents=True, exist_ok=True)
+        path = output / "crosspulse-demo.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{path}"})
+    runtime = await build(settings, migrate=False)
+    try:
+        async with runtime.db.engine.begin() as conn:
+            has_people = await conn.run_sync(lambda c: c.dialect.has_table(c, "person"))
+            if has_people:
+                count = (await conn.execute(text("SELECT count(*) FROM person"))).scalar()
+                if count and not reset:
+                    raise RuntimeError(
+                        "DATABASE_URL points at a database with people in it; "
+                        "run `crosspulse demo --reset` to wipe it first."
+                    )
+            await conn.run_sync(SQLModel.metadata.drop_all)
+            await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    finally:
+        await runtime.db.dispose()
+    return settings
+
+
+async def run_demo(
+    settings: Settings, *, output: Path, reset: bool, people: int, out: Console
+) -> dict:
+    """Run the whole showcase; returns the final digest as JSON data (tests read it)."""
+    started = datetime.now(UTC)
+    rng = random.Random(2026)
+    output.mkdir(parents=True, exist_ok=True)
+    settings = await _fresh_database(settings, output, reset)
+    today = datetime.now(UTC).date()
+    first_slot = today - timedelta(days=(today.weekday() - 1) % 7 + 7 * WEEKS)
+    clock = FixedClock(
+        datetime.combine(first_slot - timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    )
+    port = ConsolePort()
+    runtime = await build(settings, clock=clock, ports={"console": port})
+    try:
+        return await _simulate(runtime, port, clock, rng, first_slot, people, output, out, started)
+    finally:
+        await runtime.db.dispose()
+
+
+async def _simulate(
+    runtime: Runtime,
+    port: ConsolePort,
+    clock: FixedClock,
+    rng: random.Random,
+    first_slot: date,
+    people: int,
+    output: Path,
+    out: Console,
+    started: datetime,
+) -> dict:
+    from bot.compose import latest_week
+    from bot.digest import build_digest
+    from bot.org import departments_by_id
+    from bot.schedule import iso_week
+
+    tenant, survey = await runtime.tenant_and_survey(today=first_slot)
+    csv_text = org_csv(people, rng)
+    (output / "org.csv").write_text(csv_text)
+    async with runtime.db.session() as session:
+        await import_rows(session, tenant_id=tenant.id, rows=parse_csv(csv_text), actor="demo")
+        await session.commit()
+        departments = await departments_by_id(session, tenant_id=tenant.id)
+        people_rows = (await session.exec(text("SELECT email, department_id FROM person"))).all()
+    department_of = {email: departments[d] for email, d in people_rows}
+    last_slot = first_slot + timedelta(weeks=WEEKS - 1)
+    sim = Simulation(rng, departments, iso_week(last_slot))
+    channel = ConsoleChannel(bot=runtime.bot, port=port)
+    # Until the Monday after the last round, once every executive's 08:00 has passed.
+    end = datetime.combine(
+        last_slot + timedelta(days=6), datetime.min.time(), tzinfo=UTC
+    ) + timedelta(hours=18)
+    seen: dict[str, int] = {}
+    will_answer: dict[tuple[str, str], bool] = {}
+    steps = int((end - clock.now()) / STEP) + 1
+    with Progress(transient=True, console=out) as progress:
+        task = progress.add_task(
+            f"Simulating {WEEKS} weekly rounds for {people} people", total=steps
+        )
+        while clock.now() <= end:
+            await tick(runtime.db, now=clock.now(), ports={"console": port})
+            for email, items in list(port.inbox.items()):
+                for item in items[seen.get(email, 0) :]:
+                    await _respond(
+                        channel, sim, rng, email, department_of.get(email, ""), item, will_answer
+                    )
+                seen[email] = len(port.inbox[email])
+            clock.at += STEP
+            progress.advance(task)
+    async with runtime.db.session() as session:
+        week = await latest_week(session, survey=survey)
+        data = await build_digest(session, survey=survey, week=week)
+    ceo = port.latest("morgan.reyes@example.com", "digest")
+    message = ceo.message if ceo else None
+    _write_outputs(output, message, data.to_json())
+    if message:
+        out.print(
+            Panel(Text(render_text(message)), title="Digest delivered to the CEO", expand=False)
+        )
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    out.print(
+        f"Done in {seconds:.0f} s. Database: {runtime.settings.database_url}\n"
+        f"Outputs in {output}/: digest.png, digest.txt, digest.slack.json, "
+        f"digest.teams.json, digest.json, org.csv\n"
+        f"Try: DATABASE_URL={runtime.settings.database_url.replace('+aiosqlite', '')} "
+        "crosspulse digest --format json"
+    )
+    return data.to_json()
+
+
+async def _respond(
+    channel: ConsoleChannel,
+    sim: Simulation,
+    rng: random.Random,
+    email: str,
+    department: str,
+    item,
+    will_answer: dict,
+) -> None:  # type: ignore[no-untyped-def]
+    message = item.message
+    if message.kind != "pulse" or not message.submit:
+        return
+    key = (email, message.submit.value)
+    if key not in will_answer:
+        will_answer[key] = rng.random() < 0.84
+        if not will_answer[key] or rng.random() < 0.12:
+            return  # some wait for a nudge; some never answer
+    elif not will_answer[key]:
+        return
+    week = message.fallback_text.split("(")[1].split(")")[0]
+    replies = await channel.act(
+        email,
+        action="checkin",
+        value=message.submit.value,
+        answers=sim.answers(message, department, week),
+        ref=item.ref,
+    )
+    for reply in replies:
+        if reply.kind == "followup" and reply.submit:
+            await channel.act(
+                email,
+                action="smoothness",
+                value=reply.submit.value,
+                answers=sim.smoothness(reply),
+                ref=item.ref,
+            )
+
+
+def _write_outputs(output: Path, message: Message | None, data: dict) -> None:
+    (output / "digest.json").write_text(json.dumps(data, indent=2))
+    if message is None:
+        return
+    (output / "digest.txt").write_text(render_text(message))
+    if message.image:
+        (output / "digest.png").write_bytes(message.image.png)
+    for name, module, function in (
+        ("slack", "adapters.slack.render", "render_message"),
+        ("teams", "adapters.teams.render", "render_activity"),
+    ):
+        try:
+            render = getattr(__import__(module, fromlist=[function]), function)
+        except (ImportError, AttributeError):
+            continue
+        (output / f"digest.{name}.json").write_text(json.dumps(render(message), indent=2))

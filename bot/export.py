@@ -1,0 +1,86 @@
+"""`crosspulse export`: the digest's aggregates as CSV, through the same anonymity rules."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.digest import build_digest
+from bot.models import Round, Survey
+
+COLUMNS = (
+    "week",
+    "kind",
+    "group",
+    "target",
+    "invited",
+    "responded",
+    "response_rate",
+    "engagement",
+    "enps",
+    "ties",
+    "smoothness",
+    "blocked",
+    "suppressed",
+)
+
+
+async def export_csv(session: AsyncSession, *, survey: Survey) -> str:
+    weeks = sorted(
+        set(
+            (
+                await session.exec(
+                    select(Round.week).where(Round.survey_id == survey.id).order_by(col(Round.slot))
+                )
+            ).all()
+        )
+    )
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for week in weeks:
+        d = await build_digest(session, survey=survey, week=week)
+        writer.writerow(
+            {
+                "week": week,
+                "kind": "organisation",
+                "group": d.scope,
+                "invited": d.invited,
+                "responded": d.responded,
+                "response_rate": d.response_rate,
+                "engagement": d.engagement,
+                "enps": d.enps,
+                "suppressed": d.suppressed,
+            }
+        )
+        for r in d.departments:
+            writer.writerow(
+                {
+                    "week": week,
+                    "kind": "department",
+                    "group": r.name,
+                    "invited": r.invited,
+                    "responded": r.responded,
+                    "response_rate": r.response_rate,
+                    "engagement": r.engagement,
+                    "enps": r.enps,
+                    "suppressed": r.suppressed,
+                }
+            )
+        for p in d.collaboration:
+            writer.writerow(
+                {
+                    "week": week,
+                    "kind": "pair",
+                    "group": p.source,
+                    "target": p.target,
+                    "ties": p.ties,
+                    "smoothness": p.smoothness,
+                    "blocked": p.blocked,
+                    "suppressed": p.suppressed,
+                }
+            )
+    return out.getvalue()

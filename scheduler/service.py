@@ -1,0 +1,34 @@
+"""APScheduler 3.x as the clock only: what is due lives in our tables, not in its job store."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.db import Database
+from bot.ports import ChatPort
+from scheduler.jobs import tick
+
+log = logging.getLogger("crosspulse.scheduler")
+TICK_SECONDS = 60
+JOB_DEFAULTS = {
+    "coalesce": True,  # after a pause, run once, not once per missed interval
+    "max_instances": 1,  # never two ticks at once in one process
+    "misfire_grace_time": TICK_SECONDS,  # a tick later than this is skipped; the next covers it
+}
+
+
+def start_scheduler(db: Database, *, ports: dict[str, ChatPort]) -> AsyncIOScheduler:
+    async def run() -> None:
+        report = await tick(db, now=datetime.now(UTC), ports=ports)
+        if report.sent or report.opened or report.failed:
+            log.info("tick: %s", report)
+
+    scheduler = AsyncIOScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
+    scheduler.add_job(
+        run, "interval", seconds=TICK_SECONDS, id="tick", next_run_time=datetime.now(UTC)
+    )
+    scheduler.start()
+    return scheduler
