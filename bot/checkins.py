@@ -163,14 +163,10 @@ def _response(
 
 
 def log_rejected(
-    session: AsyncSession, *, person: Person, round_id: int | None, reason: str
+    session: AsyncSession, *, tenant_id: int, person_id: int, round_id: int | None, reason: str
 ) -> None:
     """Tampered or out-of-range answers leave an audit trace (the reason, never the values)."""
     audit.record(
-        session,
-        tenant_id=person.tenant_id,
-        actor=f"person:{person.id}",
-        action="answer.rejected",
-        round_id=round_id,
-        reason=reason,
+        session, tenant_id=tenant_id, actor=f"person:{person_id}", action="answer.rejected",
+        round_id=round_id, reason=reason,
     )

@@ -159,18 +159,25 @@ class Bot:
     async def _submit(
         self, session: AsyncSession, person: Person, event: ActionEvent
     ) -> list[Effect]:
+        if person.opted_out:
+            return _notice("You have opted out", "Nothing was recorded. Type `/pulse optin` "
+                           "to take part again.")
         round_ = await session.get(Round, int(event.value)) if event.value.isdigit() else None
         if (
             round_ is None
             or (await session.get(Survey, round_.survey_id)).tenant_id != person.tenant_id
         ):
-            log_rejected(session, person=person, round_id=None, reason="unknown round")
+            log_rejected(
+                session, tenant_id=person.tenant_id, person_id=person.id, round_id=None,
+                reason="unknown round",
+            )
             await session.commit()
             return _notice(
                 "That pulse doesn't exist",
                 "Nothing was recorded. Type `/pulse` to get the current one.",
             )
         round_id, week = round_.id, round_.week
+        tenant_id, person_id = person.tenant_id, person.id
         departments = await departments_by_id(session, tenant_id=person.tenant_id)
         args = dict(
             person=person,
@@ -192,7 +199,10 @@ class Bot:
             return _notice("Already answered", str(exc))
         except AnswerError as exc:
             await session.rollback()
-            log_rejected(session, person=person, round_id=round_id, reason=str(exc))
+            log_rejected(
+                session, tenant_id=tenant_id, person_id=person_id, round_id=round_id,
+                reason=str(exc),
+            )
             await session.commit()
             return _notice(
                 "Your answer was not recorded", f"{exc} Nothing was saved; please try again."
