@@ -252,12 +252,21 @@ def forget(email: str) -> None:
 @app.command("console")
 def console_command(
     as_: Annotated[str, typer.Option("--as", help="the e-mail of the person to be")],
+    at: Annotated[str | None, typer.Option(help="pretend it is this ISO-8601 instant")] = None,
 ) -> None:
     """The bot in a terminal, as any person of the organisation."""
     from adapters.console.app import ConsoleChannel, run_console
     from adapters.console.port import ConsolePort
+    from bot.ports import FixedClock
+
+    try:
+        clock = FixedClock(parse_instant(at)) if at else None
+    except ValueError:
+        _fail(f"--at '{at}' is not ISO-8601, e.g. 2026-11-24T09:00:00+00:00")
 
     async def work(rt: Runtime) -> None:
+        if clock is not None:
+            rt.bot.clock = clock
         channel = ConsoleChannel(bot=rt.bot, port=ConsolePort())
         await run_console(channel, as_, read=input, write=print)
 

@@ -49,7 +49,7 @@ async def test_checkin_now_shows_the_open_pulse_then_says_done(world: World) -> 
     before = len(world.port.inbox["sales1@example.com"])
     report = await world.tick(datetime(2026, 11, 3, 15, 0, tzinfo=UTC))
     assert len(world.port.inbox["sales1@example.com"]) == before
-    assert report.sent == 5 + 3  # the other sellers, and London
+    assert report.sent == 16  # everyone else: Helsinki, London and the other sellers
 
 
 async def test_status_shows_streak_and_hides_small_team_trend(world: World) -> None:
