@@ -1,0 +1,32 @@
+"""Answers older than the retention period are deleted by the scheduler."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.models import AuditLog, Response
+from tests.bot.test_pulse_flow import good_answers
+from tests.conftest import World
+
+
+async def test_retention_deletes_old_answers(world: World) -> None:
+    await world.tick(datetime(2026, 11, 3, 8, 0, tzinfo=UTC))
+    item = world.port.latest("eng1@example.com", "pulse")
+    await world.channel.act("eng1@example.com", action="checkin",
+                            value=item.message.submit.value, answers=good_answers(item.message))
+    async with world.db.session() as session:
+        survey = await world.survey()
+        survey = await session.merge(survey)
+        survey.retention_weeks = 4
+        await session.commit()
+    await world.tick(datetime(2026, 11, 3, 8, 0, tzinfo=UTC) + timedelta(weeks=3))
+    async with world.db.session() as session:
+        assert (await session.exec(select(func.count()).select_from(Response))).one() > 0
+    await world.tick(datetime(2026, 11, 3, 8, 0, tzinfo=UTC) + timedelta(weeks=5))
+    async with world.db.session() as session:
+        assert (await session.exec(select(func.count()).select_from(Response))).one() == 0
+        actions = (await session.exec(select(AuditLog.action))).all()
+    assert "retention.deleted" in actions
