@@ -144,7 +144,9 @@ async def build_digest(
     )
     pairs = await _pairs(session, survey=survey, week=week, names=names, hidden=hidden, k=k)
     changes = _changes(now, before, names, hidden, hidden_before, k)
-    trend = await _trend(session, survey=survey, week=week, scope_id=scope_id, k=k, names=names)
+    trend = await engagement_trend(
+        session, survey=survey, week=week, scope_id=scope_id, k=k, names=names
+    )
     if scope_id is None:
         head = _org_head(now, before, k)
     else:
@@ -388,7 +390,7 @@ def _isolated(
     return tuple(result)
 
 
-async def _trend(
+async def engagement_trend(
     session: AsyncSession,
     *,
     survey: Survey,

@@ -8,13 +8,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit
-from bot.analytics import Stat, engagement_index, rounded
-from bot.anonymity import suppressed_groups
 from bot.checkins import AlreadyAnswered, log_rejected, record_checkin, record_smoothness
 from bot.commands import Command, Verb, parse
 from bot.compose import digest_message, latest_week, local_text, pulse_message
 from bot.db import Database
-from bot.digest import week_figures
+from bot.digest import engagement_trend
 from bot.enums import ParticipationStage, Role
 from bot.events import ActionEvent, Actor, CommandEvent, Effect, Event, Notify, Replace, Reply
 from bot.messages import Action, Style
@@ -23,7 +21,7 @@ from bot.org import departments_by_id
 from bot.ports import Clock, Recipient
 from bot.privacy import erase_person, set_opted_out
 from bot.rounds import open_pulse_for
-from bot.schedule import iso_week, next_local, parse_hhmm, previous_week
+from bot.schedule import iso_week, next_local, parse_hhmm
 from bot.surveys import AnswerError
 from bot.templates import confirmation, followup, help, kudos, notice, status
 from bot.tenancy import active_survey
@@ -160,15 +158,20 @@ class Bot:
         self, session: AsyncSession, person: Person, event: ActionEvent
     ) -> list[Effect]:
         if person.opted_out:
-            return _notice("You have opted out", "Nothing was recorded. Type `/pulse optin` "
-                           "to take part again.")
+            return _notice(
+                "You have opted out",
+                "Nothing was recorded. Type `/pulse optin` to take part again.",
+            )
         round_ = await session.get(Round, int(event.value)) if event.value.isdigit() else None
         if (
             round_ is None
             or (await session.get(Survey, round_.survey_id)).tenant_id != person.tenant_id
         ):
             log_rejected(
-                session, tenant_id=person.tenant_id, person_id=person.id, round_id=None,
+                session,
+                tenant_id=person.tenant_id,
+                person_id=person.id,
+                round_id=None,
                 reason="unknown round",
             )
             await session.commit()
@@ -200,7 +203,10 @@ class Bot:
         except AnswerError as exc:
             await session.rollback()
             log_rejected(
-                session, tenant_id=tenant_id, person_id=person_id, round_id=round_id,
+                session,
+                tenant_id=tenant_id,
+                person_id=person_id,
+                round_id=round_id,
                 reason=str(exc),
             )
             await session.commit()
@@ -311,25 +317,19 @@ class Bot:
     async def _department_trend(
         self, session: AsyncSession, survey: Survey, department_id: int
     ) -> tuple | None:
-        """Four weeks of the department's engagement; None when it never met the threshold."""
+        """Four weeks of the department's engagement, through the digest's anonymity rules;
+        None when it never met the threshold."""
         week = await latest_week(session, survey=survey) or iso_week(self.clock.now().date())
-        weeks = [week]
-        for _ in range(3):
-            weeks.insert(0, previous_week(weeks[0]))
         names = await departments_by_id(session, tenant_id=survey.tenant_id)
-        trend = []
-        for w in weeks:
-            figures = await week_figures(session, tenant_id=survey.tenant_id, week=w)
-            hidden = suppressed_groups(
-                {d: figures.respondents.get(d, 0) for d in names}, k=survey.k_scores
-            )
-            value = (
-                None
-                if department_id in hidden
-                else engagement_index(figures.engagement.get(department_id, Stat()))
-            )
-            trend.append((w, rounded(value)))
-        return tuple(trend) if any(v is not None for _, v in trend) else None
+        trend = await engagement_trend(
+            session,
+            survey=survey,
+            week=week,
+            scope_id=department_id,
+            k=survey.k_scores,
+            names=names,
+        )
+        return trend if any(v is not None for _, v in trend) else None
 
     async def _thanks(self, session: AsyncSession, person: Person, cmd: Command) -> list[Effect]:
         usage = (
