@@ -12,6 +12,7 @@ from bot import audit
 from bot.enums import ParticipationStage, RoundState
 from bot.models import Comment, Delivery, Participation, Person, Response, Round
 from bot.pseudonym import respondent_key
+from bot.rollup import RESPONDENTS, Increments
 from bot.surveys import (
     BLOCKED_BY,
     WORKED_WITH,
@@ -96,6 +97,16 @@ async def record_checkin(
         await session.rollback()
         raise AlreadyAnswered("You have already checked in for this pulse; thank you!") from None
     session.add_all(rows)
+    increments = Increments()
+    for row in rows:
+        increments.add_response(row)
+    increments.add(
+        tenant_id=person.tenant_id,
+        week=round_.week,
+        department_id=person.department_id,
+        item=RESPONDENTS,
+    )
+    await increments.write(session)
     if checkin.comment:
         session.add(
             Comment(
@@ -139,10 +150,15 @@ async def record_smoothness(
     key = respondent_key(secret=secret, salt=person.pseudonym_salt)
     participation.stage = ParticipationStage.COMPLETE
     session.add(participation)
-    session.add_all(
+    rows = [
         _response(person, round_, key, "smoothness", value, department)
         for department, value in ratings.items()
-    )
+    ]
+    session.add_all(rows)
+    increments = Increments()
+    for row in rows:
+        increments.add_response(row)
+    await increments.write(session)
     await session.commit()
     return ratings
 
@@ -167,6 +183,10 @@ def log_rejected(
 ) -> None:
     """Tampered or out-of-range answers leave an audit trace (the reason, never the values)."""
     audit.record(
-        session, tenant_id=tenant_id, actor=f"person:{person_id}", action="answer.rejected",
-        round_id=round_id, reason=reason,
+        session,
+        tenant_id=tenant_id,
+        actor=f"person:{person_id}",
+        action="answer.rejected",
+        round_id=round_id,
+        reason=reason,
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,8 +20,8 @@ from bot.analytics import (
 )
 from bot.anonymity import comment_allowed, effective_k, shown, suppressed_groups
 from bot.digest_data import Change, DepartmentFigures, DigestData, Pair
-from bot.enums import DeliveryKind
-from bot.models import Comment, Delivery, Department, Kudos, Person, Response, Survey
+from bot.models import Comment, Department, Kudos, Person, Survey, WeeklyRollup
+from bot.rollup import DETRACTOR, INVITED, PROMOTER, RESPONDENTS
 from bot.schedule import previous_week
 from bot.scrub import scrub
 
@@ -32,10 +32,11 @@ TREND_WEEKS = 4
 
 @dataclass
 class WeekFigures:
-    respondents: dict[int, int]
-    invited: dict[int, int]
-    engagement: dict[int, Stat]
-    enps: dict[int, Nps]
+    respondents: dict[int, int] = field(default_factory=dict)
+    invited: dict[int, int] = field(default_factory=dict)
+    engagement: dict[int, Stat] = field(default_factory=dict)
+    enps: dict[int, Nps] = field(default_factory=dict)
+    cells: dict[tuple[int, int], dict[str, tuple[int, float]]] = field(default_factory=dict)
 
     def org_engagement(self, exclude: set[int] = frozenset()) -> Stat:  # type: ignore[assignment]
         return sum((s for d, s in self.engagement.items() if d not in exclude), Stat())
@@ -45,67 +46,38 @@ class WeekFigures:
 
 
 async def week_figures(session: AsyncSession, *, tenant_id: int, week: str) -> WeekFigures:
-    respondents = dict(
-        (
-            await session.exec(
-                select(Response.department_id, func.count(func.distinct(Response.respondent)))
-                .where(Response.tenant_id == tenant_id, Response.week == week)
-                .group_by(Response.department_id)
-            )
-        ).all()
-    )
-    invited = dict(
-        (
-            await session.exec(
-                select(Person.department_id, func.count())
-                .select_from(Delivery)
-                .join(Person, Person.id == Delivery.person_id)
-                .where(
-                    Delivery.tenant_id == tenant_id,
-                    Delivery.week == week,
-                    Delivery.kind == DeliveryKind.PULSE,
-                )
-                .group_by(Person.department_id)
-            )
-        ).all()
-    )
-    engagement: dict[int, Stat] = defaultdict(Stat)
-    items = await session.exec(
+    """One week's aggregates, read from the rollup (one indexed query, no raw rows)."""
+    rows = await session.exec(
         select(
-            Response.department_id,
-            Response.item,
-            func.count(),
-            func.sum(Response.value),
-            func.sum(Response.value * Response.value),
-        )
-        .where(
-            Response.tenant_id == tenant_id,
-            Response.week == week,
-            col(Response.target_department_id).is_(None),
-        )
-        .group_by(Response.department_id, Response.item)
+            WeeklyRollup.department_id,
+            WeeklyRollup.item,
+            WeeklyRollup.target,
+            WeeklyRollup.n,
+            WeeklyRollup.total,
+            WeeklyRollup.sumsq,
+        ).where(WeeklyRollup.tenant_id == tenant_id, WeeklyRollup.week == week)
     )
-    for department, item, n, total, sumsq in items.all():
-        if is_engagement_item(item):
-            engagement[department] += Stat(n, float(total), float(sumsq))
-    enps = {
-        d: Nps(int(p), int(x), int(n))
-        for d, p, x, n in (
-            await session.exec(
-                select(
-                    Response.department_id,
-                    func.sum(case((Response.value >= 9, 1), else_=0)),
-                    func.sum(case((Response.value <= 6, 1), else_=0)),
-                    func.count(),
-                )
-                .where(
-                    Response.tenant_id == tenant_id, Response.week == week, Response.item == "enps"
-                )
-                .group_by(Response.department_id)
-            )
-        ).all()
+    figures = WeekFigures()
+    engagement: dict[int, Stat] = defaultdict(Stat)
+    nps: dict[int, dict[str, int]] = defaultdict(dict)
+    cells: dict[tuple[int, int], dict[str, tuple[int, float]]] = defaultdict(dict)
+    for department, item, target, n, total, sumsq in rows.all():
+        if target:
+            cells[(department, target)][item] = (int(n), float(total))
+        elif item == RESPONDENTS:
+            figures.respondents[department] = int(n)
+        elif item == INVITED:
+            figures.invited[department] = int(n)
+        elif item in (PROMOTER, DETRACTOR, "enps"):
+            nps[department][item] = int(n)
+        elif is_engagement_item(item):
+            engagement[department] += Stat(int(n), float(total), float(sumsq))
+    figures.engagement = dict(engagement)
+    figures.enps = {
+        d: Nps(c.get(PROMOTER, 0), c.get(DETRACTOR, 0), c.get("enps", 0)) for d, c in nps.items()
     }
-    return WeekFigures(respondents, invited, dict(engagement), enps)
+    figures.cells = dict(cells)
+    return figures
 
 
 async def build_digest(
@@ -142,7 +114,7 @@ async def build_digest(
         _department(names[d], d, now, before, hidden, hidden_before)
         for d in sorted(names, key=lambda d: names[d])
     )
-    pairs = await _pairs(session, survey=survey, week=week, names=names, hidden=hidden, k=k)
+    pairs = _pairs(now.cells, names=names, hidden=hidden, k=k)
     changes = _changes(now, before, names, hidden, hidden_before, k)
     trend = await engagement_trend(
         session, survey=survey, week=week, scope_id=scope_id, k=k, names=names
@@ -325,33 +297,14 @@ def _engagement_change(
     )
 
 
-async def _pairs(
-    session: AsyncSession,
+def _pairs(
+    cells: dict[tuple[int, int], dict[str, tuple[int, float]]],
     *,
-    survey: Survey,
-    week: str,
     names: dict[int, str],
     hidden: set[int],
     k: int,
 ) -> tuple[Pair, ...]:
-    rows = await session.exec(
-        select(
-            Response.department_id,
-            Response.target_department_id,
-            Response.item,
-            func.count(),
-            func.sum(Response.value),
-        )
-        .where(
-            Response.tenant_id == survey.tenant_id,
-            Response.week == week,
-            col(Response.target_department_id).is_not(None),
-        )
-        .group_by(Response.department_id, Response.target_department_id, Response.item)
-    )
-    cells: dict[tuple[int, int], dict[str, tuple[int, float]]] = defaultdict(dict)
-    for source, target, item, n, total in rows.all():
-        cells[(source, target)][item] = (int(n), float(total))
+    """The collaboration matrix; every cell below k (ties, raters, blocked) is withheld."""
     pairs = []
     for (source, target), items in sorted(
         cells.items(), key=lambda c: (names[c[0][0]], names[c[0][1]])

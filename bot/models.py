@@ -106,7 +106,10 @@ class Round(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """The outbox: one row per message we owe someone, unique by idempotency key."""
 
-    __table_args__ = (Index("ix_delivery_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_delivery_due", "state", "due_at"),
+        Index("ix_delivery_week", "tenant_id", "week", "kind"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenant.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -186,3 +189,25 @@ class AuditLog(SQLModel, table=True):
     actor: str = Field(max_length=120)
     action: str = Field(max_length=60, index=True)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class WeeklyRollup(SQLModel, table=True):
+    """n, sum and sum of squares per week, department, item and target department, kept up
+    to date as answers arrive, so a digest never rescans history. `target` 0 means none.
+    Items: every response item, plus `respondents`, `invited`, `enps_promoter`,
+    `enps_detractor`."""
+
+    __tablename__ = "weekly_rollup"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "week", "department_id", "item", "target"),
+        Index("ix_rollup_week", "tenant_id", "week"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id")
+    week: str = Field(max_length=8)
+    department_id: int = Field(foreign_key="department.id")
+    item: str = Field(max_length=40)
+    target: int = 0
+    n: int = 0
+    total: float = 0.0
+    sumsq: float = 0.0

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, update
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import audit
+from bot import audit, rollup
 from bot.enums import DeliveryState
-from bot.models import Comment, Delivery, Kudos, Participation, Person, Response
+from bot.models import (
+    Comment,
+    Delivery,
+    Kudos,
+    Participation,
+    Person,
+    Response,
+    WeeklyRollup,
+)
 from bot.pseudonym import respondent_key
 from bot.schedule import iso_week
 
@@ -36,7 +44,17 @@ async def set_opted_out(session: AsyncSession, *, person: Person, opted_out: boo
 async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, actor: str) -> None:
     """Delete the person and everything stored under them or their pseudonym."""
     key = respondent_key(secret=secret, salt=person.pseudonym_salt)
-    person_id = person.id
+    person_id, tenant_id = person.id, person.tenant_id
+    weeks = set(
+        await session.exec(select(Response.week).where(Response.respondent == key).distinct())
+    )
+    weeks |= {
+        w
+        for w in await session.exec(
+            select(Delivery.week).where(Delivery.person_id == person_id).distinct()
+        )
+        if w
+    }
     await session.exec(delete(Response).where(Response.respondent == key))
     await session.exec(delete(Comment).where(Comment.respondent == key))
     await session.exec(delete(Participation).where(Participation.person_id == person_id))
@@ -46,9 +64,10 @@ async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, 
     )
     await session.exec(update(Person).where(Person.manager_id == person_id).values(manager_id=None))
     await session.exec(delete(Person).where(Person.id == person_id))
+    await rollup.rebuild(session, tenant_id=tenant_id, weeks=weeks)
     audit.record(
         session,
-        tenant_id=person.tenant_id,
+        tenant_id=tenant_id,
         actor=actor,
         action="person.erased",
         person_id=person_id,
@@ -71,6 +90,11 @@ async def enforce_retention(
         delete(Kudos).where(Kudos.tenant_id == tenant_id, col(Kudos.week) < cutoff)
     )
     deleted += result.rowcount or 0
+    await session.exec(
+        delete(WeeklyRollup).where(
+            WeeklyRollup.tenant_id == tenant_id, col(WeeklyRollup.week) < cutoff
+        )
+    )
     if deleted:
         audit.record(
             session,

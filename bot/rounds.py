@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import rollup
 from bot.enums import DeliveryKind, DeliveryState, RoundState
 from bot.models import Delivery, Department, Participation, Person, Round, Survey
 from bot.schedule import (
@@ -94,6 +95,7 @@ async def enrol(session: AsyncSession, *, survey: Survey, round_: Round, now: da
     if survey.audience:
         query = query.where(col(Department.name).in_(survey.audience))
     added = 0
+    enrolled_departments: list[int] = []
     for person, _department in (await session.exec(query)).all():
         due = send_instant(
             slot=round_.slot,
@@ -117,9 +119,11 @@ async def enrol(session: AsyncSession, *, survey: Survey, round_: Round, now: da
             )
         )
         round_.closes_at = max(round_.closes_at, closes)
+        enrolled_departments.append(person.department_id)
         added += 1
     if added:
         session.add(round_)
+        await rollup.invited(survey.tenant_id, round_.week, enrolled_departments).write(session)
     try:
         await session.commit()
     except IntegrityError:
