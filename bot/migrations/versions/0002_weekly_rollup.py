@@ -38,7 +38,31 @@ def upgrade() -> None:
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.create_index('ix_delivery_week', ['tenant_id', 'week', 'kind'], unique=False)
 
-    # ### end Alembic commands ###
+    # Backfill from the rows that already exist (installations from before the rollup).
+    columns = "tenant_id, week, department_id, item, target, n, total, sumsq"
+    op.execute(
+        f"INSERT INTO weekly_rollup ({columns}) SELECT tenant_id, week, department_id, item, "
+        "COALESCE(target_department_id, 0), COUNT(*), SUM(value), SUM(value * value) "
+        "FROM response GROUP BY tenant_id, week, department_id, item, "
+        "COALESCE(target_department_id, 0)"
+    )
+    op.execute(
+        f"INSERT INTO weekly_rollup ({columns}) SELECT tenant_id, week, department_id, "
+        "'respondents', 0, COUNT(DISTINCT respondent), COUNT(DISTINCT respondent), "
+        "COUNT(DISTINCT respondent) FROM response GROUP BY tenant_id, week, department_id"
+    )
+    for item, condition in (("enps_promoter", "value >= 9"), ("enps_detractor", "value <= 6")):
+        op.execute(
+            f"INSERT INTO weekly_rollup ({columns}) SELECT tenant_id, week, department_id, "
+            f"'{item}', 0, COUNT(*), COUNT(*), COUNT(*) FROM response "
+            f"WHERE item = 'enps' AND {condition} GROUP BY tenant_id, week, department_id"
+        )
+    op.execute(
+        f"INSERT INTO weekly_rollup ({columns}) SELECT d.tenant_id, d.week, p.department_id, "
+        "'invited', 0, COUNT(*), COUNT(*), COUNT(*) FROM delivery d "
+        "JOIN person p ON p.id = d.person_id WHERE d.kind = 'pulse' AND d.week IS NOT NULL "
+        "GROUP BY d.tenant_id, d.week, p.department_id"
+    )
 
 
 def downgrade() -> None:
