@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import silos
 from bot.analytics import (
     Nps,
     Stat,
@@ -26,7 +27,6 @@ from bot.schedule import previous_week
 from bot.scrub import scrub
 
 ORG = "organisation"
-FRICTION_BELOW = 2.75  # mean smoothness on 1-5
 TREND_WEEKS = 4
 
 
@@ -144,7 +144,8 @@ async def build_digest(
         n=org_n if scope_id is None else sizes[scope_id],
     )
     kudos = await _kudos(session, survey=survey, week=week, names=names, k=k)
-    isolated = _isolated(pairs, sizes, names, hidden) if scope_id is None else ()
+    islands = silos.isolated(pairs, sizes, names, hidden) if scope_id is None else ()
+    rough, one_sided, hubs = silos.friction(pairs), silos.asymmetric(pairs), silos.bridges(pairs)
     return DigestData(
         week=week,
         scope=scope,
@@ -155,10 +156,11 @@ async def build_digest(
         trend=trend,
         departments=departments,
         collaboration=pairs,
-        isolated=isolated,
-        friction=tuple(
-            p for p in pairs if p.smoothness is not None and p.smoothness < FRICTION_BELOW
-        ),
+        isolated=islands,
+        friction=rough,
+        asymmetric=one_sided,
+        bridges=hubs,
+        actions=silos.suggestions(islands=islands, rough=rough, one_sided=one_sided, hubs=hubs),
         kudos=kudos,
         comments=comments,
         changes=changes,
@@ -324,23 +326,6 @@ def _pairs(
             )
         )
     return tuple(pairs)
-
-
-def _isolated(
-    pairs: tuple[Pair, ...], sizes: dict[int, int], names: dict[int, str], hidden: set[int]
-) -> tuple[str, ...]:
-    """Shown departments whose people seldom name other teams and whom others seldom name."""
-    total = sum(sizes.values())
-    result = []
-    for d, name in sorted(names.items(), key=lambda x: x[1]):
-        if d in hidden or not sizes.get(d):
-            continue
-        out_ties = sum(p.ties or 0 for p in pairs if p.source == name)
-        in_ties = sum(p.ties or 0 for p in pairs if p.target == name)
-        others = total - sizes[d]
-        if out_ties / sizes[d] < 0.5 and (not others or in_ties / others < 0.05):
-            result.append(name)
-    return tuple(result)
 
 
 async def engagement_trend(

@@ -59,6 +59,9 @@ class DigestData:
     collaboration: tuple[Pair, ...] = ()
     isolated: tuple[str, ...] = ()
     friction: tuple[Pair, ...] = ()
+    asymmetric: tuple[tuple[Pair, Pair], ...] = ()
+    bridges: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
     kudos: tuple[tuple[str, str, int], ...] = ()
     comments: tuple[str, ...] = ()
     changes: tuple[Change, ...] = field(default=())
@@ -69,6 +72,17 @@ class DigestData:
         data["trend"] = [{"week": w, "engagement": e} for w, e in self.trend]
         data["collaboration"] = [_pair_json(p) for p in self.collaboration]
         data["friction"] = [_pair_json(p) for p in self.friction]
+        data["asymmetric"] = [
+            {
+                "from": a.source,
+                "to": a.target,
+                "smoothness": a.smoothness,
+                "smoothness_back": b.smoothness,
+            }
+            for a, b in self.asymmetric
+        ]
+        data["bridges"] = list(self.bridges)
+        data["actions"] = list(self.actions)
         data["kudos"] = [{"from": a, "to": b, "count": n} for a, b, n in self.kudos]
         data["changes"] = [{**asdict(c), "delta": c.delta} for c in self.changes]
         data["isolated"] = list(self.isolated)

@@ -55,10 +55,14 @@ def _silos(d: DigestData) -> Section:
     if d.isolated:
         lines.append("Islands (little work with other teams): " + ", ".join(d.isolated))
     for p in d.friction:
+        lines.append(f"Friction: {p.source} rates working with {p.target} {p.smoothness:.1f}/5")
+    for a, b in d.asymmetric:
         lines.append(
-            f"Friction: {p.source} rates working with {p.target} "
-            f"{p.smoothness:.1f}/5. Suggest a joint retro."
+            f"One-sided: {a.source} → {a.target} {a.smoothness:.1f}/5, "
+            f"{b.source} → {b.target} {b.smoothness:.1f}/5"
         )
+    if d.bridges:
+        lines.append("Bridges (tied to the most teams): " + ", ".join(d.bridges))
     busiest = sorted((p for p in d.collaboration if p.ties), key=lambda p: -(p.ties or 0))
     for p in busiest[:TOP_PAIRS]:
         smooth = f", smoothness {p.smoothness:.1f}/5" if p.smoothness is not None else ""
@@ -66,6 +70,7 @@ def _silos(d: DigestData) -> Section:
     if d.kudos:
         top = ", ".join(f"{a} → {b} ({n})" for a, b, n in d.kudos[:3])
         lines.append(f"Thanks across teams: {top}")
+    lines += [f"Suggested: {action}" for action in d.actions]
     return Section(heading="Silo map", text="\n".join(lines) or "Not enough answers yet.")
 
 
@@ -173,6 +178,11 @@ EXAMPLE = DigestMessageData(
             Pair("Legal", "Sales", None, None, None, True),
         ),
         isolated=("Data Science",),
+        bridges=("Engineering",),
+        actions=(
+            "Hold a joint retro for Support and Engineering: Support rates the work 2.5/5.",
+            "Introduce Data Science to Engineering, the team most others work with.",
+        ),
         friction=(Pair("Support", "Engineering", 15, 2.5, 6, False),),
         kudos=(("Sales", "Engineering", 4),),
         comments=("More time for deep work, please.",),
