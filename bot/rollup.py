@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from functools import cache
 
-from sqlalchemy import Integer, case, delete, func, literal, select
+from sqlalchemy import Insert, Integer, case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -66,33 +67,40 @@ class Increments:
             )
 
     async def write(self, session: AsyncSession) -> None:
+        """One executemany upsert: existing cells are incremented, new ones inserted."""
         if not self.cells:
             return
-        dialect = session.bind.dialect.name  # type: ignore[union-attr]
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = WeeklyRollup.__table__
-        for (tenant_id, week, department_id, item, target), (n, total, sumsq) in self.cells.items():
-            statement = insert(table).values(
-                tenant_id=tenant_id,
-                week=week,
-                department_id=department_id,
-                item=item,
-                target=target,
-                n=n,
-                total=total,
-                sumsq=sumsq,
-            )
-            await session.exec(
-                statement.on_conflict_do_update(  # type: ignore[call-overload]
-                    index_elements=list(KEY),
-                    set_={
-                        "n": table.c.n + statement.excluded.n,
-                        "total": table.c.total + statement.excluded.total,
-                        "sumsq": table.c.sumsq + statement.excluded.sumsq,
-                    },
-                )
-            )
+        rows = [
+            {
+                "tenant_id": t,
+                "week": w,
+                "department_id": d,
+                "item": i,
+                "target": g,
+                "n": n,
+                "total": total,
+                "sumsq": sumsq,
+            }
+            for (t, w, d, i, g), (n, total, sumsq) in self.cells.items()
+        ]
+        connection = await session.connection()
+        await connection.execute(_upsert(connection.dialect.name), rows)
         self.cells.clear()
+
+
+@cache
+def _upsert(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = WeeklyRollup.__table__
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={
+            "n": table.c.n + statement.excluded.n,
+            "total": table.c.total + statement.excluded.total,
+            "sumsq": table.c.sumsq + statement.excluded.sumsq,
+        },
+    )
 
 
 def invited(tenant_id: int, week: str, departments: Iterable[int]) -> Increments:
