@@ -10,7 +10,6 @@ from bot.surveys import QUESTION_BANK, Dimension
 ENGAGEMENT_ITEMS_FIXED = {"energy"}
 BANK_DIMENSIONS = {q.key: q.dimension for q in QUESTION_BANK}
 MIN_CHANGE_POINTS = 5.0  # practical significance, on the 0-100 engagement scale
-Z = 2.0  # a change is flagged beyond two standard errors
 
 
 @dataclass(frozen=True)
@@ -76,11 +75,6 @@ class Nps:
             return math.inf
         p, d = self.promoters / self.n, self.detractors / self.n
         return math.sqrt(max(p + d - (p - d) ** 2, 0.0) / self.n) * 100
-
-
-def significant(delta: float, se_now: float, se_before: float) -> bool:
-    se = math.sqrt(se_now**2 + se_before**2)
-    return abs(delta) >= MIN_CHANGE_POINTS and abs(delta) > Z * se
 
 
 def rounded(value: float | None, digits: int = 1) -> float | None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,70 +11,18 @@ from bot.analytics import (
     Nps,
     Stat,
     engagement_index,
-    engagement_se,
-    is_engagement_item,
     rounded,
-    significant,
 )
 from bot.anonymity import comment_allowed, effective_k, shown, suppressed_groups
-from bot.digest_data import Change, DepartmentFigures, DigestData, Pair
-from bot.models import Comment, Department, Kudos, Person, Survey, WeeklyRollup
-from bot.rollup import DETRACTOR, INVITED, PROMOTER, RESPONDENTS
+from bot.changes import movements
+from bot.digest_data import DepartmentFigures, DigestData, Pair
+from bot.figures import WeekFigures, week_figures
+from bot.models import Comment, Department, Kudos, Person, Survey
 from bot.schedule import previous_week
 from bot.scrub import scrub
 
 ORG = "organisation"
 TREND_WEEKS = 4
-
-
-@dataclass
-class WeekFigures:
-    respondents: dict[int, int] = field(default_factory=dict)
-    invited: dict[int, int] = field(default_factory=dict)
-    engagement: dict[int, Stat] = field(default_factory=dict)
-    enps: dict[int, Nps] = field(default_factory=dict)
-    cells: dict[tuple[int, int], dict[str, tuple[int, float]]] = field(default_factory=dict)
-
-    def org_engagement(self, exclude: set[int] = frozenset()) -> Stat:  # type: ignore[assignment]
-        return sum((s for d, s in self.engagement.items() if d not in exclude), Stat())
-
-    def org_respondents(self, exclude: set[int] = frozenset()) -> int:  # type: ignore[assignment]
-        return sum(n for d, n in self.respondents.items() if d not in exclude)
-
-
-async def week_figures(session: AsyncSession, *, tenant_id: int, week: str) -> WeekFigures:
-    """One week's aggregates, read from the rollup (one indexed query, no raw rows)."""
-    rows = await session.exec(
-        select(
-            WeeklyRollup.department_id,
-            WeeklyRollup.item,
-            WeeklyRollup.target,
-            WeeklyRollup.n,
-            WeeklyRollup.total,
-            WeeklyRollup.sumsq,
-        ).where(WeeklyRollup.tenant_id == tenant_id, WeeklyRollup.week == week)
-    )
-    figures = WeekFigures()
-    engagement: dict[int, Stat] = defaultdict(Stat)
-    nps: dict[int, dict[str, int]] = defaultdict(dict)
-    cells: dict[tuple[int, int], dict[str, tuple[int, float]]] = defaultdict(dict)
-    for department, item, target, n, total, sumsq in rows.all():
-        if target:
-            cells[(department, target)][item] = (int(n), float(total))
-        elif item == RESPONDENTS:
-            figures.respondents[department] = int(n)
-        elif item == INVITED:
-            figures.invited[department] = int(n)
-        elif item in (PROMOTER, DETRACTOR, "enps"):
-            nps[department][item] = int(n)
-        elif is_engagement_item(item):
-            engagement[department] += Stat(int(n), float(total), float(sumsq))
-    figures.engagement = dict(engagement)
-    figures.enps = {
-        d: Nps(c.get(PROMOTER, 0), c.get(DETRACTOR, 0), c.get("enps", 0)) for d, c in nps.items()
-    }
-    figures.cells = dict(cells)
-    return figures
 
 
 async def build_digest(
@@ -115,7 +60,7 @@ async def build_digest(
         for d in sorted(names, key=lambda d: names[d])
     )
     pairs = _pairs(now.cells, names=names, hidden=hidden, k=k)
-    changes = _changes(now, before, names, hidden, hidden_before, k)
+    changes = movements(now, before, names, hidden, hidden_before, k)
     trend = await engagement_trend(
         session, survey=survey, week=week, scope_id=scope_id, k=k, names=names
     )
@@ -213,6 +158,8 @@ def _department(
     n, invited = now.respondents.get(d, 0), now.invited.get(d, 0)
     eng = engagement_index(now.engagement.get(d, Stat()))
     eng_before = None if d in hidden_before else engagement_index(before.engagement.get(d, Stat()))
+    enps = now.enps.get(d, Nps()).score
+    enps_before = None if d in hidden_before else before.enps.get(d, Nps()).score
     return DepartmentFigures(
         name=name,
         suppressed=False,
@@ -223,79 +170,10 @@ def _department(
         engagement_change=rounded(eng - eng_before)
         if eng is not None and eng_before is not None
         else None,
-        enps=rounded(now.enps.get(d, Nps()).score),
-    )
-
-
-def _changes(
-    now: WeekFigures,
-    before: WeekFigures,
-    names: dict[int, str],
-    hidden: set[int],
-    hidden_before: set[int],
-    k: int,
-) -> tuple[Change, ...]:
-    """Movements beyond two standard errors (and 5 points); a department's movement is not
-    reported again as the organisation's."""
-    found: list[tuple[float, Change]] = []
-    for d, name in names.items():
-        if d in hidden or d in hidden_before:
-            continue
-        change = _engagement_change(
-            name,
-            now.engagement.get(d, Stat()),
-            before.engagement.get(d, Stat()),
-            now.respondents.get(d, 0),
-            before.respondents.get(d, 0),
-        )
-        if change:
-            found.append(change)
-    flagged = {d for d, name in names.items() if any(c.subject == name for _, c in found)}
-    if shown(now.org_respondents(flagged), k) and shown(before.org_respondents(flagged), k):
-        change = _engagement_change(
-            "the organisation",
-            now.org_engagement(flagged),
-            before.org_engagement(flagged),
-            now.org_respondents(flagged),
-            before.org_respondents(flagged),
-        )
-        if change:
-            found.append(change)
-    found.sort(key=lambda item: -item[0])
-    return tuple(c for _, c in found[:3])
-
-
-def _engagement_change(
-    subject: str, now: Stat, before: Stat, n_now: int, n_before: int
-) -> tuple[float, Change] | None:
-    e_now, e_before = engagement_index(now), engagement_index(before)
-    if e_now is None or e_before is None:
-        return None
-    se_now, se_before = engagement_se(now, n_now), engagement_se(before, n_before)
-    delta = e_now - e_before
-    if not significant(delta, se_now, se_before):
-        return None
-    action = (
-        (
-            f"Ask {subject}'s leads to hold a short listening session this week and share back "
-            "what they heard."
-            if delta < 0
-            else f"Find out what went well in {subject} and share it with the other teams."
-        )
-        if subject != "the organisation"
-        else (
-            "Raise it at the leadership meeting: the drop is broad, not one team's."
-            if delta < 0
-            else "Say thank you organisation-wide: engagement rose broadly."
-        )
-    )
-    z = abs(delta) / max((se_now**2 + se_before**2) ** 0.5, 1e-9)
-    return z, Change(
-        subject=subject,
-        metric="engagement",
-        before=round(e_before, 1),
-        after=round(e_now, 1),
-        action=action,
+        enps=rounded(enps),
+        enps_change=rounded(enps - enps_before)
+        if enps is not None and enps_before is not None
+        else None,
     )
 
 

@@ -15,6 +15,7 @@ class DepartmentFigures:
     engagement: float | None = None
     engagement_change: float | None = None
     enps: float | None = None
+    enps_change: float | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from bot.messages import Action, Fact, Image, Message, Section
 WITHHELD = "withheld (fewer than {k} answers)"
 TOP_PAIRS = 5
 MAX_COMMENTS = 5
+METRICS = {"engagement": "engagement", "enps": "eNPS"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ def _changes(changes: tuple[Change, ...]) -> Section:
     if not changes:
         return Section(heading="What changed", text="No movement beyond the usual noise.")
     lines = [
-        f"• {c.subject}: engagement {c.before:.0f} → {c.after:.0f} ({c.delta:+.0f}). {c.action}"
+        f"• {c.subject}: {METRICS.get(c.metric, c.metric)} {c.before:.0f} → {c.after:.0f} "
+        f"({c.delta:+.0f}). {c.action}"
         for c in changes
     ]
     return Section(heading="What changed", text="\n".join(lines))

@@ -20,10 +20,13 @@ async def test_demo_finds_what_was_planted(database_url: str, tmp_path: Path) ->
     assert data["suppressed"] is False and data["invited"] == 200
     assert 0.7 < data["responded"] / data["invited"] < 0.95
     changes = data["changes"]
-    assert [c["subject"] for c in changes] == ["Customer Support"], changes
-    assert changes[0]["delta"] < -15
+    assert {c["subject"] for c in changes} == {"Customer Support"}, changes
+    engagement = next(c for c in changes if c["metric"] == "engagement")
+    assert engagement["delta"] < -15
     assert data["isolated"] == ["Data Science"]
-    assert data["friction"] == []
+    assert data["friction"] == [] and data["asymmetric"] == []
+    assert data["actions"] == [
+        "Introduce Data Science to Engineering, the team most others work with."]
     legal = next(d for d in data["departments"] if d["name"] == "Legal")
     assert legal["suppressed"] is True and legal["engagement"] is None
     files = {p.name for p in (tmp_path / "out").iterdir()}
