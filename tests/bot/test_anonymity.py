@@ -72,3 +72,32 @@ async def test_digest_of_a_random_org_never_shows_a_small_group(db: Database, se
     assert not digest.comments or digest.responded >= 10
     assert all("@" not in c for c in digest.comments), "e-mail addresses are scrubbed"
     assert names  # the org had departments of every size
+
+
+async def test_a_department_filter_shows_nothing_the_organisation_view_withholds(
+    db: Database,
+) -> None:
+    """One filter minus another: a department's own digest must agree with its row in the
+    organisation digest, and be refused where that row is withheld (secondary included)."""
+    sizes = {"Alpha": 9, "Beta": 6, "Gamma": 4, "Delta": 2}
+    world = await make_world(db, _org(sizes), start=date(2026, 11, 3))
+    await world.tick(datetime(2026, 11, 3, 11, 0, tzinfo=UTC))
+    for email, items in list(world.port.inbox.items()):
+        message = items[-1].message
+        await world.channel.act(email, action="checkin", value=message.submit.value,
+                                answers=good_answers(message))
+    survey = await world.survey()
+    async with db.session() as session:
+        org = await build_digest(session, survey=survey, week="2026-W45")
+        rows = {d.name: d for d in org.departments}
+        # Gamma (4) and Delta (2) together hold 6 >= 5: both withheld, Beta shown.
+        assert rows["Gamma"].suppressed and rows["Delta"].suppressed
+        assert not rows["Beta"].suppressed
+        for name, row in rows.items():
+            scoped = await build_digest(session, survey=survey, week="2026-W45",
+                                        department=name)
+            assert scoped.suppressed == row.suppressed, name
+            if not row.suppressed:
+                assert (scoped.responded, scoped.engagement) == (row.responded, row.engagement)
+    # Secondary suppression at work: with Gamma at 4 and Delta gone, Beta (6) must hide too.
+    assert suppressed_groups({1: 9, 2: 6, 3: 4}, k=5) == {2, 3}
