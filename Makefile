@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install demo run test test-sqlite test-postgres lint clean
+.PHONY: install demo run test test-sqlite test-postgres lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	CROSSPULSE_TEST_DB=postgresql CROSSPULSE_TEST_PG_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/digest.py
 
 clean:
 	rm -rf $(VENV) demo-output crosspulse.db .pytest_cache
