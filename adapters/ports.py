@@ -11,17 +11,23 @@ log = logging.getLogger("crosspulse")
 
 
 def configured_ports(settings: Settings) -> dict[str, ChatPort]:
-    """The platforms switched on by the settings. Slack and Teams ports are added by their
-    adapters; until then a configured platform is reported, never silently ignored."""
+    """The platforms switched on by the settings that this build can send through."""
     ports: dict[str, ChatPort] = {}
-    for name, enabled in (("slack", settings.slack_enabled), ("teams", settings.teams_enabled)):
-        if enabled:
-            log.warning(
-                "%s is configured but this build has no %s sender yet; its people "
-                "are reported unreachable",
-                name,
-                name,
-            )
+    if settings.slack_bot_token is not None:
+        from adapters.slack.app import make_client
+        from adapters.slack.port import SlackPort
+
+        ports["slack"] = SlackPort(make_client(settings))
+    elif settings.slack_enabled:
+        log.warning(
+            "Slack OAuth (SLACK_CLIENT_ID) without SLACK_BOT_TOKEN is not supported "
+            "yet; Slack people are reported unreachable"
+        )
+    if settings.teams_enabled:
+        log.warning(
+            "Teams is configured but this build has no Teams sender yet; its people "
+            "are reported unreachable"
+        )
     return ports
 
 

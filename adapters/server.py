@@ -38,14 +38,19 @@ def make_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
+    slack = runtime.ports.get("slack")
+    if slack is not None and runtime.settings.slack_signing_secret is not None:
+        from adapters.slack.app import events_handler, make_slack_app
+
+        bolt = make_slack_app(runtime.settings, runtime.bot, slack.client)  # type: ignore[attr-defined]
+        app.router.add_post("/slack/events", events_handler(bolt))
     return app
 
 
 async def run_server(settings: Settings) -> None:
-    runtime = await build(settings)
+    runtime = await build(settings, ports=configured_ports(settings))
     await runtime.tenant_and_survey()
-    ports = configured_ports(settings)
-    scheduler = start_scheduler(runtime.db, ports=ports)
+    scheduler = start_scheduler(runtime.db, ports=runtime.ports)
     runner = web.AppRunner(make_app(runtime))
     await runner.setup()
     site = web.TCPSite(runner, "0.0.0.0", settings.port)

@@ -1,0 +1,102 @@
+"""The Bolt AsyncApp, its Web API client and the /slack/events endpoint on our aiohttp app."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import parse_qs
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.listeners import register
+from adapters.slack.port import SlackPort
+from bot.config import Settings
+from bot.handlers import Bot
+
+log = logging.getLogger("crosspulse.slack")
+MAX_BODY = 256 * 1024  # Slack's own payloads stay far below this
+
+
+def make_client(settings: Settings) -> AsyncWebClient:
+    """No automatic retries: a retried chat.postMessage can DM someone twice."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token, base_url=settings.slack_api_url, retry_handlers=[], timeout=10
+    )
+
+
+def make_slack_app(settings: Settings, bot: Bot, client: AsyncWebClient) -> AsyncApp:
+    if settings.slack_signing_secret is None:
+        raise ValueError("SLACK_SIGNING_SECRET is required for Slack over HTTP")
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        process_before_response=False,
+    )
+    register(app, bot=bot, port=SlackPort(client))
+    return app
+
+
+def _malformed(request: web.Request, body: bytes) -> str | None:
+    """What Bolt would answer 500 to: refuse it with a 4xx first, saying why."""
+    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    if not timestamp.isdigit() or not request.headers.get("X-Slack-Signature"):
+        return "unauthorized"
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "body is not UTF-8"
+    if request.content_type == "application/json":
+        try:
+            parsed = json.loads(text or "null")
+        except ValueError:
+            return "body is not JSON"
+        return None if isinstance(parsed, dict) else "body must be a JSON object"
+    form = parse_qs(text)
+    if "payload" in form:
+        try:
+            payload = json.loads(form["payload"][0])
+        except ValueError:
+            return "payload is not JSON"
+        if not isinstance(payload, dict):
+            return "payload must be a JSON object"
+    return None
+
+
+def events_handler(app: AsyncApp):  # type: ignore[no-untyped-def]
+    async def slack_events(request: web.Request) -> web.Response:
+        if (request.content_length or 0) > MAX_BODY:
+            return web.Response(status=413, text="request body too large")
+        body = await request.content.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            return web.Response(status=413, text="request body too large")
+        problem = _malformed(request, body)
+        if problem == "unauthorized":
+            log.warning("slack request without a valid signature header from %s", request.remote)
+            return web.Response(status=401, text="unauthorized")
+        if problem:
+            log.warning("malformed slack request: %s", problem)
+            return web.Response(status=400, text=problem)
+        bolt_request = await to_bolt_request(_with_body(request, body))
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
+
+    return slack_events
+
+
+class _Buffered:
+    """to_bolt_request reads `await request.text()`; we already hold the capped body."""
+
+    def __init__(self, request: web.Request, body: bytes) -> None:
+        self.query_string = request.query_string
+        self.headers = request.headers
+        self._body = body
+
+    async def text(self) -> str:
+        return self._body.decode("utf-8")
+
+
+def _with_body(request: web.Request, body: bytes) -> web.Request:
+    return _Buffered(request, body)  # type: ignore[return-value]

@@ -1,0 +1,92 @@
+"""Bolt listeners: acknowledge first, then hand the neutral event to the bot and carry out
+its effects on Slack."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.port import SlackPort
+from adapters.slack.render import render_message
+from adapters.slack.translate import actor_from, answers_from_state, message_ref
+from bot.events import ActionEvent, CommandEvent, Effect, Notify, Replace, Reply
+from bot.handlers import Bot
+from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
+
+log = logging.getLogger("crosspulse.slack")
+FORM_KINDS = {"pulse", "followup"}
+
+
+def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
+    @app.command("/pulse")
+    async def pulse_command(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+        await ack()
+        effects = await bot.handle(CommandEvent(actor_from(body), body.get("text", "")))
+        await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=None)
+
+    @app.action(re.compile(r"^(submit|action):"))
+    async def button(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+        await ack()
+        action = body["actions"][0]
+        kind, _, action_id = action["action_id"].partition(":")
+        values = (body.get("state") or {}).get("values") or {}
+        answers = answers_from_state(values) if kind == "submit" else {}
+        value = action.get("value", "")
+        event = ActionEvent(
+            actor_from(body), action_id, "" if value == "-" else value, answers, message_ref(body)
+        )
+        await apply(
+            await bot.handle(event), bot=bot, port=port, body=body, respond=respond, ref=event.ref
+        )
+
+    @app.action(re.compile(r"^input:"))
+    async def choice(ack) -> None:  # type: ignore[no-untyped-def]
+        """Picking an option only changes `state`; the submit button sends it all."""
+        await ack()
+
+
+async def apply(
+    effects: list[Effect],
+    *,
+    bot: Bot,
+    port: SlackPort,
+    body: dict,
+    respond,  # type: ignore[no-untyped-def]
+    ref: MessageRef | None,
+) -> None:
+    user_id = actor_from(body).user_id
+    me = Recipient(person_id=0, email="", name="", slack_user_id=user_id)
+    for effect in effects:
+        try:
+            if isinstance(effect, Reply) and effect.message.kind in FORM_KINDS:
+                # Forms live in the DM, where they can be updated once answered.
+                await port.send(recipient=me, message=effect.message)
+                if not body.get("channel_id", "").startswith("D") and ref is None:
+                    await respond(
+                        text="I've sent you the pulse in a direct message.",
+                        response_type="ephemeral",
+                        replace_original=False,
+                    )
+            elif isinstance(effect, Reply):
+                await respond(
+                    **render_message(effect.message),
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+            elif isinstance(effect, Replace) and ref is not None:
+                await port.update(ref=ref, message=effect.message)
+            elif isinstance(effect, Replace):
+                await respond(**render_message(effect.message), replace_original=True)
+            elif isinstance(effect, Notify):
+                recipient = await bot.recipient(effect.person_id)
+                if recipient and port.can_reach(recipient):
+                    await port.send(recipient=recipient, message=effect.message)
+        except SlackApiError as exc:
+            log.warning(
+                "slack effect %s failed: %s", type(effect).__name__, exc.response.get("error")
+            )
+        except (SendError, OutcomeUnknown) as exc:
+            log.warning("slack effect %s failed: %s", type(effect).__name__, exc)

@@ -1,0 +1,75 @@
+"""The Slack side of the core's chat port: DMs by user id, updates by channel and ts."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import render_message
+from bot.enums import Platform
+from bot.messages import Message
+from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
+
+log = logging.getLogger("crosspulse.slack")
+
+
+class SlackPort:
+    platform = Platform.SLACK
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    def can_reach(self, recipient: Recipient) -> bool:
+        return bool(recipient.slack_user_id)
+
+    async def send(self, *, recipient: Recipient, message: Message) -> MessageRef:
+        """Post into the app's DM with the person (a user id is a valid channel for that)."""
+        payload = render_message(message)
+        response = await self._call(
+            self.client.chat_postMessage, channel=recipient.slack_user_id, **payload
+        )
+        ref = MessageRef(platform=self.platform, channel=response["channel"], id=response["ts"])
+        if message.image is not None:
+            await self._upload_chart(ref, message)
+        return ref
+
+    async def update(self, *, ref: MessageRef, message: Message) -> None:
+        await self._call(
+            self.client.chat_update, channel=ref.channel, ts=ref.id, **render_message(message)
+        )
+
+    async def _upload_chart(self, ref: MessageRef, message: Message) -> None:
+        """The chart goes in the same DM, threaded under the digest; a failed upload loses
+        only the picture, never the digest."""
+        image = message.image
+        assert image is not None
+        try:
+            await self.client.files_upload_v2(
+                channel=ref.channel,
+                thread_ts=ref.id,
+                content=image.png,
+                filename="crosspulse-digest.png",
+                title=image.title or image.alt,
+                alt_txt=image.alt,
+            )
+        except (TimeoutError, SlackApiError, ClientError) as exc:
+            log.warning("chart upload failed: %s", exc)
+
+    @staticmethod
+    async def _call(method, **kwargs):  # type: ignore[no-untyped-def]
+        """Slack's refusals become SendError (with Retry-After on 429); a timeout or a
+        dropped connection after the request left becomes OutcomeUnknown: never resend."""
+        try:
+            return await method(**kwargs)
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            error = exc.response.get("error", "unknown_error")
+            if status == 429:
+                retry = float(exc.response.headers.get("Retry-After", 30))
+                raise SendError(f"rate limited ({error})", retry_after=retry) from None
+            raise SendError(f"slack refused: {error}") from None
+        except (TimeoutError, ClientError) as exc:
+            raise OutcomeUnknown(f"no answer from Slack: {type(exc).__name__}") from None

@@ -1,0 +1,222 @@
+"""Slack end to end over loopback: signed requests into /slack/events, the real Bolt app and
+slack_sdk client, and a stand-in Slack Web API that records what we send."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import func
+from sqlmodel import select
+
+from adapters.ports import configured_ports
+from adapters.runtime import Runtime, build
+from adapters.server import make_app
+from bot.config import load_settings
+from bot.models import Participation
+from bot.org import import_rows, parse_csv
+from bot.ports import FixedClock
+from bot.tenancy import default_tenant
+from scheduler.jobs import tick
+from tests.fakes.slack_api import FakeSlackApi
+
+SIGNING_SECRET = "test-signing-secret"
+ORG = """email,name,department,timezone,slack_user_id
+ada@example.com,Ada L,Engineering,Europe/London,U0ADA
+bob@example.com,Bob B,Sales,Europe/London,U0BOB
+cy@example.com,Cy C,Sales,Europe/London,
+"""
+
+
+@dataclass
+class SlackWorld:
+    runtime: Runtime
+    api: FakeSlackApi
+    url: str
+    http: aiohttp.ClientSession
+    clock: FixedClock
+
+    async def post(self, body: str, *, content_type: str = "application/x-www-form-urlencoded",
+                   timestamp: str | None = None, secret: str = SIGNING_SECRET,
+                   signature: str | None = None) -> aiohttp.ClientResponse:
+        ts = timestamp or str(int(time.time()))
+        mac = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature or f"v0={mac}",
+                   "Content-Type": content_type}
+        async with self.http.post(self.url, data=body.encode(), headers=headers) as response:
+            await response.read()
+            return response
+
+    async def command(self, user: str, text: str, channel: str = "C0GENERAL"):  # type: ignore[no-untyped-def]
+        return await self.post(urlencode({
+            "token": "x", "team_id": "T111", "channel_id": channel, "user_id": user,
+            "command": "/pulse", "text": text, "response_url": self.api.response_url(user),
+            "trigger_id": "1.2.3",
+        }))
+
+    async def click(self, user: str, action_id: str, value: str, *, channel: str, ts: str,
+                    state: dict | None = None):  # type: ignore[no-untyped-def]
+        payload = {
+            "type": "block_actions", "user": {"id": user, "team_id": "T111"},
+            "team": {"id": "T111"}, "api_app_id": "A111", "token": "x",
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel,
+                          "is_ephemeral": False},
+            "channel": {"id": channel}, "trigger_id": "1.2.3",
+            "response_url": self.api.response_url(f"act-{user}"),
+            "state": {"values": state or {}},
+            "actions": [{"action_id": action_id, "block_id": "buttons", "value": value,
+                         "type": "button", "action_ts": "1.2"}],
+        }
+        return await self.post("payload=" + quote(json.dumps(payload)))
+
+
+@pytest.fixture
+async def slack(database_url: str) -> AsyncIterator[SlackWorld]:
+    api = await FakeSlackApi().start()
+    settings = load_settings(database_url=database_url, slack_bot_token="xoxb-test",
+                             slack_signing_secret=SIGNING_SECRET, slack_api_url=api.api_url)
+    clock = FixedClock(datetime(2026, 11, 3, 6, 0, tzinfo=UTC))
+    runtime = await build(settings, clock=clock, ports=configured_ports(settings))
+    async with runtime.db.session() as session:
+        tenant = await default_tenant(session, today=clock.at.date())
+        await import_rows(session, tenant_id=tenant.id, rows=parse_csv(ORG), actor="test")
+        await session.commit()
+    runner = web.AppRunner(make_app(runtime))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as http:
+        yield SlackWorld(runtime, api, f"http://127.0.0.1:{port}/slack/events", http, clock)
+    await runner.cleanup()
+    await runtime.db.dispose()
+    await api.stop()
+
+
+def _state_for(blocks: list[dict], answers: dict[str, str | list[str]]) -> dict:
+    """state.values as Slack sends it for the selects and the text input we rendered."""
+    values: dict = {}
+    for block in blocks:
+        key = block.get("block_id")
+        if key not in answers:
+            continue
+        element = block["elements"][0] if block["type"] == "actions" else block["element"]
+        answer = answers[key]
+        if element["type"] == "multi_static_select":
+            state = {"type": element["type"], "selected_options": [
+                o for o in element["options"] if o["value"] in answer]}
+        elif element["type"] == "static_select":
+            state = {"type": element["type"], "selected_option": next(
+                o for o in element["options"] if o["value"] == answer)}
+        else:
+            state = {"type": element["type"], "value": answer}
+        values[key] = {element["action_id"]: state}
+    return values
+
+
+async def test_tick_sends_pulses_as_dms_through_slack(slack: SlackWorld) -> None:
+    report = await tick(slack.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC),
+                        ports=slack.runtime.ports)
+    assert (report.sent, report.unreachable) == (2, 1), "Cy has no Slack id"
+    posts = slack.api.of("chat.postMessage")
+    assert sorted(p["channel"] for p in posts) == ["U0ADA", "U0BOB"]
+    assert all(p["blocks"][0]["type"] == "header" for p in posts)
+    assert all(c.headers.get("Authorization") == "Bearer xoxb-test" for c in slack.api.calls)
+
+
+async def test_pulse_command_answer_and_confirmation(slack: SlackWorld) -> None:
+    await tick(slack.runtime.db, now=slack.clock.at, ports=slack.runtime.ports)  # opens
+    response = await slack.command("U0ADA", "")
+    assert response.status == 200
+    (dm,) = await slack.api.wait_for("chat.postMessage")
+    assert dm["channel"] == "U0ADA"
+    (note,) = await slack.api.wait_for("response_url")
+    assert note["response_type"] == "ephemeral" and "direct message" in note["text"]
+    blocks = dm["blocks"]
+    submit = next(e for b in blocks if b["type"] == "actions" and b["block_id"] == "buttons"
+                  for e in b["elements"] if e["action_id"] == "submit:checkin")
+    sales = next(o["value"] for b in blocks if b.get("block_id") == "worked_with"
+                 for o in b["elements"][0]["options"] if o["text"]["text"] == "Sales")
+    answers = {"enps": "9", "energy": "4", "worked_with": [sales], "comment": "all good"}
+    for block in blocks:
+        if block["type"] == "actions" and block["block_id"].startswith("bank."):
+            answers[block["block_id"]] = "4"
+    state = _state_for(blocks, answers)
+    response = await slack.click("U0ADA", submit["action_id"], submit["value"],
+                                 channel="D0ADA", ts="1.000100", state=state)
+    assert response.status == 200
+    (update,) = await slack.api.wait_for("chat.update")
+    assert (update["channel"], update["ts"]) == ("D0ADA", "1.000100")
+    assert update["blocks"][0]["text"]["text"] == "How smooth was it?"
+    smooth = next(b for b in update["blocks"] if b.get("block_id", "").startswith("smooth."))
+    follow_submit = next(e for b in update["blocks"] if b.get("block_id") == "buttons"
+                         for e in b["elements"])
+    state = _state_for(update["blocks"], {smooth["block_id"]: "2"})
+    await slack.click("U0ADA", follow_submit["action_id"], follow_submit["value"],
+                      channel="D0ADA", ts="1.000100", state=state)
+    updates = await slack.api.wait_for("chat.update", 2)
+    confirmation = json.dumps(updates[1]["blocks"])
+    assert "Check-in received" in confirmation
+    assert "all good" not in confirmation and "Sales" not in confirmation
+    async with slack.runtime.db.session() as session:
+        assert (await session.exec(select(func.count()).select_from(Participation))).one() == 1
+    # A double click after the answer records nothing and says so, privately.
+    await slack.click("U0ADA", submit["action_id"], submit["value"], channel="D0ADA",
+                      ts="1.000100", state=_state_for(blocks, answers))
+    replies = await slack.api.wait_for("response_url", 2)
+    assert replies[-1]["response_type"] == "ephemeral"
+    assert "Already answered" in replies[-1]["text"]
+
+
+async def test_unknown_command_gets_help_privately(slack: SlackWorld) -> None:
+    await slack.command("U0BOB", "dance")
+    (reply,) = await slack.api.wait_for("response_url")
+    assert reply["response_type"] == "ephemeral"
+    assert "I didn't recognise “dance”" in reply["text"]
+
+
+@pytest.mark.parametrize(("kwargs", "status"), [
+    ({"secret": "wrong"}, 401),
+    ({"timestamp": str(int(time.time()) - 3600)}, 401),
+    ({"timestamp": "soon"}, 401),
+    ({"signature": "v0=00000000"}, 401),
+])
+async def test_forged_or_stale_requests_are_refused(slack: SlackWorld, kwargs: dict,
+                                                    status: int) -> None:
+    body = urlencode({"command": "/pulse", "text": "optout", "user_id": "U0ADA",
+                      "response_url": slack.api.response_url()})
+    response = await slack.post(body, **kwargs)
+    assert response.status == status
+    assert slack.api.calls == [] and slack.api.responses == []
+
+
+async def test_malformed_bodies_get_4xx_never_500(slack: SlackWorld) -> None:
+    async with slack.http.post(slack.url, data=b"command=%2Fpulse") as unsigned:
+        assert unsigned.status == 401
+    assert (await slack.post("[1, 2]", content_type="application/json")).status == 400
+    assert (await slack.post("payload=%5B1%5D")).status == 400
+    assert (await slack.post("payload=not-json")).status == 400
+    big = "text=" + "x" * (300 * 1024)
+    assert (await slack.post(big)).status == 413
+
+
+async def test_rate_limited_workspace_pauses_without_a_hot_loop(slack: SlackWorld) -> None:
+    slack.api.rate_limited["chat.postMessage"] = 30
+    at = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    report = await tick(slack.runtime.db, now=at, ports=slack.runtime.ports)
+    assert report.sent == 0 and report.deferred == 2
+    assert len(slack.api.of("chat.postMessage")) == 1, "one 429, then the rest wait"
+    del slack.api.rate_limited["chat.postMessage"]
+    early = await tick(slack.runtime.db, now=at.replace(second=10), ports=slack.runtime.ports)
+    assert early.sent == 0, "Retry-After: 30 is honoured"
+    later = await tick(slack.runtime.db, now=at.replace(second=31), ports=slack.runtime.ports)
+    assert later.sent == 2

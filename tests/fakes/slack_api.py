@@ -1,0 +1,117 @@
+"""A stand-in for Slack's Web API on 127.0.0.1: records every call, answers like Slack,
+and can be told to rate-limit a method with 429 and Retry-After as Slack does."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict
+    headers: dict
+
+
+@dataclass
+class FakeSlackApi:
+    calls: list[Call] = field(default_factory=list)
+    responses: list[Call] = field(default_factory=list)  # posts to response_url
+    rate_limited: dict[str, int] = field(default_factory=dict)  # method -> Retry-After
+    url: str = ""
+    _runner: web.AppRunner | None = None
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict]:
+        """Until `count` calls of `method` arrived (event-driven: woken by each call)."""
+        async def enough() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: len(self._of_all(method)) >= count)
+
+        await asyncio.wait_for(enough(), timeout)
+        return self._of_all(method)
+
+    def _of_all(self, method: str) -> list[dict]:
+        if method == "response_url":
+            return [c.body for c in self.responses]
+        return self.of(method)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    def of(self, method: str) -> list[dict]:
+        return [c.body for c in self.calls if c.method == method]
+
+    async def start(self) -> FakeSlackApi:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/response/{id}", self._response_url)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "api/"
+
+    def response_url(self, name: str = "1") -> str:
+        return f"{self.url}response/{name}"
+
+    async def _body(self, request: web.Request) -> dict:
+        raw = await request.text()
+        if request.content_type == "application/json":
+            return json.loads(raw or "{}")
+        return dict(parse_qsl(raw))
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body = await self._body(request)
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(body.get(key), str):
+                body[key] = json.loads(body[key])
+        self.calls.append(Call(method, body, dict(request.headers)))
+        await self._notify()
+        if method in self.rate_limited:
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(self.rate_limited[method])})
+        return web.json_response(self._answer(method, body))
+
+    def _answer(self, method: str, body: dict) -> dict:
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T111",
+                    "team": "Acme", "url": "https://acme.slack.com/"}
+        if method == "chat.postMessage":
+            channel = str(body.get("channel", ""))
+            if channel.startswith(("U", "W")):
+                channel = "D" + channel[1:]
+            return {"ok": True, "channel": channel, "ts": f"{next(self._ts)}.000100",
+                    "message": {"text": body.get("text", "")}}
+        if method == "chat.update":
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{next(self._ts)}.000200"}
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V1", **(body.get("view") or {})}}
+        return {"ok": True}
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.responses.append(Call("response_url", await self._body(request),
+                                   dict(request.headers)))
+        await self._notify()
+        return web.Response(text="ok")
