@@ -295,6 +295,35 @@ def demo(
 
 
 @app.command()
+def manifest(
+    platform: Annotated[str, typer.Argument(help="slack (the Teams package comes with Teams)")],
+    url: Annotated[str | None, typer.Option(help="https://HOST where `serve` is reachable")] = None,
+    socket_mode: Annotated[
+        bool, typer.Option(help="Slack over Socket Mode: no public URL")
+    ] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """Write the Slack app manifest for this deployment (paste it at api.slack.com/apps)."""
+    from adapters.slack.manifest import slack_manifest
+
+    if platform != "slack":
+        _fail(
+            f"Unknown platform '{platform}': this build writes the Slack manifest only "
+            "(`crosspulse manifest slack --url https://HOST`)."
+        )
+    if socket_mode == bool(url):
+        _fail("Give either --url https://HOST (HTTP mode) or --socket-mode.")
+    if url and not url.startswith("https://"):
+        _fail(f"--url must start with https:// (Slack only calls HTTPS); got '{url}'")
+    text = json.dumps(slack_manifest(url=url), indent=2) + "\n"
+    if output:
+        output.write_text(text)
+        console.print(f"Wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
 def serve() -> None:
     """The HTTP server (/healthz, platform endpoints) with the in-process scheduler."""
     from adapters.server import run_server

@@ -45,36 +45,77 @@ class SlackWorld:
     http: aiohttp.ClientSession
     clock: FixedClock
 
-    async def post(self, body: str, *, content_type: str = "application/x-www-form-urlencoded",
-                   timestamp: str | None = None, secret: str = SIGNING_SECRET,
-                   signature: str | None = None) -> aiohttp.ClientResponse:
+    async def post(
+        self,
+        body: str,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        timestamp: str | None = None,
+        secret: str = SIGNING_SECRET,
+        signature: str | None = None,
+    ) -> aiohttp.ClientResponse:
         ts = timestamp or str(int(time.time()))
         mac = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-        headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature or f"v0={mac}",
-                   "Content-Type": content_type}
+        headers = {
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature or f"v0={mac}",
+            "Content-Type": content_type,
+        }
         async with self.http.post(self.url, data=body.encode(), headers=headers) as response:
             await response.read()
             return response
 
     async def command(self, user: str, text: str, channel: str = "C0GENERAL"):  # type: ignore[no-untyped-def]
-        return await self.post(urlencode({
-            "token": "x", "team_id": "T111", "channel_id": channel, "user_id": user,
-            "command": "/pulse", "text": text, "response_url": self.api.response_url(user),
-            "trigger_id": "1.2.3",
-        }))
+        return await self.post(
+            urlencode(
+                {
+                    "token": "x",
+                    "team_id": "T111",
+                    "channel_id": channel,
+                    "user_id": user,
+                    "command": "/pulse",
+                    "text": text,
+                    "response_url": self.api.response_url(user),
+                    "trigger_id": "1.2.3",
+                }
+            )
+        )
 
-    async def click(self, user: str, action_id: str, value: str, *, channel: str, ts: str,
-                    state: dict | None = None):  # type: ignore[no-untyped-def]
+    async def click(
+        self,
+        user: str,
+        action_id: str,
+        value: str,
+        *,
+        channel: str,
+        ts: str,
+        state: dict | None = None,
+    ):  # type: ignore[no-untyped-def]
         payload = {
-            "type": "block_actions", "user": {"id": user, "team_id": "T111"},
-            "team": {"id": "T111"}, "api_app_id": "A111", "token": "x",
-            "container": {"type": "message", "message_ts": ts, "channel_id": channel,
-                          "is_ephemeral": False},
-            "channel": {"id": channel}, "trigger_id": "1.2.3",
+            "type": "block_actions",
+            "user": {"id": user, "team_id": "T111"},
+            "team": {"id": "T111"},
+            "api_app_id": "A111",
+            "token": "x",
+            "container": {
+                "type": "message",
+                "message_ts": ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
+            "channel": {"id": channel},
+            "trigger_id": "1.2.3",
             "response_url": self.api.response_url(f"act-{user}"),
             "state": {"values": state or {}},
-            "actions": [{"action_id": action_id, "block_id": "buttons", "value": value,
-                         "type": "button", "action_ts": "1.2"}],
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "buttons",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": "1.2",
+                }
+            ],
         }
         return await self.post("payload=" + quote(json.dumps(payload)))
 
@@ -82,8 +123,12 @@ class SlackWorld:
 @pytest.fixture
 async def slack(database_url: str) -> AsyncIterator[SlackWorld]:
     api = await FakeSlackApi().start()
-    settings = load_settings(database_url=database_url, slack_bot_token="xoxb-test",
-                             slack_signing_secret=SIGNING_SECRET, slack_api_url=api.api_url)
+    settings = load_settings(
+        database_url=database_url,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=api.api_url,
+    )
     clock = FixedClock(datetime(2026, 11, 3, 6, 0, tzinfo=UTC))
     runtime = await build(settings, clock=clock, ports=configured_ports(settings))
     async with runtime.db.session() as session:
@@ -112,11 +157,15 @@ def _state_for(blocks: list[dict], answers: dict[str, str | list[str]]) -> dict:
         element = block["elements"][0] if block["type"] == "actions" else block["element"]
         answer = answers[key]
         if element["type"] == "multi_static_select":
-            state = {"type": element["type"], "selected_options": [
-                o for o in element["options"] if o["value"] in answer]}
+            state = {
+                "type": element["type"],
+                "selected_options": [o for o in element["options"] if o["value"] in answer],
+            }
         elif element["type"] == "static_select":
-            state = {"type": element["type"], "selected_option": next(
-                o for o in element["options"] if o["value"] == answer)}
+            state = {
+                "type": element["type"],
+                "selected_option": next(o for o in element["options"] if o["value"] == answer),
+            }
         else:
             state = {"type": element["type"], "value": answer}
         values[key] = {element["action_id"]: state}
@@ -124,8 +173,9 @@ def _state_for(blocks: list[dict], answers: dict[str, str | list[str]]) -> dict:
 
 
 async def test_tick_sends_pulses_as_dms_through_slack(slack: SlackWorld) -> None:
-    report = await tick(slack.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC),
-                        ports=slack.runtime.ports)
+    report = await tick(
+        slack.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC), ports=slack.runtime.ports
+    )
     assert (report.sent, report.unreachable) == (2, 1), "Cy has no Slack id"
     posts = slack.api.of("chat.postMessage")
     assert sorted(p["channel"] for p in posts) == ["U0ADA", "U0BOB"]
@@ -142,27 +192,45 @@ async def test_pulse_command_answer_and_confirmation(slack: SlackWorld) -> None:
     (note,) = await slack.api.wait_for("response_url")
     assert note["response_type"] == "ephemeral" and "direct message" in note["text"]
     blocks = dm["blocks"]
-    submit = next(e for b in blocks if b["type"] == "actions" and b["block_id"] == "buttons"
-                  for e in b["elements"] if e["action_id"] == "submit:checkin")
-    sales = next(o["value"] for b in blocks if b.get("block_id") == "worked_with"
-                 for o in b["elements"][0]["options"] if o["text"]["text"] == "Sales")
+    submit = next(
+        e
+        for b in blocks
+        if b["type"] == "actions" and b["block_id"] == "buttons"
+        for e in b["elements"]
+        if e["action_id"] == "submit:checkin"
+    )
+    sales = next(
+        o["value"]
+        for b in blocks
+        if b.get("block_id") == "worked_with"
+        for o in b["elements"][0]["options"]
+        if o["text"]["text"] == "Sales"
+    )
     answers = {"enps": "9", "energy": "4", "worked_with": [sales], "comment": "all good"}
     for block in blocks:
         if block["type"] == "actions" and block["block_id"].startswith("bank."):
             answers[block["block_id"]] = "4"
     state = _state_for(blocks, answers)
-    response = await slack.click("U0ADA", submit["action_id"], submit["value"],
-                                 channel="D0ADA", ts="1.000100", state=state)
+    response = await slack.click(
+        "U0ADA", submit["action_id"], submit["value"], channel="D0ADA", ts="1.000100", state=state
+    )
     assert response.status == 200
     (update,) = await slack.api.wait_for("chat.update")
     assert (update["channel"], update["ts"]) == ("D0ADA", "1.000100")
     assert update["blocks"][0]["text"]["text"] == "How smooth was it?"
     smooth = next(b for b in update["blocks"] if b.get("block_id", "").startswith("smooth."))
-    follow_submit = next(e for b in update["blocks"] if b.get("block_id") == "buttons"
-                         for e in b["elements"])
+    follow_submit = next(
+        e for b in update["blocks"] if b.get("block_id") == "buttons" for e in b["elements"]
+    )
     state = _state_for(update["blocks"], {smooth["block_id"]: "2"})
-    await slack.click("U0ADA", follow_submit["action_id"], follow_submit["value"],
-                      channel="D0ADA", ts="1.000100", state=state)
+    await slack.click(
+        "U0ADA",
+        follow_submit["action_id"],
+        follow_submit["value"],
+        channel="D0ADA",
+        ts="1.000100",
+        state=state,
+    )
     updates = await slack.api.wait_for("chat.update", 2)
     confirmation = json.dumps(updates[1]["blocks"])
     assert "Check-in received" in confirmation
@@ -170,8 +238,14 @@ async def test_pulse_command_answer_and_confirmation(slack: SlackWorld) -> None:
     async with slack.runtime.db.session() as session:
         assert (await session.exec(select(func.count()).select_from(Participation))).one() == 1
     # A double click after the answer records nothing and says so, privately.
-    await slack.click("U0ADA", submit["action_id"], submit["value"], channel="D0ADA",
-                      ts="1.000100", state=_state_for(blocks, answers))
+    await slack.click(
+        "U0ADA",
+        submit["action_id"],
+        submit["value"],
+        channel="D0ADA",
+        ts="1.000100",
+        state=_state_for(blocks, answers),
+    )
     replies = await slack.api.wait_for("response_url", 2)
     assert replies[-1]["response_type"] == "ephemeral"
     assert "Already answered" in replies[-1]["text"]
@@ -184,16 +258,26 @@ async def test_unknown_command_gets_help_privately(slack: SlackWorld) -> None:
     assert "I didn't recognise “dance”" in reply["text"]
 
 
-@pytest.mark.parametrize(("kwargs", "status"), [
-    ({"secret": "wrong"}, 401),
-    ({"timestamp": str(int(time.time()) - 3600)}, 401),
-    ({"timestamp": "soon"}, 401),
-    ({"signature": "v0=00000000"}, 401),
-])
-async def test_forged_or_stale_requests_are_refused(slack: SlackWorld, kwargs: dict,
-                                                    status: int) -> None:
-    body = urlencode({"command": "/pulse", "text": "optout", "user_id": "U0ADA",
-                      "response_url": slack.api.response_url()})
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"secret": "wrong"}, 401),
+        ({"timestamp": str(int(time.time()) - 3600)}, 401),
+        ({"timestamp": "soon"}, 401),
+        ({"signature": "v0=00000000"}, 401),
+    ],
+)
+async def test_forged_or_stale_requests_are_refused(
+    slack: SlackWorld, kwargs: dict, status: int
+) -> None:
+    body = urlencode(
+        {
+            "command": "/pulse",
+            "text": "optout",
+            "user_id": "U0ADA",
+            "response_url": slack.api.response_url(),
+        }
+    )
     response = await slack.post(body, **kwargs)
     assert response.status == status
     assert slack.api.calls == [] and slack.api.responses == []
