@@ -43,7 +43,11 @@ def make_app(runtime: Runtime) -> web.Application:
         from adapters.slack.app import events_handler, make_slack_app
 
         bolt = make_slack_app(runtime.settings, runtime.bot, slack.client)  # type: ignore[attr-defined]
-        app.router.add_post("/slack/events", events_handler(bolt))
+        secret = runtime.settings.slack_signing_secret.get_secret_value()
+        app.router.add_post(
+            "/slack/events",
+            events_handler(bolt, db=runtime.db, signing_secret=secret, clock=runtime.bot.clock),
+        )
     return app
 
 

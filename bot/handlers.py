@@ -7,21 +7,21 @@ import logging
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import audit
+from bot import audit, personal
 from bot.checkins import AlreadyAnswered, log_rejected, record_checkin, record_smoothness
 from bot.commands import Command, Verb, parse
-from bot.compose import digest_message, latest_week, local_text, pulse_message
+from bot.compose import digest_message, latest_week, pulse_message
 from bot.db import Database
-from bot.digest import engagement_trend
 from bot.enums import ParticipationStage, Role
 from bot.events import ActionEvent, Actor, CommandEvent, Effect, Event, Notify, Replace, Reply
-from bot.messages import Action, Style
+from bot.home import home_view
+from bot.messages import Action, Message, Style
 from bot.models import Department, Kudos, Participation, Person, Round, Survey
 from bot.org import departments_by_id
 from bot.ports import Clock, Recipient
 from bot.privacy import erase_person, set_opted_out
 from bot.rounds import open_pulse_for
-from bot.schedule import iso_week, next_local, parse_hhmm
+from bot.schedule import iso_week
 from bot.surveys import AnswerError
 from bot.templates import confirmation, followup, help, kudos, notice, status
 from bot.tenancy import active_survey
@@ -123,6 +123,11 @@ class Bot:
                 return await self._status(session, person)
             case "silos":
                 return await self._digest(session, person, Command(Verb.SILOS))
+            case "digest":
+                return await self._digest(session, person, Command(Verb.DIGEST))
+            case "optout" | "optin" | "forget_me":
+                verb = {"optout": Verb.OPTOUT, "optin": Verb.OPTIN, "forget_me": Verb.FORGET}
+                return await self._command(session, person, Command(verb[event.action]))
             case "forget_confirm":
                 await erase_person(
                     session, person=person, secret=self.secret, actor=f"person:{person.id}"
@@ -258,78 +263,14 @@ class Bot:
         )
 
     async def _next_pulse(self, session: AsyncSession, person: Person) -> str:
-        survey = await active_survey(session, tenant_id=person.tenant_id)
-        instant = next_local(
-            self.clock.now(),
-            weekday=survey.weekday,
-            at=parse_hhmm(survey.local_time),
-            timezone=person.timezone,
-        )
-        return f"on {local_text(instant, person.timezone)} your time"
+        return await personal.next_pulse(session, person=person, now=self.clock.now())
 
     async def _streak(self, session: AsyncSession, person: Person) -> int:
-        """Consecutive rounds answered, counting back from the latest answered one."""
-        survey = await active_survey(session, tenant_id=person.tenant_id)
-        rounds = (
-            await session.exec(
-                select(Round.id)
-                .where(Round.survey_id == survey.id)
-                .order_by(col(Round.slot).desc())
-            )
-        ).all()
-        answered = set(
-            (
-                await session.exec(
-                    select(Participation.round_id).where(Participation.person_id == person.id)
-                )
-            ).all()
-        )
-        streak, started = 0, False
-        for round_id in rounds:
-            if round_id in answered:
-                streak, started = streak + 1, True
-            elif started:
-                break
-        return streak
+        return await personal.streak(session, person=person)
 
     async def _status(self, session: AsyncSession, person: Person) -> list[Effect]:
-        survey = await active_survey(session, tenant_id=person.tenant_id)
-        last = (
-            await session.exec(
-                select(Participation.week)
-                .where(Participation.person_id == person.id)
-                .order_by(col(Participation.answered_at).desc())
-            )
-        ).first()
-        department = await session.get(Department, person.department_id)
-        trend = await self._department_trend(session, survey, person.department_id)
-        data = status.StatusData(
-            last_checkin=last,
-            streak=await self._streak(session, person),
-            next_pulse=(await self._next_pulse(session, person)).removeprefix("on "),
-            opted_out=person.opted_out,
-            department=department.name if department else "",
-            department_trend=trend,
-            threshold=survey.k_scores,
-        )
+        data = await personal.status_data(session, person=person, now=self.clock.now())
         return [Reply(status.render(data))]
-
-    async def _department_trend(
-        self, session: AsyncSession, survey: Survey, department_id: int
-    ) -> tuple | None:
-        """Four weeks of the department's engagement, through the digest's anonymity rules;
-        None when it never met the threshold."""
-        week = await latest_week(session, survey=survey) or iso_week(self.clock.now().date())
-        names = await departments_by_id(session, tenant_id=survey.tenant_id)
-        trend = await engagement_trend(
-            session,
-            survey=survey,
-            week=week,
-            scope_id=department_id,
-            k=survey.k_scores,
-            names=names,
-        )
-        return trend if any(v is not None for _, v in trend) else None
 
     async def _thanks(self, session: AsyncSession, person: Person, cmd: Command) -> list[Effect]:
         usage = (
@@ -462,6 +403,34 @@ class Bot:
         )
         await session.commit()
         return [Reply(message)]
+
+    async def home(self, actor: Actor) -> Message:
+        """The person's home view; a stranger is told how to get in."""
+        async with self.db.session() as session:
+            person = await self._person(session, actor)
+            if person is None:
+                return notice.render(
+                    notice.NoticeData(
+                        title="Crosspulse",
+                        text="Crosspulse has no record of you yet. Ask your "
+                        "people team to add you to the organisation import.",
+                    )
+                )
+            return await home_view(session, person=person, now=self.clock.now())
+
+    async def platform_removed(self, *, platform: str, workspace: str, reason: str) -> None:
+        """The app was uninstalled or its tokens revoked: record it; sends to that platform
+        fail from now on and are counted, never retried blindly."""
+        async with self.db.session() as session:
+            audit.record(
+                session,
+                tenant_id=None,
+                actor=platform,
+                action="platform.removed",
+                workspace=workspace,
+                reason=reason,
+            )
+            await session.commit()
 
     async def recipient(self, person_id: int) -> Recipient | None:
         """How to reach a person, for effects aimed at someone other than the actor."""

@@ -211,3 +211,12 @@ class WeeklyRollup(SQLModel, table=True):
     n: int = 0
     total: float = 0.0
     sumsq: float = 0.0
+
+
+class SeenRequest(SQLModel, table=True):
+    """Platform requests already handled (signature or event id), so a retry or a replay
+    reaching any replica changes nothing. Rows older than the replay window are pruned."""
+
+    __tablename__ = "seen_request"
+    key: str = Field(primary_key=True, max_length=200)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.compose import delivery_message
 from bot.db import Database
+from bot.dedupe import prune
 from bot.enums import DeliveryKind, Role
 from bot.messages import Message
 from bot.models import Delivery, Person, Round, Survey
@@ -68,6 +69,7 @@ async def tick(db: Database, *, now: datetime, ports: dict[str, ChatPort]) -> Ti
             report.nudges += await schedule_nudges(session, survey=survey, now=now)
             report.digests += await schedule_digests(session, survey=survey, now=now)
         await expire(session, now=now)
+    await prune(db, now=now)
     await send_due(db, now=now, ports=ports, report=report)
     async with db.session() as session:
         for survey in (await session.exec(select(Survey).where(Survey.active))).all():

@@ -35,8 +35,9 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def _pg_admin() -> psycopg.Connection:
-    return psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"),
-                           autocommit=True)
+    return psycopg.connect(
+        PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+    )
 
 
 def _pg_url(name: str) -> str:
@@ -89,8 +90,13 @@ def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's .env or writes into the repository."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CROSSPULSE_SECRET", SECRET.decode())
-    for name in ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "MICROSOFT_APP_ID", "CROSSPULSE_DEV",
-                 "DATABASE_URL"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_CLIENT_ID",
+        "MICROSOFT_APP_ID",
+        "CROSSPULSE_DEV",
+        "DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -104,15 +110,21 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 # A Tuesday: the default survey sends on Tuesdays at 10:00 local time.
 START = date(2026, 11, 3)
 
-SMALL_ORG = """email,name,department,timezone,role,country,manager_email
+SMALL_ORG = (
+    """email,name,department,timezone,role,country,manager_email
 ceo@example.com,Casey Chief,Leadership,Europe/London,executive,GB,
 admin@example.com,Ari Admin,People,Europe/London,admin,GB,
-""" + "".join(
-    f"eng{i}@example.com,Engineer {i},Engineering,Europe/Helsinki,member,FI,"
-    f"{'eng0@example.com' if i else ''}\n" for i in range(8)
-) + "".join(
-    f"sales{i}@example.com,Seller {i},Sales,America/New_York,member,US,\n" for i in range(6)
-) + "legal0@example.com,Lee Gal,Legal,Europe/London,member,GB,\n"
+"""
+    + "".join(
+        f"eng{i}@example.com,Engineer {i},Engineering,Europe/Helsinki,member,FI,"
+        f"{'eng0@example.com' if i else ''}\n"
+        for i in range(8)
+    )
+    + "".join(
+        f"sales{i}@example.com,Seller {i},Sales,America/New_York,member,US,\n" for i in range(6)
+    )
+    + "legal0@example.com,Lee Gal,Legal,Europe/London,member,GB,\n"
+)
 
 
 @dataclass

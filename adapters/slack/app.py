@@ -9,12 +9,16 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.listeners import register
 from adapters.slack.port import SlackPort
 from bot.config import Settings
+from bot.db import Database
+from bot.dedupe import first_time
 from bot.handlers import Bot
+from bot.ports import Clock
 
 log = logging.getLogger("crosspulse.slack")
 MAX_BODY = 256 * 1024  # Slack's own payloads stay far below this
@@ -66,7 +70,19 @@ def _malformed(request: web.Request, body: bytes) -> str | None:
     return None
 
 
-def events_handler(app: AsyncApp):  # type: ignore[no-untyped-def]
+def _dedupe_key(request: web.Request, body: bytes) -> str:
+    """Events API retries repeat the event_id with a new signature; replays repeat the
+    signature itself."""
+    if request.content_type == "application/json":
+        event_id = json.loads(body).get("event_id")
+        if event_id:
+            return f"slack:event:{event_id}"
+    return f"slack:sig:{request.headers['X-Slack-Signature']}"
+
+
+def events_handler(app: AsyncApp, *, db: Database, signing_secret: str, clock: Clock):  # type: ignore[no-untyped-def]
+    verifier = SignatureVerifier(signing_secret)
+
     async def slack_events(request: web.Request) -> web.Response:
         if (request.content_length or 0) > MAX_BODY:
             return web.Response(status=413, text="request body too large")
@@ -80,6 +96,14 @@ def events_handler(app: AsyncApp):  # type: ignore[no-untyped-def]
         if problem:
             log.warning("malformed slack request: %s", problem)
             return web.Response(status=400, text=problem)
+        if not verifier.is_valid(
+            body, request.headers["X-Slack-Request-Timestamp"], request.headers["X-Slack-Signature"]
+        ):
+            log.warning("slack request with a bad or stale signature from %s", request.remote)
+            return web.Response(status=401, text="unauthorized")
+        if not await first_time(db, key=_dedupe_key(request, body), now=clock.now()):
+            log.info("slack retry or replay ignored")
+            return web.Response(status=200)
         bolt_request = await to_bolt_request(_with_body(request, body))
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 

@@ -10,9 +10,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.port import SlackPort
-from adapters.slack.render import render_message
+from adapters.slack.render import render_home, render_message
 from adapters.slack.translate import actor_from, answers_from_state, message_ref
-from bot.events import ActionEvent, CommandEvent, Effect, Notify, Replace, Reply
+from bot.enums import Platform
+from bot.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
 from bot.handlers import Bot
 from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
 
@@ -28,7 +29,7 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
         await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=None)
 
     @app.action(re.compile(r"^(submit|action):"))
-    async def button(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    async def button(ack, body, respond, client) -> None:  # type: ignore[no-untyped-def]
         await ack()
         action = body["actions"][0]
         kind, _, action_id = action["action_id"].partition(":")
@@ -41,11 +42,39 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
         await apply(
             await bot.handle(event), bot=bot, port=port, body=body, respond=respond, ref=event.ref
         )
+        if (body.get("container") or {}).get("type") == "view":
+            await publish_home(client, bot, event.actor.user_id)  # show the new state
+
+    @app.event("app_home_opened")
+    async def home_opened(event, client) -> None:  # type: ignore[no-untyped-def]
+        if event.get("tab", "home") != "home":
+            return
+        await publish_home(client, bot, event["user"])
+
+    @app.event("app_uninstalled")
+    async def uninstalled(body) -> None:  # type: ignore[no-untyped-def]
+        await bot.platform_removed(
+            platform="slack", workspace=body.get("team_id", ""), reason="app_uninstalled"
+        )
+
+    @app.event("tokens_revoked")
+    async def revoked(body) -> None:  # type: ignore[no-untyped-def]
+        await bot.platform_removed(
+            platform="slack", workspace=body.get("team_id", ""), reason="tokens_revoked"
+        )
 
     @app.action(re.compile(r"^input:"))
     async def choice(ack) -> None:  # type: ignore[no-untyped-def]
         """Picking an option only changes `state`; the submit button sends it all."""
         await ack()
+
+
+async def publish_home(client, bot: Bot, user_id: str) -> None:  # type: ignore[no-untyped-def]
+    view = render_home(await bot.home(Actor(Platform.SLACK, user_id)))
+    try:
+        await client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.publish failed: %s", exc.response.get("error"))
 
 
 async def apply(
@@ -59,9 +88,13 @@ async def apply(
 ) -> None:
     user_id = actor_from(body).user_id
     me = Recipient(person_id=0, email="", name="", slack_user_id=user_id)
+    from_home = (body.get("container") or {}).get("type") == "view"
     for effect in effects:
         try:
-            if isinstance(effect, Reply) and effect.message.kind in FORM_KINDS:
+            if from_home and isinstance(effect, Reply | Replace):
+                # App Home has no response_url: answers go to the DM.
+                await port.send(recipient=me, message=effect.message)
+            elif isinstance(effect, Reply) and effect.message.kind in FORM_KINDS:
                 # Forms live in the DM, where they can be updated once answered.
                 await port.send(recipient=me, message=effect.message)
                 if not body.get("channel_id", "").startswith("D") and ref is None:

@@ -44,8 +44,14 @@ def test_survey_set_validates_everything_first(cli, tmp_path: Path) -> None:  # 
     assert result.exit_code == 2 and "k_scores must be a whole number from 3 to 50" in result.output
     shown = cli("survey", "show").output
     assert "tue" in shown and "10:00" in shown, "nothing changed"
-    result = cli("survey", "set", "weekday=wed", "time=09:30", "audience=Engineering,Sales",
-                 "executives=ceo@example.com")
+    result = cli(
+        "survey",
+        "set",
+        "weekday=wed",
+        "time=09:30",
+        "audience=Engineering,Sales",
+        "executives=ceo@example.com",
+    )
     assert result.exit_code == 0, result.output
     shown = cli("survey", "show").output
     assert "wed" in shown and "09:30" in shown and "Engineering, Sales" in shown
@@ -76,8 +82,18 @@ def test_tick_digest_export_and_forget(cli, tmp_path: Path) -> None:  # type: ig
 
 def test_help_lists_the_contract() -> None:
     result = runner.invoke(app, ["--help"])
-    for command in ("serve", "demo", "console", "migrate", "org", "survey", "tick", "digest",
-                    "export", "forget"):
+    for command in (
+        "serve",
+        "demo",
+        "console",
+        "migrate",
+        "org",
+        "survey",
+        "tick",
+        "digest",
+        "export",
+        "forget",
+    ):
         assert command in result.output
 
 
@@ -87,8 +103,7 @@ def test_console_session(cli, tmp_path: Path) -> None:  # type: ignore[no-untype
     # The pulse shows at once; answer it: eNPS 9, energy 4, two bank items, no teams,
     # no blocker, a comment; then ask for status and leave.
     typed = "9\n4\n4\n5\n\n1\nall good\nstatus\nquit\n"
-    result = cli("console", "--as", "eng1@example.com", "--at", "2026-11-03T09:00:00Z",
-                 input=typed)
+    result = cli("console", "--as", "eng1@example.com", "--at", "2026-11-03T09:00:00Z", input=typed)
     assert result.exit_code == 0, result.output
     assert "Your weekly pulse" in result.output
     assert "Check-in received" in result.output

@@ -15,8 +15,9 @@ from bot.config import load_settings
 async def test_demo_finds_what_was_planted(database_url: str, tmp_path: Path) -> None:
     settings = load_settings(database_url=database_url)
     out = io.StringIO()
-    data = await run_demo(settings, output=tmp_path / "out", reset=True, people=200,
-                          out=Console(file=out, width=100))
+    data = await run_demo(
+        settings, output=tmp_path / "out", reset=True, people=200, out=Console(file=out, width=100)
+    )
     assert data["suppressed"] is False and data["invited"] == 200
     assert 0.7 < data["responded"] / data["invited"] < 0.95
     changes = data["changes"]
@@ -26,7 +27,8 @@ async def test_demo_finds_what_was_planted(database_url: str, tmp_path: Path) ->
     assert data["isolated"] == ["Data Science"]
     assert data["friction"] == [] and data["asymmetric"] == []
     assert data["actions"] == [
-        "Introduce Data Science to Engineering, the team most others work with."]
+        "Introduce Data Science to Engineering, the team most others work with."
+    ]
     legal = next(d for d in data["departments"] if d["name"] == "Legal")
     assert legal["suppressed"] is True and legal["engagement"] is None
     files = {p.name for p in (tmp_path / "out").iterdir()}

@@ -27,5 +27,8 @@ async def test_healthz_over_loopback(database_url: str) -> None:
     finally:
         await runner.cleanup()
         await runtime.db.dispose()
-    assert body == {"status": "ok", "database": "ok",
-                    "platforms": "none (scheduler and /healthz only)"}
+    assert body == {
+        "status": "ok",
+        "database": "ok",
+        "platforms": "none (scheduler and /healthz only)",
+    }

@@ -35,8 +35,11 @@ def _org(sizes: dict[str, int]) -> str:
     rows = ["email,name,department,timezone,role"]
     rows.append("boss@example.com,Boss,Board,Europe/London,executive")
     for department, size in sizes.items():
-        rows += [f"{department.lower()}{i}@example.com,P {department} {i},{department},"
-                 "Europe/London,member" for i in range(size)]
+        rows += [
+            f"{department.lower()}{i}@example.com,P {department} {i},{department},"
+            "Europe/London,member"
+            for i in range(size)
+        ]
     return "\n".join(rows) + "\n"
 
 
@@ -55,8 +58,9 @@ async def test_digest_of_a_random_org_never_shows_a_small_group(db: Database, se
             ids = [c.value for c in message.inputs[-3].choices] if message.inputs else []
             if ids:
                 answers["blocked_by"] = rng.choice(ids)
-            await world.channel.act(email, action="checkin", value=message.submit.value,
-                                    answers=answers)
+            await world.channel.act(
+                email, action="checkin", value=message.submit.value, answers=answers
+            )
     survey = await world.survey()
     async with db.session() as session:
         digest = await build_digest(session, survey=survey, week="2026-W45")
@@ -84,8 +88,9 @@ async def test_a_department_filter_shows_nothing_the_organisation_view_withholds
     await world.tick(datetime(2026, 11, 3, 11, 0, tzinfo=UTC))
     for email, items in list(world.port.inbox.items()):
         message = items[-1].message
-        await world.channel.act(email, action="checkin", value=message.submit.value,
-                                answers=good_answers(message))
+        await world.channel.act(
+            email, action="checkin", value=message.submit.value, answers=good_answers(message)
+        )
     survey = await world.survey()
     async with db.session() as session:
         org = await build_digest(session, survey=survey, week="2026-W45")
@@ -94,8 +99,7 @@ async def test_a_department_filter_shows_nothing_the_organisation_view_withholds
         assert rows["Gamma"].suppressed and rows["Delta"].suppressed
         assert not rows["Beta"].suppressed
         for name, row in rows.items():
-            scoped = await build_digest(session, survey=survey, week="2026-W45",
-                                        department=name)
+            scoped = await build_digest(session, survey=survey, week="2026-W45", department=name)
             assert scoped.suppressed == row.suppressed, name
             if not row.suppressed:
                 assert (scoped.responded, scoped.engagement) == (row.responded, row.engagement)

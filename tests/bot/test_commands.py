@@ -41,8 +41,12 @@ async def test_checkin_now_shows_the_open_pulse_then_says_done(world: World) -> 
     await world.tick(datetime(2026, 11, 3, 6, 0, tzinfo=UTC))  # open, not yet sent in NY
     shown = await world.channel.command("sales1@example.com", "/pulse")
     assert shown[0].kind == "pulse"
-    await world.channel.act("sales1@example.com", action="checkin",
-                            value=shown[0].submit.value, answers=good_answers(shown[0]))
+    await world.channel.act(
+        "sales1@example.com",
+        action="checkin",
+        value=shown[0].submit.value,
+        answers=good_answers(shown[0]),
+    )
     shown = await world.channel.command("sales1@example.com", "/pulse")
     assert shown[0].title == "You're all checked in"
     # The scheduled DM for someone who already answered is cancelled, not sent.
@@ -55,8 +59,12 @@ async def test_checkin_now_shows_the_open_pulse_then_says_done(world: World) -> 
 async def test_status_shows_streak_and_hides_small_team_trend(world: World) -> None:
     await world.tick(datetime(2026, 11, 3, 15, 0, tzinfo=UTC))
     item = world.port.latest("legal0@example.com", "pulse")
-    await world.channel.act("legal0@example.com", action="checkin",
-                            value=item.message.submit.value, answers=good_answers(item.message))
+    await world.channel.act(
+        "legal0@example.com",
+        action="checkin",
+        value=item.message.submit.value,
+        answers=good_answers(item.message),
+    )
     shown = await world.channel.command("legal0@example.com", "status")
     text = shown[0].fallback_text
     assert "Last check-in: 2026-W45" in text and "Streak: 1 in a row" in text
@@ -64,8 +72,9 @@ async def test_status_shows_streak_and_hides_small_team_trend(world: World) -> N
 
 
 async def test_thanks_reaches_the_other_person(world: World) -> None:
-    shown = await world.channel.command("sales2@example.com",
-                                        "/pulse thanks eng3@example.com for the quick fix")
+    shown = await world.channel.command(
+        "sales2@example.com", "/pulse thanks eng3@example.com for the quick fix"
+    )
     assert shown[0].title == "Thank-you sent"
     kudos = world.port.latest("eng3@example.com", "kudos").message
     assert "Seller 2 (Sales) says thank you" in kudos.fallback_text
@@ -89,9 +98,12 @@ async def test_optout_and_back(world: World) -> None:
 async def test_forget_me_asks_then_erases_everything(world: World) -> None:
     await world.tick(datetime(2026, 11, 3, 8, 0, tzinfo=UTC))
     item = world.port.latest("eng7@example.com", "pulse")
-    await world.channel.act("eng7@example.com", action="checkin",
-                            value=item.message.submit.value,
-                            answers={**good_answers(item.message), "comment": "bye"})
+    await world.channel.act(
+        "eng7@example.com",
+        action="checkin",
+        value=item.message.submit.value,
+        answers={**good_answers(item.message), "comment": "bye"},
+    )
     await world.channel.command("eng7@example.com", "thanks eng1@example.com cheers")
     shown = await world.channel.command("eng7@example.com", "forget-me")
     assert [a.id for a in shown[0].actions] == ["forget_confirm", "forget_cancel"]
@@ -102,8 +114,9 @@ async def test_forget_me_asks_then_erases_everything(world: World) -> None:
     async with world.db.session() as session:
         for model in (Response, Participation, Kudos):
             assert (await session.exec(select(func.count()).select_from(model))).one() == 0
-        assert (await session.exec(
-            select(Person).where(Person.email == "eng7@example.com"))).first() is None
+        assert (
+            await session.exec(select(Person).where(Person.email == "eng7@example.com"))
+        ).first() is None
 
 
 async def test_digest_is_for_leaders(world: World) -> None:

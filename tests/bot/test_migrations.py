@@ -26,15 +26,23 @@ async def test_rollup_backfill_matches_live_rollup(world: World, db: Database) -
     await world.tick(datetime(2026, 11, 3, 15, 0, tzinfo=UTC))
     for email in ("eng1@example.com", "sales2@example.com", "legal0@example.com"):
         item = world.port.latest(email, "pulse")
-        await world.channel.act(email, action="checkin", value=item.message.submit.value,
-                                answers=good_answers(item.message))
+        await world.channel.act(
+            email,
+            action="checkin",
+            value=item.message.submit.value,
+            answers=good_answers(item.message),
+        )
     async with db.session() as session:
-        live = sorted((r.week, r.department_id, r.item, r.target, r.n, r.total, r.sumsq)
-                      for r in (await session.exec(select(WeeklyRollup))).all())
+        live = sorted(
+            (r.week, r.department_id, r.item, r.target, r.n, r.total, r.sumsq)
+            for r in (await session.exec(select(WeeklyRollup))).all()
+        )
     async with db.engine.begin() as conn:
         await conn.run_sync(_to("0001", downgrade=True))
         await conn.run_sync(_to("head"))
     async with db.session() as session:
-        backfilled = sorted((r.week, r.department_id, r.item, r.target, r.n, r.total, r.sumsq)
-                            for r in (await session.exec(select(WeeklyRollup))).all())
+        backfilled = sorted(
+            (r.week, r.department_id, r.item, r.target, r.n, r.total, r.sumsq)
+            for r in (await session.exec(select(WeeklyRollup))).all()
+        )
     assert live and backfilled == live

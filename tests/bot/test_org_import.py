@@ -21,8 +21,7 @@ Ann@Example.com,Ann A,Sales,Europe/Paris,,boss@example.com,FR,fr
 async def _import(db: Database, text: str):  # type: ignore[no-untyped-def]
     async with db.session() as session:
         tenant = await default_tenant(session, today=START)
-        report = await import_rows(session, tenant_id=tenant.id, rows=parse_csv(text),
-                                   actor="test")
+        report = await import_rows(session, tenant_id=tenant.id, rows=parse_csv(text), actor="test")
         await session.commit()
         return report
 
@@ -40,12 +39,15 @@ async def test_create_then_update_then_unchanged(db: Database) -> None:
     assert ann.manager_id == boss.id and boss.role == "executive" and ann.role == "member"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("email,name,department,timezone,shoe_size\n", "line 1: unknown column 'shoe_size'"),
-    ("email,name,department\n", "line 1: missing column 'timezone'"),
-    ("", "the file is empty"),
-    ("email,name,department,timezone\n", "header but no people"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("email,name,department,timezone,shoe_size\n", "line 1: unknown column 'shoe_size'"),
+        ("email,name,department\n", "line 1: missing column 'timezone'"),
+        ("", "the file is empty"),
+        ("email,name,department,timezone\n", "header but no people"),
+    ],
+)
 def test_bad_headers(text: str, expected: str) -> None:
     with pytest.raises(OrgImportError) as caught:
         parse_csv(text)

@@ -59,13 +59,22 @@ async def test_answer_confirms_without_echo_and_second_submit_changes_nothing(
     pulse = delivered.message
     sales = str((await world.person("sales0@example.com")).department_id)
     answers = {**good_answers(pulse, teams=[sales]), "comment": "Deploys were smooth"}
-    shown = await world.channel.act("eng1@example.com", action="checkin",
-                                    value=pulse.submit.value, answers=answers, ref=delivered.ref)
+    shown = await world.channel.act(
+        "eng1@example.com",
+        action="checkin",
+        value=pulse.submit.value,
+        answers=answers,
+        ref=delivered.ref,
+    )
     assert [m.kind for m in shown] == ["followup"]
     assert [i.key for i in shown[0].inputs] == [f"smooth.{sales}"]
-    shown = await world.channel.act("eng1@example.com", action="smoothness",
-                                    value=pulse.submit.value,
-                                    answers={f"smooth.{sales}": "2"}, ref=delivered.ref)
+    shown = await world.channel.act(
+        "eng1@example.com",
+        action="smoothness",
+        value=pulse.submit.value,
+        answers={f"smooth.{sales}": "2"},
+        ref=delivered.ref,
+    )
     assert shown[0].kind == "confirmation"
     text = shown[0].fallback_text
     assert "2026-W45" in text and "Deploys" not in text and "Sales" not in text
@@ -73,8 +82,9 @@ async def test_answer_confirms_without_echo_and_second_submit_changes_nothing(
     assert world.port.latest("eng1@example.com", "pulse") is None
     assert world.port.inbox["eng1@example.com"][0].message.kind == "confirmation"
 
-    again = await world.channel.act("eng1@example.com", action="checkin",
-                                    value=pulse.submit.value, answers=answers)
+    again = await world.channel.act(
+        "eng1@example.com", action="checkin", value=pulse.submit.value, answers=answers
+    )
     assert again[0].title == "Already answered"
     assert await count(world, Participation) == 1
     assert await count(world, Comment) == 1
@@ -89,21 +99,29 @@ async def test_out_of_range_and_tampered_answers_are_refused(world: World) -> No
     await world.tick(datetime(2026, 11, 3, 8, 0, tzinfo=UTC))
     pulse = world.port.latest("eng2@example.com", "pulse").message
     bad = {**good_answers(pulse), "enps": "11"}
-    shown = await world.channel.act("eng2@example.com", action="checkin",
-                                    value=pulse.submit.value, answers=bad)
+    shown = await world.channel.act(
+        "eng2@example.com", action="checkin", value=pulse.submit.value, answers=bad
+    )
     assert shown[0].title == "Your answer was not recorded"
     assert "0 to 10" in shown[0].fallback_text
     own_team = str((await world.person("eng2@example.com")).department_id)
-    shown = await world.channel.act("eng2@example.com", action="checkin",
-                                    value=pulse.submit.value,
-                                    answers={**good_answers(pulse), "worked_with": [own_team]})
+    shown = await world.channel.act(
+        "eng2@example.com",
+        action="checkin",
+        value=pulse.submit.value,
+        answers={**good_answers(pulse), "worked_with": [own_team]},
+    )
     assert "not another team" in shown[0].fallback_text
-    shown = await world.channel.act("eng2@example.com", action="checkin",
-                                    value=pulse.submit.value,
-                                    answers={**good_answers(pulse), "salary": "5"})
+    shown = await world.channel.act(
+        "eng2@example.com",
+        action="checkin",
+        value=pulse.submit.value,
+        answers={**good_answers(pulse), "salary": "5"},
+    )
     assert "does not ask" in shown[0].fallback_text
-    shown = await world.channel.act("eng2@example.com", action="checkin", value="99999",
-                                    answers=good_answers(pulse))
+    shown = await world.channel.act(
+        "eng2@example.com", action="checkin", value="99999", answers=good_answers(pulse)
+    )
     assert shown[0].title == "That pulse doesn't exist"
     assert await count(world, Participation) == 0
     assert await count(world, Response) == 0
@@ -122,8 +140,12 @@ async def test_opted_out_person_gets_no_pulse_and_cannot_answer(world: World) ->
     # legal0 opted out before 10:00 London: their pending pulse was cancelled.
     await world.tick(datetime(2026, 11, 3, 15, 0, tzinfo=UTC))
     assert world.port.latest("legal0@example.com", "pulse") is None
-    shown = await world.channel.act("legal0@example.com", action="checkin",
-                                    value=pulse.submit.value, answers=good_answers(pulse))
+    shown = await world.channel.act(
+        "legal0@example.com",
+        action="checkin",
+        value=pulse.submit.value,
+        answers=good_answers(pulse),
+    )
     assert shown[0].title == "You have opted out"
     assert await count(world, Participation) == 0
 
@@ -132,8 +154,9 @@ async def test_closed_round_refuses_late_answers(world: World) -> None:
     await world.tick(datetime(2026, 11, 3, 8, 0, tzinfo=UTC))
     pulse = world.port.latest("eng4@example.com", "pulse").message
     await world.tick(datetime(2026, 11, 7, 0, 0, tzinfo=UTC))  # after the 3-day window
-    shown = await world.channel.act("eng4@example.com", action="checkin",
-                                    value=pulse.submit.value, answers=good_answers(pulse))
+    shown = await world.channel.act(
+        "eng4@example.com", action="checkin", value=pulse.submit.value, answers=good_answers(pulse)
+    )
     assert "closed" in shown[0].fallback_text
     assert await count(world, Participation) == 0
 
@@ -141,13 +164,20 @@ async def test_closed_round_refuses_late_answers(world: World) -> None:
 async def test_nudges_reach_only_non_responders_in_working_hours(world: World) -> None:
     await world.tick(datetime(2026, 11, 3, 8, 0, tzinfo=UTC))
     responder = world.port.latest("eng0@example.com", "pulse").message
-    await world.channel.act("eng0@example.com", action="checkin",
-                            value=responder.submit.value, answers=good_answers(responder))
+    await world.channel.act(
+        "eng0@example.com",
+        action="checkin",
+        value=responder.submit.value,
+        answers=good_answers(responder),
+    )
     # 24 h later, 10:00 Helsinki on Wednesday: nudge the seven who did not answer.
     report = await world.tick(datetime(2026, 11, 4, 8, 0, tzinfo=UTC))
     assert report.nudges == 7
-    reminders = [e for e, items in world.port.inbox.items()
-                 if any(i.message.title.startswith("Reminder") for i in items)]
+    reminders = [
+        e
+        for e, items in world.port.inbox.items()
+        if any(i.message.title.startswith("Reminder") for i in items)
+    ]
     assert sorted(reminders) == sorted(f"eng{i}@example.com" for i in range(1, 8))
     # An hour later: no second nudge yet. Thursday 06:00 Helsinki, 24 h on: too early.
     assert (await world.tick(datetime(2026, 11, 4, 9, 0, tzinfo=UTC))).nudges == 0
@@ -166,7 +196,8 @@ async def test_muted_person_gets_no_nudge(world: World) -> None:
     kinds = [(i.message.kind, i.message.title) for i in world.port.inbox["eng5@example.com"]]
     assert ("pulse", "Reminder: your weekly pulse") not in kinds
     assert ("pulse", "Reminder: your weekly pulse") in [
-        (i.message.kind, i.message.title) for i in world.port.inbox["eng6@example.com"]]
+        (i.message.kind, i.message.title) for i in world.port.inbox["eng6@example.com"]
+    ]
 
 
 async def test_crash_mid_send_marks_unknown_and_never_resends(world: World) -> None:
@@ -180,8 +211,11 @@ async def test_crash_mid_send_marks_unknown_and_never_resends(world: World) -> N
     report = await world.tick(at + timedelta(minutes=30))
     assert report.sent == 5, "the other five Helsinki pulses go out"
     async with world.db.session() as session:
-        states = (await session.exec(select(Delivery.state).where(
-            Delivery.id.in_([c.id for c in claimed])))).all()
+        states = (
+            await session.exec(
+                select(Delivery.state).where(Delivery.id.in_([c.id for c in claimed]))
+            )
+        ).all()
     assert set(states) == {"unknown"}
     total = sum(len(v) for v in world.port.inbox.values())
     assert total == 5
@@ -190,10 +224,15 @@ async def test_crash_mid_send_marks_unknown_and_never_resends(world: World) -> N
 async def test_digest_goes_to_executives_on_monday_morning(world: World) -> None:
     await world.tick(datetime(2026, 11, 3, 15, 0, tzinfo=UTC))
     for email in [f"eng{i}@example.com" for i in range(8)] + [
-            f"sales{i}@example.com" for i in range(6)]:
+        f"sales{i}@example.com" for i in range(6)
+    ]:
         item = world.port.latest(email, "pulse")
-        await world.channel.act(email, action="checkin", value=item.message.submit.value,
-                                answers=good_answers(item.message))
+        await world.channel.act(
+            email,
+            action="checkin",
+            value=item.message.submit.value,
+            answers=good_answers(item.message),
+        )
     await world.tick(datetime(2026, 11, 7, 12, 0, tzinfo=UTC))
     report = await world.tick(datetime(2026, 11, 9, 8, 0, tzinfo=UTC))  # Mon 08:00 London
     assert report.digests == 1

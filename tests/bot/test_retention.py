@@ -15,8 +15,12 @@ from tests.conftest import World
 async def test_retention_deletes_old_answers(world: World) -> None:
     await world.tick(datetime(2026, 11, 3, 8, 0, tzinfo=UTC))
     item = world.port.latest("eng1@example.com", "pulse")
-    await world.channel.act("eng1@example.com", action="checkin",
-                            value=item.message.submit.value, answers=good_answers(item.message))
+    await world.channel.act(
+        "eng1@example.com",
+        action="checkin",
+        value=item.message.submit.value,
+        answers=good_answers(item.message),
+    )
     async with world.db.session() as session:
         survey = await world.survey()
         survey = await session.merge(survey)

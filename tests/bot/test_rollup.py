@@ -17,8 +17,10 @@ from tests.conftest import SECRET, World
 async def _snapshot(world: World) -> dict:
     async with world.db.session() as session:
         rows = (await session.exec(select(WeeklyRollup))).all()
-    return {(r.week, r.department_id, r.item, r.target): (r.n, round(r.total, 6),
-                                                          round(r.sumsq, 6)) for r in rows}
+    return {
+        (r.week, r.department_id, r.item, r.target): (r.n, round(r.total, 6), round(r.sumsq, 6))
+        for r in rows
+    }
 
 
 async def _rebuilt(world: World) -> dict:
@@ -35,16 +37,26 @@ async def test_incremental_rollup_equals_rebuild_and_follows_erasure(world: Worl
     for email, items in list(world.port.inbox.items()):
         message = items[-1].message
         others = [c.value for c in message.inputs[-3].choices]
-        answers = {key: str(rng.randint(int(v[0]), int(v[1]))) for key, v in (
-            (i.key, (i.choices[0].value, i.choices[-1].value))
-            for i in message.inputs if i.kind == "scale")}
+        answers = {
+            key: str(rng.randint(int(v[0]), int(v[1])))
+            for key, v in (
+                (i.key, (i.choices[0].value, i.choices[-1].value))
+                for i in message.inputs
+                if i.kind == "scale"
+            )
+        }
         answers["worked_with"] = rng.sample(others, 2)
         answers["blocked_by"] = rng.choice(others)
-        shown = await world.channel.act(email, action="checkin", value=message.submit.value,
-                                        answers=answers)
+        shown = await world.channel.act(
+            email, action="checkin", value=message.submit.value, answers=answers
+        )
         follow = shown[0]
-        await world.channel.act(email, action="smoothness", value=follow.submit.value,
-                                answers={i.key: str(rng.randint(1, 5)) for i in follow.inputs})
+        await world.channel.act(
+            email,
+            action="smoothness",
+            value=follow.submit.value,
+            answers={i.key: str(rng.randint(1, 5)) for i in follow.inputs},
+        )
     incremental = await _snapshot(world)
     assert incremental == await _rebuilt(world)
     respondents = sum(v[0] for k, v in incremental.items() if k[2] == "respondents")
@@ -60,4 +72,3 @@ async def test_incremental_rollup_equals_rebuild_and_follows_erasure(world: Worl
         after = await build_digest(session, survey=survey, week="2026-W45")
     assert (before.responded, after.responded) == (17, 16)
     assert (before.invited, after.invited) == (17, 16)
-

@@ -13,12 +13,15 @@ from bot.schedule import (
 
 def test_ten_oclock_local_in_each_timezone() -> None:
     slot = date(2026, 11, 24)
-    assert send_instant(slot=slot, local_time="10:00", timezone="Europe/Helsinki",
-                        country="FI") == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-    assert send_instant(slot=slot, local_time="10:00", timezone="America/New_York",
-                        country="US") == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
-    assert send_instant(slot=slot, local_time="10:00", timezone="Australia/Lord_Howe",
-                        country="AU") == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+    assert send_instant(
+        slot=slot, local_time="10:00", timezone="Europe/Helsinki", country="FI"
+    ) == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    assert send_instant(
+        slot=slot, local_time="10:00", timezone="America/New_York", country="US"
+    ) == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    assert send_instant(
+        slot=slot, local_time="10:00", timezone="Australia/Lord_Howe", country="AU"
+    ) == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
 
 
 def test_spring_forward_gap_lands_after_the_gap_once() -> None:
@@ -43,24 +46,40 @@ def test_lord_howe_half_hour_shift() -> None:
 def test_public_holiday_moves_the_pulse_to_the_next_working_day() -> None:
     # 8 December 2026 is a Tuesday; Finland's Independence Day is the 6th (Sunday), but
     # Christmas Day 2026 is a Friday: a Friday slot moves to Monday the 28th.
-    moved = send_instant(slot=date(2026, 12, 25), local_time="10:00",
-                         timezone="Europe/Helsinki", country="FI")
+    moved = send_instant(
+        slot=date(2026, 12, 25), local_time="10:00", timezone="Europe/Helsinki", country="FI"
+    )
     assert moved == datetime(2026, 12, 28, 8, 0, tzinfo=UTC)
-    no_country = send_instant(slot=date(2026, 12, 25), local_time="10:00",
-                              timezone="Europe/Helsinki", country=None)
+    no_country = send_instant(
+        slot=date(2026, 12, 25), local_time="10:00", timezone="Europe/Helsinki", country=None
+    )
     assert no_country == datetime(2026, 12, 25, 8, 0, tzinfo=UTC)
 
 
 def test_cadences() -> None:
-    weekly = cadence_slots(cadence="weekly", weekday=1, starts_on=date(2026, 11, 1),
-                           first=date(2026, 11, 1), last=date(2026, 11, 30))
-    assert weekly == [date(2026, 11, 3), date(2026, 11, 10), date(2026, 11, 17),
-                      date(2026, 11, 24)]
-    biweekly = cadence_slots(cadence="biweekly", weekday=1, starts_on=date(2026, 11, 1),
-                             first=date(2026, 11, 1), last=date(2026, 11, 30))
+    weekly = cadence_slots(
+        cadence="weekly",
+        weekday=1,
+        starts_on=date(2026, 11, 1),
+        first=date(2026, 11, 1),
+        last=date(2026, 11, 30),
+    )
+    assert weekly == [date(2026, 11, 3), date(2026, 11, 10), date(2026, 11, 17), date(2026, 11, 24)]
+    biweekly = cadence_slots(
+        cadence="biweekly",
+        weekday=1,
+        starts_on=date(2026, 11, 1),
+        first=date(2026, 11, 1),
+        last=date(2026, 11, 30),
+    )
     assert biweekly == [date(2026, 11, 3), date(2026, 11, 17)]
-    monthly = cadence_slots(cadence="monthly", weekday=1, starts_on=date(2026, 11, 1),
-                            first=date(2026, 11, 1), last=date(2027, 1, 31))
+    monthly = cadence_slots(
+        cadence="monthly",
+        weekday=1,
+        starts_on=date(2026, 11, 1),
+        first=date(2026, 11, 1),
+        last=date(2027, 1, 31),
+    )
     assert monthly == [date(2026, 11, 3), date(2026, 12, 1), date(2027, 1, 5)]
 
 

@@ -14,8 +14,16 @@ MODULES = [m.name for m in pkgutil.iter_modules(bot.templates.__path__)]
 
 
 def test_every_kind_has_a_template() -> None:
-    assert {"pulse", "followup", "confirmation", "notice", "help", "status", "digest",
-            "kudos"} <= set(MODULES)
+    assert {
+        "pulse",
+        "followup",
+        "confirmation",
+        "notice",
+        "help",
+        "status",
+        "digest",
+        "kudos",
+    } <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -31,6 +31,7 @@ class FakeSlackApi:
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict]:
         """Until `count` calls of `method` arrived (event-driven: woken by each call)."""
+
         async def enough() -> None:
             async with self._changed:
                 await self._changed.wait_for(lambda: len(self._of_all(method)) >= count)
@@ -88,20 +89,33 @@ class FakeSlackApi:
         self.calls.append(Call(method, body, dict(request.headers)))
         await self._notify()
         if method in self.rate_limited:
-            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                     headers={"Retry-After": str(self.rate_limited[method])})
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(self.rate_limited[method])},
+            )
         return web.json_response(self._answer(method, body))
 
     def _answer(self, method: str, body: dict) -> dict:
         if method == "auth.test":
-            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T111",
-                    "team": "Acme", "url": "https://acme.slack.com/"}
+            return {
+                "ok": True,
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+                "team_id": "T111",
+                "team": "Acme",
+                "url": "https://acme.slack.com/",
+            }
         if method == "chat.postMessage":
             channel = str(body.get("channel", ""))
             if channel.startswith(("U", "W")):
                 channel = "D" + channel[1:]
-            return {"ok": True, "channel": channel, "ts": f"{next(self._ts)}.000100",
-                    "message": {"text": body.get("text", "")}}
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": f"{next(self._ts)}.000100",
+                "message": {"text": body.get("text", "")},
+            }
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":
@@ -111,7 +125,8 @@ class FakeSlackApi:
         return {"ok": True}
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        self.responses.append(Call("response_url", await self._body(request),
-                                   dict(request.headers)))
+        self.responses.append(
+            Call("response_url", await self._body(request), dict(request.headers))
+        )
         await self._notify()
         return web.Response(text="ok")

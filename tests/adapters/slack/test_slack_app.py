@@ -27,6 +27,7 @@ from bot.org import import_rows, parse_csv
 from bot.ports import FixedClock
 from bot.tenancy import default_tenant
 from scheduler.jobs import tick
+from tests.conftest import SHARED
 from tests.fakes.slack_api import FakeSlackApi
 
 SIGNING_SECRET = "test-signing-secret"
@@ -90,6 +91,7 @@ class SlackWorld:
         channel: str,
         ts: str,
         state: dict | None = None,
+        action_ts: str = "1.2",
     ):  # type: ignore[no-untyped-def]
         payload = {
             "type": "block_actions",
@@ -113,7 +115,7 @@ class SlackWorld:
                     "block_id": "buttons",
                     "value": value,
                     "type": "button",
-                    "action_ts": "1.2",
+                    "action_ts": action_ts,
                 }
             ],
         }
@@ -245,6 +247,7 @@ async def test_pulse_command_answer_and_confirmation(slack: SlackWorld) -> None:
         channel="D0ADA",
         ts="1.000100",
         state=_state_for(blocks, answers),
+        action_ts="1.3",  # a second click is a new request, not a replay
     )
     replies = await slack.api.wait_for("response_url", 2)
     assert replies[-1]["response_type"] == "ephemeral"
@@ -304,3 +307,104 @@ async def test_rate_limited_workspace_pauses_without_a_hot_loop(slack: SlackWorl
     assert early.sent == 0, "Retry-After: 30 is honoured"
     later = await tick(slack.runtime.db, now=at.replace(second=31), ports=slack.runtime.ports)
     assert later.sent == 2
+
+
+async def test_replayed_command_and_retried_event_change_nothing(slack: SlackWorld) -> None:
+    body = urlencode(
+        {
+            "command": "/pulse",
+            "text": "thanks <@U0BOB|bob> for the demo",
+            "user_id": "U0ADA",
+            "channel_id": "C1",
+            "response_url": slack.api.response_url("thanks"),
+        }
+    )
+    ts = str(int(time.time()))
+    assert (await slack.post(body, timestamp=ts)).status == 200
+    assert (await slack.post(body, timestamp=ts)).status == 200  # the same request again
+    kudos = await slack.api.wait_for("chat.postMessage")
+    await slack.api.wait_for("response_url")
+    assert len(kudos) == 1 and kudos[0]["channel"] == "U0BOB"
+    assert "Ada L (Engineering) says thank you" in kudos[0]["text"]
+    event = {
+        "type": "event_callback",
+        "team_id": "T111",
+        "api_app_id": "A111",
+        "event_id": "Ev01",
+        "event_time": 1,
+        "token": "x",
+        "event": {"type": "app_uninstalled"},
+    }
+    first = await slack.post(json.dumps(event), content_type="application/json")
+    event["event_time"] = 2  # Slack's retry: same event_id, new delivery
+    retry = await slack.post(json.dumps(event), content_type="application/json")
+    assert (first.status, retry.status) == (200, 200)
+    async with slack.runtime.db.session() as session:
+        from bot.models import SeenRequest
+
+        keys = (await session.exec(select(SeenRequest.key))).all()
+    assert "slack:event:Ev01" in keys and len(keys) == 2
+
+
+def _home_event(user: str, event_id: str, tab: str = "home") -> str:
+    payload = json.loads(
+        (
+            SHARED / "payloads" / "slack_event_callback_app_home_opened.bolt-python-test.json"
+        ).read_text()
+    )
+    payload["event"].update({"user": user, "tab": tab})
+    payload["event_id"] = event_id
+    return json.dumps(payload)
+
+
+@pytest.fixture
+def home_payload_available() -> None:
+    if not (SHARED / "payloads").exists():
+        pytest.skip("../shared/payloads is absent")
+
+
+async def test_app_home_shows_status_and_its_buttons_work(
+    slack: SlackWorld, home_payload_available: None
+) -> None:
+    response = await slack.post(
+        _home_event("U0ADA", "EvH1", tab="messages"), content_type="application/json"
+    )
+    assert response.status == 200
+    assert slack.api.of("views.publish") == [], "the Messages tab needs no home view"
+    await slack.post(_home_event("U0ADA", "EvH2"), content_type="application/json")
+    (published,) = await slack.api.wait_for("views.publish")
+    assert published["user_id"] == "U0ADA" and published["view"]["type"] == "home"
+    text = json.dumps(published["view"]["blocks"])
+    assert "Hi Ada" in text and "Next pulse" in text and "Organisation (admin)" not in text
+    buttons = [
+        e for b in published["view"]["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert [b["action_id"] for b in buttons] == [
+        "action:checkin_now",
+        "action:optout",
+        "action:forget_me",
+    ]
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U0ADA"},
+        "team": {"id": "T111"},
+        "api_app_id": "A111",
+        "token": "x",
+        "trigger_id": "1",
+        "container": {"type": "view", "view_id": "V1"},
+        "view": {"id": "V1", "type": "home", "blocks": []},
+        "actions": [
+            {
+                "action_id": "action:optout",
+                "block_id": "buttons",
+                "value": "-",
+                "type": "button",
+                "action_ts": "9.9",
+            }
+        ],
+    }
+    await slack.post("payload=" + quote(json.dumps(payload)))
+    (dm,) = await slack.api.wait_for("chat.postMessage")
+    assert dm["channel"] == "U0ADA" and "Opted out" in dm["text"]
+    republished = await slack.api.wait_for("views.publish", 2)
+    assert "action:optin" in json.dumps(republished[1]["view"]["blocks"])
