@@ -113,6 +113,29 @@ def org_import(
     )
 
 
+@org_app.command("sync-slack")
+def org_sync_slack() -> None:
+    """Link people to their Slack accounts by e-mail (users.list), take their timezones,
+    deactivate those Slack deactivated, enrol members not yet imported as Unassigned."""
+    from adapters.slack.app import make_client
+    from adapters.slack.directory import fetch_members
+
+    async def work(rt: Runtime) -> Any:
+        if rt.settings.slack_bot_token is None:
+            return "SLACK_BOT_TOKEN is not set: directory sync needs the bot token."
+        members = await fetch_members(make_client(rt.settings))
+        return await rt.bot.sync_directory(platform="slack", members=members)
+
+    result = _run(work)
+    if isinstance(result, str):
+        _fail(result)
+    console.print(
+        f"Slack directory: {result.linked} linked, {result.created} new "
+        f"(department Unassigned), {result.deactivated} deactivated, "
+        f"{len(result.skipped)} without an e-mail skipped"
+    )
+
+
 @survey_app.command("show")
 def survey_show() -> None:
     """Show the survey settings."""

@@ -12,6 +12,7 @@ from bot.checkins import AlreadyAnswered, log_rejected, record_checkin, record_s
 from bot.commands import Command, Verb, parse
 from bot.compose import digest_message, latest_week, pulse_message
 from bot.db import Database
+from bot.directory import DirectoryMember, SyncReport, sync_directory
 from bot.enums import ParticipationStage, Role
 from bot.events import ActionEvent, Actor, CommandEvent, Effect, Event, Notify, Replace, Reply
 from bot.home import home_view
@@ -24,7 +25,7 @@ from bot.rounds import open_pulse_for
 from bot.schedule import iso_week
 from bot.surveys import AnswerError
 from bot.templates import confirmation, followup, help, kudos, notice, status
-from bot.tenancy import active_survey
+from bot.tenancy import active_survey, default_tenant
 
 log = logging.getLogger("crosspulse.handlers")
 KUDOS_MAX = 500
@@ -417,6 +418,16 @@ class Bot:
                     )
                 )
             return await home_view(session, person=person, now=self.clock.now())
+
+    async def sync_directory(self, *, platform: str, members: list[DirectoryMember]) -> SyncReport:
+        """Apply the platform's directory (all members, or one that joined or changed)."""
+        async with self.db.session() as session:
+            tenant = await default_tenant(session, today=self.clock.now().date())
+            report = await sync_directory(
+                session, tenant_id=tenant.id, platform=platform, members=members, actor=platform
+            )
+            await session.commit()
+            return report
 
     async def platform_removed(self, *, platform: str, workspace: str, reason: str) -> None:
         """The app was uninstalled or its tokens revoked: record it; sends to that platform

@@ -9,6 +9,7 @@ import re
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from adapters.slack.directory import member_from
 from adapters.slack.port import SlackPort
 from adapters.slack.render import render_home, render_message
 from adapters.slack.translate import actor_from, answers_from_state, message_ref
@@ -16,6 +17,7 @@ from bot.enums import Platform
 from bot.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
 from bot.handlers import Bot
 from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
+from bot.templates import welcome
 
 log = logging.getLogger("crosspulse.slack")
 FORM_KINDS = {"pulse", "followup"}
@@ -50,6 +52,22 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
         if event.get("tab", "home") != "home":
             return
         await publish_home(client, bot, event["user"])
+
+    @app.event("team_join")
+    @app.event("user_change")
+    async def member_changed(event) -> None:  # type: ignore[no-untyped-def]
+        member = member_from(event.get("user") or {})
+        if member is None:
+            return
+        report = await bot.sync_directory(platform="slack", members=[member])
+        if report.created and member.active:
+            recipient = Recipient(
+                person_id=0, email="", name=member.name, slack_user_id=member.platform_id
+            )
+            try:
+                await port.send(recipient=recipient, message=welcome.render())
+            except (SendError, OutcomeUnknown) as exc:
+                log.warning("welcome DM failed: %s", exc)
 
     @app.event("app_uninstalled")
     async def uninstalled(body) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ digest chart, users:read and users:read.email for directory sync and team_join).
 from __future__ import annotations
 
 BOT_SCOPES = ["chat:write", "commands", "files:write", "users:read", "users:read.email"]
-BOT_EVENTS = ["app_home_opened", "app_uninstalled", "team_join", "tokens_revoked"]
+BOT_EVENTS = ["app_home_opened", "app_uninstalled", "team_join", "tokens_revoked", "user_change"]
 USAGE = "[help | status | thanks @person message | optout | optin | forget-me | digest]"
 
 

@@ -24,6 +24,7 @@ class FakeSlackApi:
     calls: list[Call] = field(default_factory=list)
     responses: list[Call] = field(default_factory=list)  # posts to response_url
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> Retry-After
+    users: list[dict] = field(default_factory=list)  # what users.list pages through
     url: str = ""
     _runner: web.AppRunner | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -53,7 +54,7 @@ class FakeSlackApi:
 
     async def start(self) -> FakeSlackApi:
         app = web.Application()
-        app.router.add_post("/api/{method}", self._api)
+        app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -75,6 +76,8 @@ class FakeSlackApi:
         return f"{self.url}response/{name}"
 
     async def _body(self, request: web.Request) -> dict:
+        if request.method == "GET":
+            return dict(request.query)
         raw = await request.text()
         if request.content_type == "application/json":
             return json.loads(raw or "{}")
@@ -116,6 +119,16 @@ class FakeSlackApi:
                 "ts": f"{next(self._ts)}.000100",
                 "message": {"text": body.get("text", "")},
             }
+        if method == "users.list":
+            start = int(body.get("cursor") or 0)
+            limit = int(body.get("limit") or 100)
+            page = self.users[start : start + limit]
+            more = start + limit < len(self.users)
+            return {
+                "ok": True,
+                "members": page,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            }
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":
@@ -130,3 +143,25 @@ class FakeSlackApi:
         )
         await self._notify()
         return web.Response(text="ok")
+
+
+class ThreadedFakeSlackApi:
+    """The stand-in on its own event loop in a thread, for tests of synchronous callers
+    (the CLI runs its own asyncio loop)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.api = FakeSlackApi()
+
+    def __enter__(self) -> FakeSlackApi:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.api.start(), self.loop).result(10)
+        return self.api
+
+    def __exit__(self, *_: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.api.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)

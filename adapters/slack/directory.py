@@ -1,0 +1,36 @@
+"""Slack's directory (users.list, team_join, user_change) -> neutral directory members."""
+
+from __future__ import annotations
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.directory import DirectoryMember
+
+PAGE = 200
+
+
+def member_from(user: dict) -> DirectoryMember | None:
+    """None for bots and Slackbot: they take no pulse."""
+    if user.get("is_bot") or user.get("id") == "USLACKBOT" or user.get("is_app_user"):
+        return None
+    profile = user.get("profile") or {}
+    return DirectoryMember(
+        platform_id=user["id"],
+        email=profile.get("email"),
+        name=user.get("real_name") or profile.get("real_name") or user.get("name", ""),
+        timezone=user.get("tz"),
+        locale=user.get("locale"),
+        active=not user.get("deleted", False),
+    )
+
+
+async def fetch_members(client: AsyncWebClient) -> list[DirectoryMember]:
+    """Every member, page by page (users.list is Tier 2: a page of 200 at a time)."""
+    members: list[DirectoryMember] = []
+    cursor = None
+    while True:
+        response = await client.users_list(limit=PAGE, cursor=cursor, include_locale=True)
+        members += [m for m in map(member_from, response.get("members", [])) if m]
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return members
