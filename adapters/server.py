@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 from aiohttp import web
 from sqlalchemy import text
@@ -34,7 +35,7 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
-def make_app(runtime: Runtime) -> web.Application:
+def make_app(runtime: Runtime, *, slack_process_before_response: bool = False) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
@@ -42,12 +43,13 @@ def make_app(runtime: Runtime) -> web.Application:
     if slack is not None and runtime.settings.slack_signing_secret is not None:
         from adapters.slack.app import events_handler, make_slack_app
 
-        bolt = make_slack_app(runtime.settings, runtime.bot, slack.client)  # type: ignore[attr-defined]
-        secret = runtime.settings.slack_signing_secret.get_secret_value()
-        app.router.add_post(
-            "/slack/events",
-            events_handler(bolt, db=runtime.db, signing_secret=secret, clock=runtime.bot.clock),
+        bolt = make_slack_app(
+            runtime.settings,
+            runtime.bot,
+            slack.client,  # type: ignore[attr-defined]
+            process_before_response=slack_process_before_response,
         )
+        app.router.add_post("/slack/events", events_handler(bolt))
     return app
 
 
@@ -60,9 +62,18 @@ async def run_server(settings: Settings) -> None:
     site = web.TCPSite(runner, "0.0.0.0", settings.port)
     await site.start()
     log.info("crosspulse serving on :%s; platforms: %s", settings.port, platform_summary(settings))
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info("stopping: no new requests; finishing work in flight")
     finally:
         scheduler.shutdown(wait=False)
+        await site.stop()
+        if "slack" in runtime.ports:
+            from adapters.slack.listeners import drain
+
+            await drain()
         await runner.cleanup()
         await runtime.db.dispose()

@@ -1,8 +1,15 @@
-"""Bolt listeners: acknowledge first, then hand the neutral event to the bot and carry out
-its effects on Slack."""
+"""Bolt listeners: hand the neutral event to the bot and carry out its effects on Slack.
+
+Everything is acknowledged first (Slack wants an answer within 3 seconds; we answer in
+milliseconds) and the work follows. Work in flight is tracked so a graceful shutdown waits
+for it; after a hard crash the pulse simply stays unanswered in the DM (the confirmation
+that replaces it is the receipt), so the person can send it again. Retries and replays are
+dropped by `fresh` (in the database, so every replica agrees)."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import re
 
@@ -13,6 +20,7 @@ from adapters.slack.directory import member_from
 from adapters.slack.port import SlackPort
 from adapters.slack.render import render_home, render_message
 from adapters.slack.translate import actor_from, answers_from_state, message_ref
+from bot.dedupe import first_time
 from bot.enums import Platform
 from bot.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
 from bot.handlers import Bot
@@ -21,41 +29,76 @@ from bot.templates import welcome
 
 log = logging.getLogger("crosspulse.slack")
 FORM_KINDS = {"pulse", "followup"}
+IN_FLIGHT: set[asyncio.Task] = set()
+# Work after the ack runs a few at a time: the event loop stays free to ack new requests
+# at once instead of interleaving them behind dozens of half-done answers.
+WORK_SLOTS = 4
+_slots: asyncio.Semaphore | None = None
+
+
+def work_slot() -> asyncio.Semaphore:
+    global _slots
+    if _slots is None:
+        _slots = asyncio.Semaphore(WORK_SLOTS)
+    return _slots
+
+
+def tracked(listener):  # type: ignore[no-untyped-def]
+    """Remember the listener's task until it ends, so shutdown can wait for it."""
+
+    @functools.wraps(listener)
+    async def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        task = asyncio.current_task()
+        if task is not None:
+            IN_FLIGHT.add(task)
+        try:
+            return await listener(*args, **kwargs)
+        finally:
+            if task is not None:
+                IN_FLIGHT.discard(task)
+
+    return run
+
+
+async def drain(timeout: float = 10.0) -> None:
+    """Wait for listeners still at work (answers being recorded) before the process exits."""
+    pending = {t for t in IN_FLIGHT if t is not asyncio.current_task()}
+    if pending:
+        log.info("waiting for %d Slack listeners to finish", len(pending))
+        await asyncio.wait(pending, timeout=timeout)
 
 
 def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
     @app.command("/pulse")
-    async def pulse_command(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    @tracked
+    async def pulse_command(ack, body, respond, request) -> None:  # type: ignore[no-untyped-def]
         await ack()
-        effects = await bot.handle(CommandEvent(actor_from(body), body.get("text", "")))
-        await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=None)
+        async with work_slot():
+            if not await fresh(bot, request, body):
+                return
+            effects = await bot.handle(CommandEvent(actor_from(body), body.get("text", "")))
+            await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=None)
 
     @app.action(re.compile(r"^(submit|action):"))
-    async def button(ack, body, respond, client) -> None:  # type: ignore[no-untyped-def]
+    @tracked
+    async def button(ack, body, respond, client, request) -> None:  # type: ignore[no-untyped-def]
         await ack()
-        action = body["actions"][0]
-        kind, _, action_id = action["action_id"].partition(":")
-        values = (body.get("state") or {}).get("values") or {}
-        answers = answers_from_state(values) if kind == "submit" else {}
-        value = action.get("value", "")
-        event = ActionEvent(
-            actor_from(body), action_id, "" if value == "-" else value, answers, message_ref(body)
-        )
-        await apply(
-            await bot.handle(event), bot=bot, port=port, body=body, respond=respond, ref=event.ref
-        )
-        if (body.get("container") or {}).get("type") == "view":
-            await publish_home(client, bot, event.actor.user_id)  # show the new state
+        async with work_slot():
+            await _button(bot, port, body, respond, client, request)
 
     @app.event("app_home_opened")
-    async def home_opened(event, client) -> None:  # type: ignore[no-untyped-def]
-        if event.get("tab", "home") != "home":
+    @tracked
+    async def home_opened(event, client, body, request) -> None:  # type: ignore[no-untyped-def]
+        if event.get("tab", "home") != "home" or not await fresh(bot, request, body):
             return
         await publish_home(client, bot, event["user"])
 
     @app.event("team_join")
     @app.event("user_change")
-    async def member_changed(event) -> None:  # type: ignore[no-untyped-def]
+    @tracked
+    async def member_changed(event, body, request) -> None:  # type: ignore[no-untyped-def]
+        if not await fresh(bot, request, body):
+            return
         member = member_from(event.get("user") or {})
         if member is None:
             return
@@ -70,21 +113,58 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
                 log.warning("welcome DM failed: %s", exc)
 
     @app.event("app_uninstalled")
-    async def uninstalled(body) -> None:  # type: ignore[no-untyped-def]
+    @tracked
+    async def uninstalled(body, request) -> None:  # type: ignore[no-untyped-def]
+        if not await fresh(bot, request, body):
+            return
         await bot.platform_removed(
             platform="slack", workspace=body.get("team_id", ""), reason="app_uninstalled"
         )
 
     @app.event("tokens_revoked")
-    async def revoked(body) -> None:  # type: ignore[no-untyped-def]
+    @tracked
+    async def revoked(body, request) -> None:  # type: ignore[no-untyped-def]
+        if not await fresh(bot, request, body):
+            return
         await bot.platform_removed(
             platform="slack", workspace=body.get("team_id", ""), reason="tokens_revoked"
         )
 
     @app.action(re.compile(r"^input:"))
+    @tracked
     async def choice(ack) -> None:  # type: ignore[no-untyped-def]
         """Picking an option only changes `state`; the submit button sends it all."""
         await ack()
+
+
+async def _button(bot: Bot, port: SlackPort, body: dict, respond, client, request) -> None:  # type: ignore[no-untyped-def]
+    if not await fresh(bot, request, body):
+        return
+    action = body["actions"][0]
+    kind, _, action_id = action["action_id"].partition(":")
+    values = (body.get("state") or {}).get("values") or {}
+    answers = answers_from_state(values) if kind == "submit" else {}
+    value = action.get("value", "")
+    event = ActionEvent(
+        actor_from(body), action_id, "" if value == "-" else value, answers, message_ref(body)
+    )
+    effects = await bot.handle(event)
+    await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=event.ref)
+    if (body.get("container") or {}).get("type") == "view":
+        await publish_home(client, bot, event.actor.user_id)  # show the new state
+
+
+async def fresh(bot: Bot, request, body: dict) -> bool:  # type: ignore[no-untyped-def]
+    """False for an Events API retry (same event_id) or a replayed request (same signature)."""
+    if body.get("event_id"):
+        key = f"slack:event:{body['event_id']}"
+    else:
+        signature = (request.headers.get("x-slack-signature") or [""])[0]
+        key = f"slack:sig:{signature}"
+    if await first_time(bot.db, key=key, now=bot.clock.now()):
+        return True
+    log.info("slack retry or replay ignored (%s)", key[:24])
+    return False
 
 
 async def publish_home(client, bot: Bot, user_id: str) -> None:  # type: ignore[no-untyped-def]

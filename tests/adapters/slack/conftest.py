@@ -117,8 +117,9 @@ class SlackWorld:
         return await self.post("payload=" + quote(json.dumps(payload)))
 
 
-@pytest.fixture
-async def slack(database_url: str) -> AsyncIterator[SlackWorld]:
+@pytest.fixture(params=[False])
+async def slack(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[SlackWorld]:
+    """`request.param`: process_before_response (answer after the work is done)."""
     api = await FakeSlackApi().start()
     settings = load_settings(
         database_url=database_url,
@@ -132,7 +133,7 @@ async def slack(database_url: str) -> AsyncIterator[SlackWorld]:
         tenant = await default_tenant(session, today=clock.at.date())
         await import_rows(session, tenant_id=tenant.id, rows=parse_csv(ORG), actor="test")
         await session.commit()
-    runner = web.AppRunner(make_app(runtime))
+    runner = web.AppRunner(make_app(runtime, slack_process_before_response=request.param))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

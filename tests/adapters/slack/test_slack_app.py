@@ -178,6 +178,7 @@ async def test_rate_limited_workspace_pauses_without_a_hot_loop(slack: SlackWorl
     assert later.sent == 2
 
 
+@pytest.mark.parametrize("slack", [True], indirect=True)
 async def test_replayed_command_and_retried_event_change_nothing(slack: SlackWorld) -> None:
     body = urlencode(
         {
