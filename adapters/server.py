@@ -16,6 +16,7 @@ from scheduler.service import start_scheduler
 
 log = logging.getLogger("crosspulse.server")
 RUNTIME = web.AppKey("runtime", Runtime)
+SLACK_BOLT = web.AppKey("slack_bolt", object)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -40,7 +41,7 @@ def make_app(runtime: Runtime, *, slack_process_before_response: bool = False) -
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     slack = runtime.ports.get("slack")
-    if slack is not None and runtime.settings.slack_signing_secret is not None:
+    if slack is not None:
         from adapters.slack.app import events_handler, make_slack_app
 
         bolt = make_slack_app(
@@ -49,7 +50,9 @@ def make_app(runtime: Runtime, *, slack_process_before_response: bool = False) -
             slack.client,  # type: ignore[attr-defined]
             process_before_response=slack_process_before_response,
         )
-        app.router.add_post("/slack/events", events_handler(bolt))
+        app[SLACK_BOLT] = bolt
+        if runtime.settings.slack_signing_secret is not None:
+            app.router.add_post("/slack/events", events_handler(bolt))
     return app
 
 
@@ -57,7 +60,13 @@ async def run_server(settings: Settings) -> None:
     runtime = await build(settings, ports=configured_ports(settings))
     await runtime.tenant_and_survey()
     scheduler = start_scheduler(runtime.db, ports=runtime.ports)
-    runner = web.AppRunner(make_app(runtime))
+    app = make_app(runtime)
+    socket_mode = None
+    if settings.slack_app_token is not None and SLACK_BOLT in app:
+        from adapters.slack.app import start_socket_mode
+
+        socket_mode = await start_socket_mode(app[SLACK_BOLT], settings)  # type: ignore[arg-type]
+    runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "0.0.0.0", settings.port)
     await site.start()
@@ -71,6 +80,8 @@ async def run_server(settings: Settings) -> None:
     finally:
         scheduler.shutdown(wait=False)
         await site.stop()
+        if socket_mode is not None:
+            await socket_mode.close_async()
         if "slack" in runtime.ports:
             from adapters.slack.listeners import drain
 

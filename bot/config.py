@@ -85,7 +85,11 @@ class Settings(BaseSettings):
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
                 "before running `serve`, or set CROSSPULSE_DEV=1 for local development."
             )
-        if self.slack_enabled and not self.slack_app_token and not self.slack_signing_secret:
+        if (
+            self.slack_enabled
+            and self.slack_app_token is None
+            and self.slack_signing_secret is None
+        ):
             raise ConfigError(
                 "SLACK_SIGNING_SECRET is required when Slack is on over HTTP "
                 "(find it under Basic Information > App Credentials), or set SLACK_APP_TOKEN "

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -33,11 +34,13 @@ def make_slack_app(
 ) -> AsyncApp:
     """`process_before_response` answers Slack only after the listener finished (for FaaS
     hosts that freeze after the response, and for tests that need the work done)."""
-    if settings.slack_signing_secret is None:
+    if settings.slack_signing_secret is None and settings.slack_app_token is None:
         raise ValueError("SLACK_SIGNING_SECRET is required for Slack over HTTP")
+    secret = settings.slack_signing_secret
     app = AsyncApp(
         client=client,
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        # Socket Mode requests carry no signature; the app token authenticates the socket.
+        signing_secret=secret.get_secret_value() if secret else "",
         process_before_response=process_before_response,
     )
     register(app, bot=bot, port=SlackPort(client))
@@ -104,3 +107,12 @@ class _Buffered:
 
 def _with_body(request: web.Request, body: bytes) -> web.Request:
     return _Buffered(request, body)  # type: ignore[return-value]
+
+
+async def start_socket_mode(app: AsyncApp, settings: Settings) -> AsyncSocketModeHandler:
+    """Slack over a WebSocket the app opens itself: no public URL needed."""
+    assert settings.slack_app_token is not None
+    handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    await handler.connect_async()
+    log.info("Slack Socket Mode connected")
+    return handler

@@ -60,7 +60,7 @@ def tracked(listener):  # type: ignore[no-untyped-def]
     return run
 
 
-async def drain(timeout: float = 10.0) -> None:
+async def drain(timeout: float = 25.0) -> None:
     """Wait for listeners still at work (answers being recorded) before the process exits."""
     pending = {t for t in IN_FLIGHT if t is not asyncio.current_task()}
     if pending:
@@ -73,18 +73,17 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
     @tracked
     async def pulse_command(ack, body, respond, request) -> None:  # type: ignore[no-untyped-def]
         await ack()
-        async with work_slot():
+        async with work_slot():  # database work only; Slack calls below run unthrottled
             if not await fresh(bot, request, body):
                 return
             effects = await bot.handle(CommandEvent(actor_from(body), body.get("text", "")))
-            await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=None)
+        await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=None)
 
     @app.action(re.compile(r"^(submit|action):"))
     @tracked
     async def button(ack, body, respond, client, request) -> None:  # type: ignore[no-untyped-def]
         await ack()
-        async with work_slot():
-            await _button(bot, port, body, respond, client, request)
+        await _button(bot, port, body, respond, client, request)
 
     @app.event("app_home_opened")
     @tracked
@@ -138,29 +137,40 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
 
 
 async def _button(bot: Bot, port: SlackPort, body: dict, respond, client, request) -> None:  # type: ignore[no-untyped-def]
-    if not await fresh(bot, request, body):
-        return
-    action = body["actions"][0]
-    kind, _, action_id = action["action_id"].partition(":")
-    values = (body.get("state") or {}).get("values") or {}
-    answers = answers_from_state(values) if kind == "submit" else {}
-    value = action.get("value", "")
-    event = ActionEvent(
-        actor_from(body), action_id, "" if value == "-" else value, answers, message_ref(body)
-    )
-    effects = await bot.handle(event)
+    async with work_slot():  # database work only; Slack calls below run unthrottled
+        if not await fresh(bot, request, body):
+            return
+        event = _action_event(body)
+        effects = await bot.handle(event)
     await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=event.ref)
     if (body.get("container") or {}).get("type") == "view":
         await publish_home(client, bot, event.actor.user_id)  # show the new state
 
 
+def _action_event(body: dict) -> ActionEvent:
+    action = body["actions"][0]
+    kind, _, action_id = action["action_id"].partition(":")
+    values = (body.get("state") or {}).get("values") or {}
+    answers = answers_from_state(values) if kind == "submit" else {}
+    value = action.get("value", "")
+    return ActionEvent(
+        actor_from(body), action_id, "" if value == "-" else value, answers, message_ref(body)
+    )
+
+
 async def fresh(bot: Bot, request, body: dict) -> bool:  # type: ignore[no-untyped-def]
-    """False for an Events API retry (same event_id) or a replayed request (same signature)."""
+    """False for an Events API retry (same event_id) or a replayed request (same signature;
+    over Socket Mode, which has none, the same trigger and action time)."""
+    signature = (request.headers.get("x-slack-signature") or [""])[0]
+    action = (body.get("actions") or [{}])[0]
     if body.get("event_id"):
         key = f"slack:event:{body['event_id']}"
-    else:
-        signature = (request.headers.get("x-slack-signature") or [""])[0]
+    elif signature:
         key = f"slack:sig:{signature}"
+    elif body.get("trigger_id"):
+        key = f"slack:trigger:{body['trigger_id']}:{action.get('action_ts', '')}"
+    else:
+        return True
     if await first_time(bot.db, key=key, now=bot.clock.now()):
         return True
     log.info("slack retry or replay ignored (%s)", key[:24])

@@ -25,6 +25,8 @@ class FakeSlackApi:
     responses: list[Call] = field(default_factory=list)  # posts to response_url
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> Retry-After
     users: list[dict] = field(default_factory=list)  # what users.list pages through
+    socket_acks: list[dict] = field(default_factory=list)  # frames the app sent back
+    _socket: web.WebSocketResponse | None = None
     url: str = ""
     _runner: web.AppRunner | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -54,6 +56,7 @@ class FakeSlackApi:
 
     async def start(self) -> FakeSlackApi:
         app = web.Application()
+        app.router.add_get("/socket", self._websocket)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
         self._runner = web.AppRunner(app)
@@ -100,6 +103,8 @@ class FakeSlackApi:
         return web.json_response(self._answer(method, body))
 
     def _answer(self, method: str, body: dict) -> dict:
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url.replace("http://", "ws://") + "socket"}
         if method == "auth.test":
             return {
                 "ok": True,
@@ -136,6 +141,35 @@ class FakeSlackApi:
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **(body.get("view") or {})}}
         return {"ok": True}
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then relay envelopes from `socket_send`, record acks."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket = socket
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        await self._notify()
+        async for frame in socket:
+            if frame.type == web.WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(frame.data))
+                await self._notify()
+        return socket
+
+    async def socket_send(self, envelope: dict) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._socket is not None)
+        assert self._socket is not None
+        await self._socket.send_json(envelope)
+
+    async def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict:
+        async def acked() -> None:
+            async with self._changed:
+                await self._changed.wait_for(
+                    lambda: any(a.get("envelope_id") == envelope_id for a in self.socket_acks)
+                )
+
+        await asyncio.wait_for(acked(), timeout)
+        return next(a for a in self.socket_acks if a.get("envelope_id") == envelope_id)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.responses.append(
