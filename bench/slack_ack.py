@@ -170,7 +170,7 @@ async def main(concurrency: int, requests: int, rounds: int) -> None:
         "SLACK_API_URL": api.api_url,
         "CROSSPULSE_SECRET": "bench-secret",
     }
-    people = requests * rounds + 100
+    people = requests * (rounds + 1) + 100  # the warm-up round clicks too
     round_id, state = await asyncio.to_thread(setup_database, db_path, people, env)
     servers = [
         subprocess.Popen(
