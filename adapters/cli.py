@@ -188,7 +188,8 @@ def tick(
 
     async def work(rt: Runtime) -> Any:
         await rt.tenant_and_survey(today=now.date())
-        return await run_tick(rt.db, now=now, ports=configured_ports(rt.settings))
+        ports = configured_ports(rt.settings, db=rt.db, clock=rt.bot.clock)
+        return await run_tick(rt.db, now=now, ports=ports)
 
     report = _run(work)
     console.print_json(json.dumps({k: v for k, v in vars(report).items()}))

@@ -5,24 +5,29 @@ from __future__ import annotations
 import logging
 
 from bot.config import Settings
-from bot.ports import ChatPort
+from bot.db import Database
+from bot.ports import ChatPort, Clock, SystemClock
 
 log = logging.getLogger("crosspulse")
 
 
-def configured_ports(settings: Settings) -> dict[str, ChatPort]:
-    """The platforms switched on by the settings that this build can send through."""
+def configured_ports(
+    settings: Settings, *, db: Database | None = None, clock: Clock | None = None
+) -> dict[str, ChatPort]:
+    """The platforms switched on by the settings that this build can send through.
+    Slack's multi-workspace OAuth mode keeps its installations in `db`."""
     ports: dict[str, ChatPort] = {}
     if settings.slack_bot_token is not None:
         from adapters.slack.app import make_client
         from adapters.slack.port import SlackPort
 
         ports["slack"] = SlackPort(make_client(settings))
-    elif settings.slack_enabled:
-        log.warning(
-            "Slack OAuth (SLACK_CLIENT_ID) without SLACK_BOT_TOKEN is not supported "
-            "yet; Slack people are reported unreachable"
-        )
+    elif settings.slack_client_id is not None and db is not None:
+        from adapters.slack.app import make_client, make_installations
+        from adapters.slack.port import SlackPort
+
+        installations = make_installations(settings, db=db, clock=clock or SystemClock())
+        ports["slack"] = SlackPort(make_client(settings), installations=installations)
     if settings.teams_enabled:
         log.warning(
             "Teams is configured but this build has no Teams sender yet; its people "

@@ -42,14 +42,17 @@ def make_app(runtime: Runtime, *, slack_process_before_response: bool = False) -
     app.router.add_get("/healthz", healthz)
     slack = runtime.ports.get("slack")
     if slack is not None:
-        from adapters.slack.app import events_handler, make_slack_app
+        from adapters.slack.app import events_handler, make_slack_app, oauth_handler
 
         bolt = make_slack_app(
             runtime.settings,
             runtime.bot,
-            slack.client,  # type: ignore[attr-defined]
+            slack,  # type: ignore[arg-type]
             process_before_response=slack_process_before_response,
         )
+        if slack.installations is not None:  # type: ignore[attr-defined]
+            app.router.add_get("/slack/install", oauth_handler(bolt))
+            app.router.add_get("/slack/oauth_redirect", oauth_handler(bolt))
         app[SLACK_BOLT] = bolt
         if runtime.settings.slack_signing_secret is not None:
             app.router.add_post("/slack/events", events_handler(bolt))
@@ -57,7 +60,8 @@ def make_app(runtime: Runtime, *, slack_process_before_response: bool = False) -
 
 
 async def run_server(settings: Settings) -> None:
-    runtime = await build(settings, ports=configured_ports(settings))
+    runtime = await build(settings)
+    runtime.ports = configured_ports(settings, db=runtime.db, clock=runtime.bot.clock)
     await runtime.tenant_and_survey()
     scheduler = start_scheduler(runtime.db, ports=runtime.ports)
     app = make_app(runtime)

@@ -71,11 +71,18 @@ class Settings(BaseSettings):
         return bool(self.microsoft_app_id or self.crosspulse_dev)
 
     @cached_property
-    def secret_bytes(self) -> bytes:
-        """The key for pseudonyms; a local file stands in for it outside production."""
+    def secrets(self) -> list[bytes]:
+        """CROSSPULSE_SECRET, newest first (comma-separated during a key rotation); a local
+        file stands in for it outside production."""
         if self.crosspulse_secret is not None:
-            return self.crosspulse_secret.get_secret_value().encode()
-        return _local_secret(Path(".crosspulse-secret"))
+            parts = self.crosspulse_secret.get_secret_value().split(",")
+            return [p.strip().encode() for p in parts if p.strip()]
+        return [_local_secret(Path(".crosspulse-secret"))]
+
+    @property
+    def secret_bytes(self) -> bytes:
+        """The pseudonym key: the oldest secret, so rotation never changes pseudonyms."""
+        return self.secrets[-1]
 
     def check_for_serve(self) -> None:
         """Refuse settings that would make a production server unsafe."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -30,6 +30,8 @@ class Workspace(SQLModel, table=True):
     external_id: str = Field(max_length=100)
     name: str = Field(default="", max_length=200)
     paused_until: datetime | None = None
+    credentials: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -220,3 +222,12 @@ class SeenRequest(SQLModel, table=True):
     __tablename__ = "seen_request"
     key: str = Field(primary_key=True, max_length=200)
     seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class OAuthState(SQLModel, table=True):
+    """One-time state values of install flows in progress (any replica may get the
+    redirect)."""
+
+    __tablename__ = "oauth_state"
+    state: str = Field(primary_key=True, max_length=100)
+    expires_at: datetime

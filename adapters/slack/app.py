@@ -10,12 +10,20 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.installations import DbInstallationStore, DbStateStore
 from adapters.slack.listeners import register
+from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.port import SlackPort
 from bot.config import Settings
+from bot.crypto import CredentialCipher
+from bot.db import Database
 from bot.handlers import Bot
+from bot.ports import Clock
 
 log = logging.getLogger("crosspulse.slack")
 MAX_BODY = 256 * 1024  # Slack's own payloads stay far below this
@@ -30,21 +38,67 @@ def make_client(settings: Settings) -> AsyncWebClient:
 
 
 def make_slack_app(
-    settings: Settings, bot: Bot, client: AsyncWebClient, *, process_before_response: bool = False
+    settings: Settings, bot: Bot, port: SlackPort, *, process_before_response: bool = False
 ) -> AsyncApp:
     """`process_before_response` answers Slack only after the listener finished (for FaaS
     hosts that freeze after the response, and for tests that need the work done)."""
     if settings.slack_signing_secret is None and settings.slack_app_token is None:
         raise ValueError("SLACK_SIGNING_SECRET is required for Slack over HTTP")
     secret = settings.slack_signing_secret
+    oauth = {}
+    if port.installations is not None:
+        oauth["oauth_flow"] = make_oauth_flow(settings, port.installations)
     app = AsyncApp(
-        client=client,
+        client=port.client,
         # Socket Mode requests carry no signature; the app token authenticates the socket.
         signing_secret=secret.get_secret_value() if secret else "",
         process_before_response=process_before_response,
+        **oauth,
     )
-    register(app, bot=bot, port=SlackPort(client))
+    register(app, bot=bot, port=port)
     return app
+
+
+def make_installations(settings: Settings, *, db: Database, clock: Clock) -> DbInstallationStore:
+    assert settings.slack_client_id and settings.slack_client_secret
+    rotator = AsyncTokenRotator(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        client=AsyncWebClient(base_url=settings.slack_api_url, retry_handlers=[]),
+    )
+    return DbInstallationStore(
+        db=db, cipher=CredentialCipher(settings.secrets), clock=clock, rotator=rotator
+    )
+
+
+def make_oauth_flow(settings: Settings, installations: DbInstallationStore) -> AsyncOAuthFlow:
+    """Multi-workspace install: /slack/install and /slack/oauth_redirect, state in our DB."""
+    assert settings.slack_client_id and settings.slack_client_secret
+    return AsyncOAuthFlow(
+        client=AsyncWebClient(base_url=settings.slack_api_url, retry_handlers=[]),
+        settings=AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            scopes=BOT_SCOPES,
+            installation_store=installations,
+            installation_store_bot_only=True,
+            state_store=DbStateStore(db=installations.db, clock=installations.clock),
+        ),
+    )
+
+
+def oauth_handler(app: AsyncApp):  # type: ignore[no-untyped-def]
+    """GET /slack/install and /slack/oauth_redirect: Bolt renders the page or the result."""
+
+    async def slack_oauth(request: web.Request) -> web.Response:
+        flow = app.oauth_flow
+        assert flow is not None
+        bolt_request = await to_bolt_request(request)
+        if request.path == flow.install_path:
+            return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+        return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+
+    return slack_oauth
 
 
 def _malformed(request: web.Request, body: bytes) -> str | None:

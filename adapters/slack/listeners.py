@@ -116,18 +116,14 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
     async def uninstalled(body, request) -> None:  # type: ignore[no-untyped-def]
         if not await fresh(bot, request, body):
             return
-        await bot.platform_removed(
-            platform="slack", workspace=body.get("team_id", ""), reason="app_uninstalled"
-        )
+        await _removed(bot, port, body, "app_uninstalled")
 
     @app.event("tokens_revoked")
     @tracked
     async def revoked(body, request) -> None:  # type: ignore[no-untyped-def]
         if not await fresh(bot, request, body):
             return
-        await bot.platform_removed(
-            platform="slack", workspace=body.get("team_id", ""), reason="tokens_revoked"
-        )
+        await _removed(bot, port, body, "tokens_revoked")
 
     @app.action(re.compile(r"^input:"))
     @tracked
@@ -156,6 +152,15 @@ def _action_event(body: dict) -> ActionEvent:
     return ActionEvent(
         actor_from(body), action_id, "" if value == "-" else value, answers, message_ref(body)
     )
+
+
+async def _removed(bot: Bot, port: SlackPort, body: dict, reason: str) -> None:
+    """Uninstalled or revoked: purge the stored tokens (OAuth mode) and record it."""
+    if port.installations is not None:
+        await port.installations.async_delete_all(  # type: ignore[attr-defined]
+            enterprise_id=body.get("enterprise_id"), team_id=body.get("team_id")
+        )
+    await bot.platform_removed(platform="slack", workspace=body.get("team_id", ""), reason=reason)
 
 
 async def fresh(bot: Bot, request, body: dict) -> bool:  # type: ignore[no-untyped-def]

@@ -19,8 +19,11 @@ log = logging.getLogger("crosspulse.slack")
 class SlackPort:
     platform = Platform.SLACK
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, installations: object | None = None) -> None:
+        """`installations`: the OAuth installation store; the bot token is then looked up
+        (and rotated when it is about to expire) for every send."""
         self.client = client
+        self.installations = installations
 
     def can_reach(self, recipient: Recipient) -> bool:
         return bool(recipient.slack_user_id)
@@ -29,7 +32,10 @@ class SlackPort:
         """Post into the app's DM with the person (a user id is a valid channel for that)."""
         payload = render_message(message)
         response = await self._call(
-            self.client.chat_postMessage, channel=recipient.slack_user_id, **payload
+            self.client.chat_postMessage,
+            channel=recipient.slack_user_id,
+            **payload,
+            **await self._token(),
         )
         ref = MessageRef(platform=self.platform, channel=response["channel"], id=response["ts"])
         if message.image is not None:
@@ -38,7 +44,11 @@ class SlackPort:
 
     async def update(self, *, ref: MessageRef, message: Message) -> None:
         await self._call(
-            self.client.chat_update, channel=ref.channel, ts=ref.id, **render_message(message)
+            self.client.chat_update,
+            channel=ref.channel,
+            ts=ref.id,
+            **render_message(message),
+            **await self._token(),
         )
 
     async def _upload_chart(self, ref: MessageRef, message: Message) -> None:
@@ -54,9 +64,20 @@ class SlackPort:
                 filename="crosspulse-digest.png",
                 title=image.title or image.alt,
                 alt_txt=image.alt,
+                **await self._token(),
             )
         except (TimeoutError, SlackApiError, ClientError) as exc:
             log.warning("chart upload failed: %s", exc)
+
+    async def _token(self) -> dict:
+        if self.installations is None:
+            return {}
+        token = await self.installations.bot_token()  # type: ignore[attr-defined]
+        if token is None:
+            raise SendError(
+                "Slack app not installed (or uninstalled): install it at /slack/install"
+            )
+        return {"token": token}
 
     @staticmethod
     async def _call(method, **kwargs):  # type: ignore[no-untyped-def]

@@ -103,6 +103,32 @@ class FakeSlackApi:
         return web.json_response(self._answer(method, body))
 
     def _answer(self, method: str, body: dict) -> dict:
+        if method == "oauth.v2.access":
+            if body.get("grant_type") == "refresh_token":
+                return {
+                    "ok": True,
+                    "token_type": "bot",
+                    "access_token": "xoxe.xoxb-rotated",
+                    "refresh_token": "xoxe-1-refresh-2",
+                    "expires_in": 43200,
+                    "team": {"id": "T111"},
+                    "enterprise": None,
+                    "bot_user_id": "UBOT",
+                    "app_id": "A111",
+                    "scope": "chat:write",
+                }
+            return {
+                "ok": True,
+                "app_id": "A111",
+                "token_type": "bot",
+                "access_token": "xoxb-installed",
+                "scope": "chat:write,commands",
+                "bot_user_id": "UBOT",
+                "team": {"id": "T111", "name": "Acme"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "authed_user": {"id": "U0ADA"},
+            }
         if method == "apps.connections.open":
             return {"ok": True, "url": self.url.replace("http://", "ws://") + "socket"}
         if method == "auth.test":
