@@ -25,6 +25,7 @@ class FakeSlackApi:
     responses: list[Call] = field(default_factory=list)  # posts to response_url
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> Retry-After
     users: list[dict] = field(default_factory=list)  # what users.list pages through
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes received
     socket_acks: list[dict] = field(default_factory=list)  # frames the app sent back
     _socket: web.WebSocketResponse | None = None
     url: str = ""
@@ -57,6 +58,7 @@ class FakeSlackApi:
     async def start(self) -> FakeSlackApi:
         app = web.Application()
         app.router.add_get("/socket", self._websocket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
         self._runner = web.AppRunner(app)
@@ -79,12 +81,13 @@ class FakeSlackApi:
         return f"{self.url}response/{name}"
 
     async def _body(self, request: web.Request) -> dict:
+        query = dict(request.query)  # some methods send their arguments in the URL
         if request.method == "GET":
-            return dict(request.query)
+            return query
         raw = await request.text()
         if request.content_type == "application/json":
-            return json.loads(raw or "{}")
-        return dict(parse_qsl(raw))
+            return {**query, **json.loads(raw or "{}")}
+        return {**query, **dict(parse_qsl(raw))}
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -103,6 +106,16 @@ class FakeSlackApi:
         return web.json_response(self._answer(method, body))
 
     def _answer(self, method: str, body: dict) -> dict:
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts)}"
+            return {"ok": True, "upload_url": f"{self.url}upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = body.get("files")
+            files = json.loads(files) if isinstance(files, str) else files
+            return {
+                "ok": True,
+                "files": [{"id": f["id"], "title": f.get("title")} for f in files or []],
+            }
         if method == "oauth.v2.access":
             if body.get("grant_type") == "refresh_token":
                 return {
@@ -196,6 +209,16 @@ class FakeSlackApi:
 
         await asyncio.wait_for(acked(), timeout)
         return next(a for a in self.socket_acks if a.get("envelope_id") == envelope_id)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        reader = await request.post() if request.content_type.startswith("multipart") else None
+        if reader is not None and "file" in reader:
+            data = reader["file"].file.read()  # type: ignore[union-attr]
+        else:
+            data = await request.read()
+        self.uploads[request.match_info["file_id"]] = data
+        await self._notify()
+        return web.Response(text="OK - 1")
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.responses.append(
