@@ -360,7 +360,12 @@ def serve() -> None:
         settings.check_for_serve()
     except ConfigError as exc:
         _fail(str(exc))
-    asyncio.run(run_server(settings))
+    from scheduler.leader import SecondProcessError
+
+    try:
+        asyncio.run(run_server(settings))
+    except SecondProcessError as exc:
+        _fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from adapters.ports import configured_ports, platform_summary
 from adapters.runtime import Runtime, build
 from bot.config import Settings
+from scheduler.leader import Leader
 from scheduler.service import start_scheduler
 
 log = logging.getLogger("crosspulse.server")
@@ -63,7 +64,9 @@ async def run_server(settings: Settings) -> None:
     runtime = await build(settings)
     runtime.ports = configured_ports(settings, db=runtime.db, clock=runtime.bot.clock)
     await runtime.tenant_and_survey()
-    scheduler = start_scheduler(runtime.db, ports=runtime.ports)
+    leader = Leader(runtime.db)
+    await leader.acquire()  # on SQLite, refuses a second process right here
+    scheduler = start_scheduler(runtime.db, ports=runtime.ports, leader=leader)
     app = make_app(runtime)
     socket_mode = None
     if settings.slack_app_token is not None and SLACK_BOLT in app:
@@ -91,4 +94,5 @@ async def run_server(settings: Settings) -> None:
 
             await drain()
         await runner.cleanup()
+        await leader.release()
         await runtime.db.dispose()

@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.db import Database
 from bot.ports import ChatPort
 from scheduler.jobs import tick
+from scheduler.leader import Leader
 
 log = logging.getLogger("crosspulse.scheduler")
 TICK_SECONDS = 60
@@ -20,8 +21,14 @@ JOB_DEFAULTS = {
 }
 
 
-def start_scheduler(db: Database, *, ports: dict[str, ChatPort]) -> AsyncIOScheduler:
+def start_scheduler(
+    db: Database, *, ports: dict[str, ChatPort], leader: Leader
+) -> AsyncIOScheduler:
+    """Tick every minute while this replica is the leader; followers retry each minute."""
+
     async def run() -> None:
+        if not await leader.acquire():
+            return
         report = await tick(db, now=datetime.now(UTC), ports=ports)
         if report.sent or report.opened or report.failed:
             log.info("tick: %s", report)
