@@ -28,10 +28,12 @@ def configured_ports(
 
         installations = make_installations(settings, db=db, clock=clock or SystemClock())
         ports["slack"] = SlackPort(make_client(settings), installations=installations)
-    if settings.teams_enabled:
-        log.warning(
-            "Teams is configured but this build has no Teams sender yet; its people "
-            "are reported unreachable"
+    if settings.teams_enabled and db is not None:
+        from adapters.teams.app import make_adapter
+        from adapters.teams.port import TeamsPort
+
+        ports["teams"] = TeamsPort(
+            adapter=make_adapter(settings), app_id=settings.microsoft_app_id or "", db=db
         )
     return ports
 

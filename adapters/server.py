@@ -57,6 +57,17 @@ def make_app(runtime: Runtime, *, slack_process_before_response: bool = False) -
         app[SLACK_BOLT] = bolt
         if runtime.settings.slack_signing_secret is not None:
             app.router.add_post("/slack/events", events_handler(bolt))
+    teams = runtime.ports.get("teams")
+    if teams is not None:
+        from adapters.teams.app import messages_handler
+
+        if not runtime.settings.microsoft_app_id:
+            log.warning(
+                "TEAMS ENDPOINT WITHOUT AUTHENTICATION: MICROSOFT_APP_ID is not set and "
+                "CROSSPULSE_DEV=1 allows it for the Bot Framework Emulator only. Never "
+                "run like this in production."
+            )
+        app.router.add_post("/api/messages", messages_handler(teams.adapter, runtime.bot, teams))  # type: ignore[attr-defined]
     return app
 
 

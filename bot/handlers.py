@@ -443,6 +443,25 @@ class Bot:
             )
             await session.commit()
 
+    async def recipient_by(self, actor: Actor) -> Recipient | None:
+        async with self.db.session() as session:
+            person = await self._person(session, actor)
+            return None if person is None else await self.recipient(person.id)
+
+    async def link_platform_id(self, *, platform: str, email: str, user_id: str) -> bool:
+        """Remember a person's id on a platform that told us their e-mail (Teams roster)."""
+        column = {"slack": "slack_user_id", "teams": "teams_user_id"}[platform]
+        async with self.db.session() as session:
+            person = (
+                await session.exec(select(Person).where(Person.email == email.lower()))
+            ).first()
+            if person is None:
+                return False
+            setattr(person, column, user_id)
+            session.add(person)
+            await session.commit()
+            return True
+
     async def recipient(self, person_id: int) -> Recipient | None:
         """How to reach a person, for effects aimed at someone other than the actor."""
         async with self.db.session() as session:

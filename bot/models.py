@@ -231,3 +231,17 @@ class OAuthState(SQLModel, table=True):
     __tablename__ = "oauth_state"
     state: str = Field(primary_key=True, max_length=100)
     expires_at: datetime
+
+
+class ConversationRef(SQLModel, table=True):
+    """How to reach someone proactively on a platform that needs a stored conversation
+    (Teams): without it, a person who never wrote to the bot cannot be messaged."""
+
+    __tablename__ = "conversation_ref"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    user_id: str = Field(max_length=200)
+    reference: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reachable: bool = True
+    updated_at: datetime = Field(default_factory=utcnow)

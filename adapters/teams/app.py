@@ -1,0 +1,72 @@
+"""botbuilder's CloudAdapter and our bot at POST /api/messages on the shared aiohttp app."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+from adapters.teams.bot import CrosspulseTeamsBot
+from adapters.teams.port import TeamsPort
+from bot.config import Settings
+from bot.handlers import Bot
+
+log = logging.getLogger("crosspulse.teams")
+MAX_BODY = 256 * 1024
+
+
+def make_adapter(settings: Settings) -> CloudAdapter:
+    password = settings.microsoft_app_password
+    config = SimpleNamespace(
+        APP_ID=settings.microsoft_app_id or "",
+        APP_PASSWORD=password.get_secret_value() if password else "",
+        APP_TYPE=settings.microsoft_app_type,
+        APP_TENANTID=settings.microsoft_app_tenant_id or "",
+    )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+
+    async def on_error(context, error: Exception) -> None:  # type: ignore[no-untyped-def]
+        log.error("teams turn failed: %s", type(error).__name__, exc_info=error)
+        await context.send_activity("Sorry, something went wrong on our side; please try again.")
+
+    adapter.on_turn_error = on_error
+    return adapter
+
+
+def messages_handler(adapter: CloudAdapter, bot: Bot, port: TeamsPort):  # type: ignore[no-untyped-def]
+    async def notify(person_id: int, message) -> None:  # type: ignore[no-untyped-def]
+        recipient = await bot.recipient(person_id)
+        if recipient and port.can_reach(recipient):
+            try:
+                await port.send(recipient=recipient, message=message)
+            except Exception as exc:
+                log.warning("teams notify failed: %s", exc)
+
+    teams_bot = CrosspulseTeamsBot(bot, notify=notify)
+
+    async def api_messages(request: web.Request) -> web.Response:
+        """Bad input gets 4xx, never 500: botbuilder answers 500 to some of it."""
+        if (request.content_length or 0) > MAX_BODY:
+            return web.Response(status=413, text="request body too large")
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.Response(status=415, text="expected application/json")
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="body is not JSON")
+        if not isinstance(body, dict) or not body.get("type"):
+            return web.Response(status=400, text="body must be an Activity object")
+        try:
+            response = await adapter.process(request, teams_bot)
+        except web.HTTPException as exc:
+            return web.Response(status=exc.status, text=exc.reason)
+        except PermissionError:
+            return web.Response(status=401, text="unauthorized")
+        except Exception as exc:
+            log.warning("teams request refused: %s", type(exc).__name__)
+            return web.Response(status=401, text="unauthorized")
+        return response or web.Response(status=201)
+
+    return api_messages

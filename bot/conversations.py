@@ -1,0 +1,60 @@
+"""Stored conversation references, for platforms that can only message people proactively
+through a conversation they (or their team) opened with the bot."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from bot.db import Database
+from bot.models import ConversationRef, utcnow
+
+
+async def save_reference(db: Database, *, platform: str, user_id: str, reference: dict) -> None:
+    async with db.session() as session:
+        row = (
+            await session.exec(
+                select(ConversationRef).where(
+                    ConversationRef.platform == platform, ConversationRef.user_id == user_id
+                )
+            )
+        ).first()
+        if row is None:
+            row = ConversationRef(platform=platform, user_id=user_id, reference=reference)
+        else:
+            row.reference, row.reachable, row.updated_at = reference, True, utcnow()
+        session.add(row)
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()  # another replica stored it at the same moment
+
+
+async def load_reference(db: Database, *, platform: str, user_id: str) -> dict | None:
+    async with db.session() as session:
+        row = (
+            await session.exec(
+                select(ConversationRef).where(
+                    ConversationRef.platform == platform,
+                    ConversationRef.user_id == user_id,
+                    ConversationRef.reachable,
+                )
+            )
+        ).first()
+        return dict(row.reference) if row else None
+
+
+async def mark_unreachable(db: Database, *, platform: str, user_id: str) -> None:
+    """Uninstalled or blocked (403): stop trying until they talk to the bot again."""
+    async with db.session() as session:
+        row = (
+            await session.exec(
+                select(ConversationRef).where(
+                    ConversationRef.platform == platform, ConversationRef.user_id == user_id
+                )
+            )
+        ).first()
+        if row is not None:
+            row.reachable = False
+            session.add(row)
+            await session.commit()
