@@ -320,25 +320,32 @@ def demo(
 
 @app.command()
 def manifest(
-    platform: Annotated[str, typer.Argument(help="slack (the Teams package comes with Teams)")],
+    platform: Annotated[str, typer.Argument(help="slack or teams")],
     url: Annotated[str | None, typer.Option(help="https://HOST where `serve` is reachable")] = None,
     socket_mode: Annotated[
         bool, typer.Option(help="Slack over Socket Mode: no public URL")
     ] = False,
+    app_id: Annotated[str | None, typer.Option(help="Teams: the bot's Microsoft app id")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
 ) -> None:
-    """Write the Slack app manifest for this deployment (paste it at api.slack.com/apps)."""
+    """Write the Slack app manifest (JSON) or the Teams app package (zip) for this deployment."""
+    if platform not in ("slack", "teams"):
+        _fail(f"Unknown platform '{platform}': use slack or teams.")
+    if url and not url.startswith("https://"):
+        _fail(f"--url must start with https:// (Slack and Teams only call HTTPS); got '{url}'")
+    if platform == "teams":
+        from adapters.teams.manifest import teams_package
+
+        if not app_id or not url:
+            _fail("The Teams package needs --app-id (the bot's Microsoft app id) and --url.")
+        target = output or Path("crosspulse-teams.zip")
+        target.write_bytes(teams_package(app_id=app_id, url=url))
+        console.print(f"Wrote {target}: upload it in Teams (Apps > Manage your apps > Upload).")
+        return
     from adapters.slack.manifest import slack_manifest
 
-    if platform != "slack":
-        _fail(
-            f"Unknown platform '{platform}': this build writes the Slack manifest only "
-            "(`crosspulse manifest slack --url https://HOST`)."
-        )
     if socket_mode == bool(url):
         _fail("Give either --url https://HOST (HTTP mode) or --socket-mode.")
-    if url and not url.startswith("https://"):
-        _fail(f"--url must start with https:// (Slack only calls HTTPS); got '{url}'")
     text = json.dumps(slack_manifest(url=url), indent=2) + "\n"
     if output:
         output.write_text(text)
