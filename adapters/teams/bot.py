@@ -38,6 +38,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
     def __init__(self, bot: Bot, *, notify) -> None:  # type: ignore[no-untyped-def]
         self.bot = bot
         self.notify = notify  # async (person_id, message) -> None, through the Teams port
+        self._stored: dict[str, tuple[str, str]] = {}  # user -> (conversation, service url)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         if turn_context.activity.from_property is not None:
@@ -51,7 +52,12 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
             "personal",
         ):
             return  # only 1:1 chats are used for pulses
+        user = user_key(activity.from_property)
+        current = (activity.conversation.id, activity.service_url)
+        if self._stored.get(user) == current:
+            return  # already stored by this process: no write on every turn
         reference = TurnContext.get_conversation_reference(activity)
+        self._stored[user] = current
         await save_reference(
             self.bot.db,
             platform=Platform.TEAMS,

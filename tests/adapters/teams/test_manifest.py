@@ -53,7 +53,8 @@ def test_package_validates_and_has_its_icons(
     assert manifest["name"]["full"] and manifest["validDomains"] == ["pulse.example.com"]
     assert manifest["bots"][0]["commandLists"][0]["commands"][0]["title"] == "help"
     assert color.size == (192, 192) and outline.size == (32, 32)
-    pixels = outline.convert("RGBA").getdata()
+    raw = outline.convert("RGBA").tobytes()
+    pixels = [tuple(raw[i : i + 4]) for i in range(0, len(raw), 4)]
     assert all(p[3] == 0 or p[:3] == (255, 255, 255) for p in pixels), "white on transparent"
     assert any(p[3] == 0 for p in pixels)
 
