@@ -16,8 +16,9 @@ from bot.analytics import (
 from bot.anonymity import comment_allowed, effective_k, shown, suppressed_groups
 from bot.changes import movements
 from bot.digest_data import DepartmentFigures, DigestData, Pair
+from bot.enums import DeliveryKind, DeliveryState
 from bot.figures import WeekFigures, week_figures
-from bot.models import Comment, Department, Kudos, Person, Survey
+from bot.models import Comment, Delivery, Department, Kudos, Person, Survey
 from bot.schedule import previous_week
 from bot.scrub import scrub
 
@@ -53,7 +54,14 @@ async def build_digest(
     scope = ORG if scope_id is None else names[scope_id]
     if (scope_id is None and not shown(org_n, k)) or (scope_id is not None and scope_id in hidden):
         return DigestData(
-            week=week, scope=scope, threshold=k, comment_threshold=kc, suppressed=True
+            week=week,
+            scope=scope,
+            threshold=k,
+            comment_threshold=kc,
+            suppressed=True,
+            unreachable=await _unreachable(session, survey=survey, week=week)
+            if scope_id is None
+            else None,
         )
     departments = tuple(
         _department(names[d], d, now, before, hidden, hidden_before)
@@ -91,12 +99,16 @@ async def build_digest(
     kudos = await _kudos(session, survey=survey, week=week, names=names, k=k)
     islands = silos.isolated(pairs, sizes, names, hidden) if scope_id is None else ()
     rough, one_sided, hubs = silos.friction(pairs), silos.asymmetric(pairs), silos.bridges(pairs)
+    unreachable = (
+        await _unreachable(session, survey=survey, week=week) if scope_id is None else None
+    )
     return DigestData(
         week=week,
         scope=scope,
         threshold=k,
         comment_threshold=kc,
         suppressed=False,
+        unreachable=unreachable,
         **head,
         trend=trend,
         departments=departments,
@@ -110,6 +122,22 @@ async def build_digest(
         comments=comments,
         changes=changes,
     )
+
+
+async def _unreachable(session: AsyncSession, *, survey: Survey, week: str) -> int:
+    """People whose pulse this week could not be delivered at all (failed, not unknown)."""
+    return (
+        await session.exec(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.tenant_id == survey.tenant_id,
+                Delivery.week == week,
+                Delivery.kind == DeliveryKind.PULSE,
+                Delivery.state == DeliveryState.FAILED,
+            )
+        )
+    ).one()
 
 
 def _scope_id(names: dict[int, str], department: str | None) -> int | None:

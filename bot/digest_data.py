@@ -55,6 +55,7 @@ class DigestData:
     engagement_change: float | None = None
     enps: float | None = None
     enps_change: float | None = None
+    unreachable: int | None = None  # pulses no platform could deliver (blocked, uninstalled)
     trend: tuple[tuple[str, float | None], ...] = ()
     departments: tuple[DepartmentFigures, ...] = ()
     collaboration: tuple[Pair, ...] = ()

@@ -29,7 +29,12 @@ def make_adapter(settings: Settings) -> CloudAdapter:
 
     async def on_error(context, error: Exception) -> None:  # type: ignore[no-untyped-def]
         log.error("teams turn failed: %s", type(error).__name__, exc_info=error)
-        await context.send_activity("Sorry, something went wrong on our side; please try again.")
+        try:
+            await context.send_activity(
+                "Sorry, something went wrong on our side; nothing was changed. Please try again."
+            )
+        except Exception:
+            log.warning("could not tell the user about the failure")
 
     adapter.on_turn_error = on_error
     return adapter

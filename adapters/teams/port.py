@@ -3,7 +3,9 @@ conversation references (continue_conversation)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 
 from aiohttp import ClientConnectorError
 from botbuilder.core import TurnContext
@@ -19,15 +21,23 @@ from bot.messages import Message
 from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
 
 log = logging.getLogger("crosspulse.teams")
+TRANSIENT = {412, 502, 503, 504}  # Microsoft's guidance: retry these with backoff and jitter
+RETRIES = 3
+BACKOFF = 1.0  # seconds, doubled each retry, times a random 0.5-1.5
+
+
+class _Transient(Exception):
+    """A status worth retrying."""
 
 
 class TeamsPort:
     platform = Platform.TEAMS
 
-    def __init__(self, *, adapter, app_id: str, db: Database) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *, adapter, app_id: str, db: Database, sleep=asyncio.sleep) -> None:  # type: ignore[no-untyped-def]
         self.adapter = adapter
         self.app_id = app_id
         self.db = db
+        self.sleep = sleep  # injectable, so tests need no real waiting
 
     def can_reach(self, recipient: Recipient) -> bool:
         return bool(recipient.teams_user_id)
@@ -44,15 +54,31 @@ class TeamsPort:
             )
         reference = ConversationReference().deserialize(stored)
         sent: list[str] = []
+        failures: list[BaseException] = []
 
         async def callback(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(activity_from(message))
-            sent.append(response.id if response else "")
+            # Caught here, not by the adapter's on_turn_error (which would swallow it and try
+            # to send an apology into the same failing conversation).
+            try:
+                response = await turn_context.send_activity(activity_from(message))
+                sent.append(response.id if response else "")
+            except Exception as exc:
+                failures.append(exc)
 
-        await self._call(
-            self.adapter.continue_conversation(reference, callback, self.app_id),
-            recipient.teams_user_id,
-        )
+        async def deliver() -> None:
+            failures.clear()
+            await self.adapter.continue_conversation(reference, callback, self.app_id)
+            if failures:
+                raise failures[0]
+
+        for attempt in range(RETRIES + 1):
+            try:
+                await self._call(deliver(), recipient.teams_user_id)
+                break
+            except _Transient:
+                if attempt == RETRIES:
+                    raise SendError("Teams kept answering 412/502/503/504") from None
+                await self.sleep(BACKOFF * 2**attempt * random.uniform(0.5, 1.5))
         return MessageRef(
             platform=self.platform, channel=reference.conversation.id, id=sent[0] if sent else ""
         )
@@ -66,10 +92,12 @@ class TeamsPort:
         try:
             await work
         except (ErrorResponseException, HttpOperationError) as exc:
-            status = exc.response.status_code if exc.response is not None else 0
+            status = getattr(exc.response, "status_code", 0) or 0
             if status == 403:
                 await mark_unreachable(self.db, platform=self.platform, user_id=user_id)
                 raise SendError("Teams refused: the bot was blocked or removed") from None
+            if status in TRANSIENT:
+                raise _Transient(status) from None
             if status == 429:
                 retry = float(exc.response.headers.get("Retry-After", 30))
                 raise SendError("Teams rate limit", retry_after=retry) from None

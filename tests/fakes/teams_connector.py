@@ -23,6 +23,7 @@ class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     members: dict[str, dict] = field(default_factory=dict)  # user id -> TeamsChannelAccount
     refuse: int | None = None  # answer every send with this status
+    refuse_times: int = 0  # ... only this many times, then accept (0: always)
     url: str = ""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -54,8 +55,13 @@ class FakeConnector:
 
     async def _post(self, request: web.Request) -> web.Response:
         if self.refuse:
+            status = self.refuse
+            if self.refuse_times:
+                self.refuse_times -= 1
+                if not self.refuse_times:
+                    self.refuse = None
             return web.json_response(
-                {"error": {"code": "Refused"}}, status=self.refuse, headers={"Retry-After": "30"}
+                {"error": {"code": "Refused"}}, status=status, headers={"Retry-After": "30"}
             )
         self.sent.append(
             Sent(

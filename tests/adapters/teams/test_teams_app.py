@@ -221,7 +221,13 @@ async def test_blocked_bot_marks_the_person_unreachable(teams: TeamsWorld) -> No
     assert report.failed == 1
     async with teams.runtime.db.session() as session:
         ref = (await session.exec(select(ConversationRef))).one()
+        from bot.digest import build_digest
+        from bot.models import Survey
+
+        survey = (await session.exec(select(Survey))).one()
+        digest = await build_digest(session, survey=survey, week="2026-W45")
     assert ref.reachable is False
+    assert digest.unreachable == 4, "Megan blocked the bot; three were never reachable"
 
 
 @pytest.mark.parametrize(
@@ -246,3 +252,29 @@ async def test_with_an_app_id_unauthenticated_requests_get_401(
     headers = {"Authorization": authorization} if authorization else {}
     assert await secured.post(message, headers) == 401
     assert secured.connector.sent == []
+
+
+async def test_transient_errors_are_retried_with_backoff(teams: TeamsWorld) -> None:
+    message = payload("teams_message_activity_personal.json", teams.connector, text="status")
+    message["attachments"] = []
+    await teams.post(message)
+    async with teams.runtime.db.session() as session:
+        megan = (
+            await session.exec(select(Person).where(Person.email == "megan@example.com"))
+        ).one()
+        megan.teams_user_id = MEGAN
+        session.add(megan)
+        await session.commit()
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    teams.runtime.ports["teams"].sleep = no_wait  # type: ignore[attr-defined]
+    teams.connector.refuse, teams.connector.refuse_times = 503, 2
+    before = len(teams.connector.sent)
+    report = await tick(
+        teams.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC), ports=teams.runtime.ports
+    )
+    assert report.sent == 1 and len(teams.connector.sent) == before + 1
+    assert len(waits) == 2 and 0.5 <= waits[0] <= 1.5 and 1.0 <= waits[1] <= 3.0
