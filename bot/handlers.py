@@ -31,6 +31,11 @@ log = logging.getLogger("crosspulse.handlers")
 KUDOS_MAX = 500
 
 
+def _stranger_notice(title: str, text: str) -> list[Effect]:
+    """Kind `stranger`, so an adapter that can look people up (Teams roster) knows to."""
+    return [Reply(notice.render(notice.NoticeData(title=title, text=text, kind="stranger")))]
+
+
 def _notice(title: str, text: str, *actions: Action) -> list[Effect]:
     return [Reply(notice.render(notice.NoticeData(title=title, text=text, actions=actions)))]
 
@@ -47,7 +52,7 @@ class Bot:
         async with self.db.session() as session:
             person = await self._person(session, event.actor)
             if person is None:
-                return _notice(
+                return _stranger_notice(
                     "I don't know you yet",
                     "Crosspulse has no record of you. Ask your people team to add you to the "
                     "organisation import (`crosspulse org import`).",
@@ -442,11 +447,6 @@ class Bot:
                 reason=reason,
             )
             await session.commit()
-
-    async def recipient_by(self, actor: Actor) -> Recipient | None:
-        async with self.db.session() as session:
-            person = await self._person(session, actor)
-            return None if person is None else await self.recipient(person.id)
 
     async def link_platform_id(self, *, platform: str, email: str, user_id: str) -> bool:
         """Remember a person's id on a platform that told us their e-mail (Teams roster)."""

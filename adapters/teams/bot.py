@@ -30,6 +30,11 @@ def user_key(account: ChannelAccount) -> str:
     return account.aad_object_id or account.id
 
 
+def _stranger(effects: list[Effect]) -> bool:
+    """The bot answered "I don't know you yet": worth a roster look-up."""
+    return bool(effects) and isinstance(effects[0], Reply) and effects[0].message.kind == "stranger"
+
+
 def activity_from(message: Message) -> Activity:
     return Activity().deserialize(render_activity(message))
 
@@ -96,26 +101,25 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         else:
             text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
             event = CommandEvent(actor, text.strip())
-        if await self._unknown(actor):
-            await self._link_by_email(turn_context)
-        await self.apply(turn_context, await self.bot.handle(event))
+        effects = await self.bot.handle(event)
+        if _stranger(effects) and await self._link_by_email(turn_context):
+            effects = await self.bot.handle(event)  # now we know who they are
+        await self.apply(turn_context, effects)
 
-    async def _unknown(self, actor: Actor) -> bool:
-        return await self.bot.recipient_by(actor) is None
-
-    async def _link_by_email(self, turn_context: TurnContext) -> None:
-        """Teams gives no e-mail in the activity; the roster does."""
+    async def _link_by_email(self, turn_context: TurnContext) -> bool:
+        """Teams gives no e-mail in the activity; the roster does. True when linked."""
         account = turn_context.activity.from_property
         try:
             member = await TeamsInfo.get_member(turn_context, account.id)
         except Exception as exc:
             log.warning("roster lookup failed: %s", type(exc).__name__)
-            return
+            return False
         email = member.email or member.user_principal_name
-        if email:
-            await self.bot.link_platform_id(
-                platform=Platform.TEAMS, email=email, user_id=user_key(account)
-            )
+        if not email:
+            return False
+        return await self.bot.link_platform_id(
+            platform=Platform.TEAMS, email=email, user_id=user_key(account)
+        )
 
     async def apply(self, turn_context: TurnContext, effects: list[Effect]) -> None:
         for effect in effects:
