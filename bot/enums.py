@@ -28,9 +28,12 @@ class DeliveryKind(StrEnum):
 
 
 class DeliveryState(StrEnum):
-    """The outbox state machine: pending -> sending -> sent | failed | unknown; missed if late."""
+    """The outbox state machine: pending -> claimed -> sending -> sent | failed | unknown;
+    missed if late. `claimed`: a sender holds it, nothing left yet (safe to give back);
+    `sending`: the request may have left (never resent blindly)."""
 
     PENDING = "pending"
+    CLAIMED = "claimed"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"

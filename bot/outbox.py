@@ -1,7 +1,9 @@
 """The outbox: claim due deliveries, record what happened to each.
 
-A delivery is claimed (state `sending`, committed) before the platform is called, so a
-crash mid-send leaves a trace: such rows turn `unknown` and are never resent blindly.
+A sender claims a batch (state `claimed`, committed), and marks each row `sending` (committed)
+just before calling the platform. After a crash, rows still `claimed` never left and go back
+to `pending`; the one row per sender left `sending` may have been delivered, turns `unknown`
+and is never resent blindly (the next nudge covers it).
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ async def expire(session: AsyncSession, *, now: datetime) -> None:
             col(Delivery.closes_at) <= now,
         )
         .values(state=DeliveryState.MISSED)
+    )
+    await session.exec(
+        update(Delivery)
+        .where(
+            Delivery.state == DeliveryState.CLAIMED,
+            col(Delivery.claimed_at) <= now - STALE_CLAIM,
+        )
+        .values(state=DeliveryState.PENDING, attempts=Delivery.attempts - 1)
     )
     await session.exec(
         update(Delivery)
@@ -70,12 +80,19 @@ async def claim_due(
         query = query.with_for_update(skip_locked=True)
     rows = list((await session.exec(query)).all())
     for row in rows:
-        row.state = DeliveryState.SENDING
+        row.state = DeliveryState.CLAIMED
         row.claimed_at = now
         row.attempts += 1
         session.add(row)
     await session.commit()
     return rows
+
+
+async def mark_sending(session: AsyncSession, *, delivery: Delivery) -> None:
+    """Committed before the platform call: from here on a crash leaves the outcome unknown."""
+    delivery.state = DeliveryState.SENDING
+    session.add(delivery)
+    await session.commit()
 
 
 async def mark_sent(

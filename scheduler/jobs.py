@@ -16,7 +16,15 @@ from bot.dedupe import prune
 from bot.enums import DeliveryKind, Role
 from bot.messages import Message
 from bot.models import Delivery, Person, Round, Survey
-from bot.outbox import claim_due, defer, expire, mark_failed, mark_sent, mark_unknown
+from bot.outbox import (
+    claim_due,
+    defer,
+    expire,
+    mark_failed,
+    mark_sending,
+    mark_sent,
+    mark_unknown,
+)
 from bot.ports import ChatPort, OutcomeUnknown, Recipient, SendError
 from bot.privacy import enforce_retention
 from bot.rounds import close_rounds, enrol, open_due_rounds, schedule_nudges
@@ -184,6 +192,7 @@ async def _send_one(
         message = await delivery_message(session, delivery=delivery)
         if delivery.kind == DeliveryKind.DIGEST:
             cache[key] = message
+    await mark_sending(session, delivery=delivery)
     try:
         ref = await port.send(recipient=recipient, message=message)
     except SendError as exc:

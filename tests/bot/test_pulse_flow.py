@@ -200,25 +200,34 @@ async def test_muted_person_gets_no_nudge(world: World) -> None:
     ]
 
 
-async def test_crash_mid_send_marks_unknown_and_never_resends(world: World) -> None:
+async def test_crash_mid_send_resends_only_what_never_left(world: World) -> None:
+    """A sender claims three rows, starts sending the first, and dies. The two it never
+    started go out after recovery; the one in flight is `unknown` and is not sent again."""
     await world.tick(datetime(2026, 11, 3, 6, 0, tzinfo=UTC))
-    from bot.outbox import claim_due
+    from bot.outbox import claim_due, mark_sending
 
     at = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
     async with world.db.session() as session:
-        claimed = await claim_due(session, now=at, limit=3)  # then the process "dies"
+        claimed = await claim_due(session, now=at, limit=3)
+        await mark_sending(session, delivery=claimed[0])  # then the process "dies"
     assert len(claimed) == 3
+    too_soon = await world.tick(at + timedelta(minutes=5))
+    assert too_soon.sent == 5, "rows another sender may still hold are left alone"
     report = await world.tick(at + timedelta(minutes=30))
-    assert report.sent == 5, "the other five Helsinki pulses go out"
+    assert report.sent == 2, "the two claimed rows that never left go out"
     async with world.db.session() as session:
-        states = (
-            await session.exec(
-                select(Delivery.state).where(Delivery.id.in_([c.id for c in claimed]))
-            )
-        ).all()
-    assert set(states) == {"unknown"}
-    total = sum(len(v) for v in world.port.inbox.values())
-    assert total == 5
+        states = dict(
+            (
+                await session.exec(
+                    select(Delivery.id, Delivery.state).where(
+                        Delivery.id.in_([c.id for c in claimed])
+                    )
+                )
+            ).all()
+        )
+    assert states[claimed[0].id] == "unknown"
+    assert {states[c.id] for c in claimed[1:]} == {"sent"}
+    assert sum(len(v) for v in world.port.inbox.values()) == 7, "eight people, seven DMs, no twice"
 
 
 async def test_digest_goes_to_executives_on_monday_morning(world: World) -> None:
