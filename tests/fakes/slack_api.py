@@ -26,6 +26,7 @@ class FakeSlackApi:
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> Retry-After
     users: list[dict] = field(default_factory=list)  # what users.list pages through
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes received
+    latency: float = 0.0  # simulated server time per chat.postMessage (seconds)
     socket_acks: list[dict] = field(default_factory=list)  # frames the app sent back
     _socket: web.WebSocketResponse | None = None
     url: str = ""
@@ -95,6 +96,8 @@ class FakeSlackApi:
         for key in ("blocks", "view", "attachments"):
             if isinstance(body.get(key), str):
                 body[key] = json.loads(body[key])
+        if method == "chat.postMessage" and self.latency:
+            await asyncio.sleep(self.latency)  # Slack's own processing time, simulated
         self.calls.append(Call(method, body, dict(request.headers)))
         await self._notify()
         if method in self.rate_limited:

@@ -1,0 +1,83 @@
+"""kill -9 in the middle of a fan-out, then a restart: nobody is DM'd twice, and everyone is
+either DM'd or (the one message in flight at the kill) marked unknown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.db import Database
+from bot.models import Delivery, Person
+from bot.org import import_rows, parse_csv
+from bot.tenancy import default_tenant
+from tests.conftest import SECRET
+from tests.fakes.slack_api import FakeSlackApi
+
+CROSSPULSE = str(Path(sys.executable).parent / "crosspulse")
+PEOPLE = 300
+
+
+async def _tick(env: dict, at: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        CROSSPULSE,
+        "tick",
+        "--at",
+        at,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def test_kill_9_mid_fan_out_then_restart(database_url: str) -> None:
+    api = await FakeSlackApi(latency=0.005).start()
+    db = Database(database_url)
+    rows = "email,name,department,timezone,slack_user_id\n" + "".join(
+        f"p{i}@example.com,P {i},Dept {i % 6},Europe/London,U{i:04d}\n" for i in range(PEOPLE)
+    )
+    async with db.session() as session:
+        tenant = await default_tenant(session, today=date(2026, 11, 2))
+        await import_rows(session, tenant_id=tenant.id, rows=parse_csv(rows), actor="test")
+        await session.commit()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": api.api_url,
+        "CROSSPULSE_SECRET": SECRET.decode(),
+    }
+    try:
+        first = await _tick(env, "2026-11-03T10:00:00+00:00")
+        await api.wait_for("chat.postMessage", 100, timeout=120)
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        assert first.returncode == -signal.SIGKILL
+        killed_at = len(api.of("chat.postMessage"))
+        assert killed_at < PEOPLE, "the kill landed mid fan-out"
+        second = await _tick(env, "2026-11-03T10:15:00+00:00")  # after the 10-minute claim
+        assert await second.wait() == 0
+        channels = [p["channel"] for p in api.of("chat.postMessage")]
+        async with db.session() as session:
+            states = dict(
+                (
+                    await session.exec(
+                        select(Person.slack_user_id, Delivery.state).join(
+                            Delivery, Delivery.person_id == Person.id
+                        )
+                    )
+                ).all()
+            )
+    finally:
+        await db.dispose()
+        await api.stop()
+    assert len(channels) == len(set(channels)), "nobody was DM'd twice"
+    unknown = {user for user, state in states.items() if state == "unknown"}
+    assert len(unknown) <= 1, "at most the one message in flight is in doubt"
+    assert set(channels) | unknown == set(states), "nobody was skipped"
+    assert {states[c] for c in channels} <= {"sent", "unknown"}
