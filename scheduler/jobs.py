@@ -64,17 +64,25 @@ async def tick(db: Database, *, now: datetime, ports: dict[str, ChatPort]) -> Ti
     report = TickReport()
     async with db.session() as session:
         surveys = (await session.exec(select(Survey).where(Survey.active))).all()
-        for survey in surveys:
+        for survey_id in [s.id for s in surveys]:
+            # Re-read each time: a replica winning a race rolls our session back, which
+            # expires every object loaded before.
+            survey = await session.get(Survey, survey_id, populate_existing=True)
             before = {
                 r.id
                 for r in (
                     await session.exec(select(Round).where(Round.survey_id == survey.id))
                 ).all()
             }
-            for round_ in await open_due_rounds(session, survey=survey, now=now):
-                report.opened += round_.id not in before
+            open_ids = [r.id for r in await open_due_rounds(session, survey=survey, now=now)]
+            for round_id in open_ids:
+                round_ = await session.get(Round, round_id, populate_existing=True)
+                survey = await session.get(Survey, survey_id, populate_existing=True)
+                report.opened += round_id not in before
                 report.enrolled += await enrol(session, survey=survey, round_=round_, now=now)
+                survey = await session.get(Survey, survey_id, populate_existing=True)
             report.nudges += await schedule_nudges(session, survey=survey, now=now)
+            survey = await session.get(Survey, survey_id, populate_existing=True)
             report.digests += await schedule_digests(session, survey=survey, now=now)
         await expire(session, now=now)
     await prune(db, now=now)

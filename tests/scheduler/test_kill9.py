@@ -10,13 +10,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from bot.db import Database
 from bot.models import Delivery, Person
 from bot.org import import_rows, parse_csv
 from bot.tenancy import default_tenant
-from tests.conftest import SECRET
+from tests.conftest import BACKEND, SECRET
 from tests.fakes.slack_api import FakeSlackApi
 
 CROSSPULSE = str(Path(sys.executable).parent / "crosspulse")
@@ -81,3 +82,34 @@ async def test_kill_9_mid_fan_out_then_restart(database_url: str) -> None:
     assert len(unknown) <= 1, "at most the one message in flight is in doubt"
     assert set(channels) | unknown == set(states), "nobody was skipped"
     assert {states[c] for c in channels} <= {"sent", "unknown"}
+
+
+@pytest.mark.skipif(
+    BACKEND != "postgresql", reason="SQLite runs one process; replicas need PostgreSQL"
+)
+async def test_three_replicas_send_exactly_one_dm_each(database_url: str) -> None:
+    api = await FakeSlackApi(latency=0.002).start()
+    db = Database(database_url)
+    rows = "email,name,department,timezone,slack_user_id\n" + "".join(
+        f"p{i}@example.com,P {i},Dept {i % 6},Europe/London,U{i:04d}\n" for i in range(PEOPLE)
+    )
+    async with db.session() as session:
+        tenant = await default_tenant(session, today=date(2026, 11, 2))
+        await import_rows(session, tenant_id=tenant.id, rows=parse_csv(rows), actor="test")
+        await session.commit()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": api.api_url,
+        "CROSSPULSE_SECRET": SECRET.decode(),
+    }
+    try:
+        replicas = [await _tick(env, "2026-11-03T10:00:00+00:00") for _ in range(3)]
+        codes = [await replica.wait() for replica in replicas]
+        channels = [p["channel"] for p in api.of("chat.postMessage")]
+    finally:
+        await db.dispose()
+        await api.stop()
+    assert codes == [0, 0, 0]
+    assert len(channels) == PEOPLE and len(set(channels)) == PEOPLE
