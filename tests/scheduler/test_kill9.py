@@ -36,8 +36,8 @@ async def _tick(env: dict, at: str) -> asyncio.subprocess.Process:
     )
 
 
-async def test_kill_9_mid_fan_out_then_restart(database_url: str) -> None:
-    api = await FakeSlackApi(latency=0.005).start()
+async def _organisation(database_url: str, api: FakeSlackApi) -> tuple[Database, dict]:
+    """PEOPLE people on Slack in London, and the environment for `crosspulse tick`."""
     db = Database(database_url)
     rows = "email,name,department,timezone,slack_user_id\n" + "".join(
         f"p{i}@example.com,P {i},Dept {i % 6},Europe/London,U{i:04d}\n" for i in range(PEOPLE)
@@ -53,6 +53,12 @@ async def test_kill_9_mid_fan_out_then_restart(database_url: str) -> None:
         "SLACK_API_URL": api.api_url,
         "CROSSPULSE_SECRET": SECRET.decode(),
     }
+    return db, env
+
+
+async def test_kill_9_mid_fan_out_then_restart(database_url: str) -> None:
+    api = await FakeSlackApi(latency=0.005).start()
+    db, env = await _organisation(database_url, api)
     try:
         first = await _tick(env, "2026-11-03T10:00:00+00:00")
         await api.wait_for("chat.postMessage", 100, timeout=120)
@@ -89,21 +95,7 @@ async def test_kill_9_mid_fan_out_then_restart(database_url: str) -> None:
 )
 async def test_three_replicas_send_exactly_one_dm_each(database_url: str) -> None:
     api = await FakeSlackApi(latency=0.002).start()
-    db = Database(database_url)
-    rows = "email,name,department,timezone,slack_user_id\n" + "".join(
-        f"p{i}@example.com,P {i},Dept {i % 6},Europe/London,U{i:04d}\n" for i in range(PEOPLE)
-    )
-    async with db.session() as session:
-        tenant = await default_tenant(session, today=date(2026, 11, 2))
-        await import_rows(session, tenant_id=tenant.id, rows=parse_csv(rows), actor="test")
-        await session.commit()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_API_URL": api.api_url,
-        "CROSSPULSE_SECRET": SECRET.decode(),
-    }
+    db, env = await _organisation(database_url, api)
     try:
         replicas = [await _tick(env, "2026-11-03T10:00:00+00:00") for _ in range(3)]
         codes = [await replica.wait() for replica in replicas]
