@@ -117,13 +117,25 @@ def org_import(
 def org_sync_slack() -> None:
     """Link people to their Slack accounts by e-mail (users.list), take their timezones,
     deactivate those Slack deactivated, enrol members not yet imported as Unassigned."""
+    from adapters.ports import configured_ports
     from adapters.slack.app import make_client
     from adapters.slack.directory import fetch_members
 
     async def work(rt: Runtime) -> Any:
-        if rt.settings.slack_bot_token is None:
-            return "SLACK_BOT_TOKEN is not set: directory sync needs the bot token."
-        members = await fetch_members(make_client(rt.settings))
+        client = make_client(rt.settings)
+        slack = configured_ports(rt.settings, db=rt.db, clock=rt.bot.clock).get("slack")
+        store = getattr(slack, "installations", None)
+        if store is not None:  # OAuth: every installed workspace, each with its own token
+            tokens = [i.bot_token for i in await store.installations() if i.bot_token]
+            if not tokens:
+                return "No Slack workspace has installed the app yet: install it at /slack/install."
+        elif rt.settings.slack_bot_token is not None:
+            tokens = [None]
+        else:
+            return "Slack is not configured: set SLACK_BOT_TOKEN (or the OAuth settings)."
+        members = []
+        for token in tokens:
+            members += await fetch_members(client, token=token)
         return await rt.bot.sync_directory(platform="slack", members=members)
 
     result = _run(work)
@@ -180,6 +192,7 @@ def tick(
     """Run all scheduler work due at that instant once, then exit."""
     from adapters.ports import configured_ports
     from scheduler.jobs import tick as run_tick
+    from scheduler.leader import Leader, SecondProcessError
 
     try:
         now = parse_instant(at)
@@ -189,9 +202,22 @@ def tick(
     async def work(rt: Runtime) -> Any:
         await rt.tenant_and_survey(today=now.date())
         ports = configured_ports(rt.settings, db=rt.db, clock=rt.bot.clock)
-        return await run_tick(rt.db, now=now, ports=ports)
+        leader = Leader(rt.db)  # the same lock as `serve`: one sender at a time
+        try:
+            if not await leader.acquire():
+                return None
+            return await run_tick(rt.db, now=now, ports=ports)
+        except SecondProcessError as exc:
+            return str(exc)
+        finally:
+            await leader.release()
 
     report = _run(work)
+    if report is None:
+        err.print("Another replica is the scheduler leader and runs this work; nothing done.")
+        return
+    if isinstance(report, str):
+        _fail(report)
     console.print_json(json.dumps({k: v for k, v in vars(report).items()}))
 
 
@@ -213,12 +239,16 @@ def digest(
     if week and not re.fullmatch(r"\d{4}-W\d{2}", week):
         _fail(f"--week '{week}' must look like 2026-W48")
 
-    async def work(rt: Runtime) -> str:
+    async def work(rt: Runtime) -> str | None:
         _, survey = await rt.tenant_and_survey()
         async with rt.db.session() as session:
             chosen = week or await latest_week(session, survey=survey)
             if chosen is None:
-                return "No rounds yet: the first digest follows the first pulse."
+                err.print(
+                    "No closed round yet: the first digest follows the close of the first "
+                    "pulse (crosspulse tick runs the close)."
+                )
+                return None
             try:
                 if format == "json":
                     data = await build_digest(
@@ -228,11 +258,15 @@ def digest(
                 message = await digest_message(
                     session, survey=survey, week=chosen, department=department
                 )
-            except LookupError as exc:
-                return str(exc)
+            except LookupError as exc:  # an unknown department, or a week still open
+                err.print(str(exc))
+                return None
             return render_text(message)
 
-    sys.stdout.write(_run(work) + "\n")
+    shown = _run(work)
+    if shown is None:
+        raise typer.Exit(1)
+    sys.stdout.write(shown + "\n")
 
 
 @app.command()

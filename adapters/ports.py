@@ -21,13 +21,15 @@ def configured_ports(
         from adapters.slack.app import make_client
         from adapters.slack.port import SlackPort
 
-        ports["slack"] = SlackPort(make_client(settings))
+        ports["slack"] = SlackPort(make_client(settings), send_rate=settings.slack_send_rate)
     elif settings.slack_client_id is not None and db is not None:
         from adapters.slack.app import make_client, make_installations
         from adapters.slack.port import SlackPort
 
         installations = make_installations(settings, db=db, clock=clock or SystemClock())
-        ports["slack"] = SlackPort(make_client(settings), installations=installations)
+        ports["slack"] = SlackPort(
+            make_client(settings), installations=installations, send_rate=settings.slack_send_rate
+        )
     if settings.teams_enabled and db is not None:
         from adapters.teams.app import make_adapter
         from adapters.teams.port import TeamsPort

@@ -55,8 +55,11 @@ def make_app(runtime: Runtime, *, slack_process_before_response: bool = False) -
             app.router.add_get("/slack/install", oauth_handler(bolt))
             app.router.add_get("/slack/oauth_redirect", oauth_handler(bolt))
         app[SLACK_BOLT] = bolt
-        if runtime.settings.slack_signing_secret is not None:
-            app.router.add_post("/slack/events", events_handler(bolt))
+        signing_secret = runtime.settings.slack_signing_secret
+        if signing_secret is not None:
+            app.router.add_post(
+                "/slack/events", events_handler(bolt, signing_secret.get_secret_value())
+            )
     teams = runtime.ports.get("teams")
     if teams is not None:
         from adapters.teams.app import messages_handler

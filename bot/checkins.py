@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit
+from bot.db import insert_unless_present
 from bot.enums import ParticipationStage, RoundState
 from bot.models import Comment, Delivery, Participation, Person, Response, Round
 from bot.pseudonym import respondent_key
@@ -81,21 +82,18 @@ async def record_checkin(
     rows += [_response(person, round_, key, WORKED_WITH, 1, d) for d in checkin.worked_with]
     if checkin.blocked_by is not None:
         rows.append(_response(person, round_, key, BLOCKED_BY, 1, checkin.blocked_by))
-    try:
-        async with session.begin_nested():
-            session.add(
-                Participation(
-                    round_id=round_.id,
-                    person_id=person.id,
-                    week=round_.week,
-                    stage=stage,
-                    answered_at=now,
-                )
-            )
-            await session.flush()
-    except IntegrityError:
+    first = await insert_unless_present(
+        session,
+        Participation,
+        round_id=round_.id,
+        person_id=person.id,
+        week=round_.week,
+        stage=stage,
+        answered_at=now,
+    )
+    if not first:
         await session.rollback()
-        raise AlreadyAnswered("You have already checked in for this pulse; thank you!") from None
+        raise AlreadyAnswered("You have already checked in for this pulse; thank you!")
     session.add_all(rows)
     increments = Increments()
     for row in rows:
@@ -134,22 +132,24 @@ async def record_smoothness(
 ) -> dict[int, int]:
     """The per-team follow-up; accepted once, after the check-in, inside the window."""
     await _check_window(session, person=person, round_=round_, now=now)
-    participation = (
-        await session.exec(
-            select(Participation).where(
-                Participation.round_id == round_.id, Participation.person_id == person.id
-            )
-        )
-    ).first()
-    if participation is None:
+    mine = (Participation.round_id == round_.id, Participation.person_id == person.id)
+    stage = (await session.exec(select(Participation.stage).where(*mine))).first()
+    if stage is None:
         raise AnswerError("Please answer the pulse itself first.")
-    if participation.stage == ParticipationStage.COMPLETE:
+    if stage == ParticipationStage.COMPLETE:
         raise AlreadyAnswered("You have already rated those teams for this pulse; thank you!")
     others = {d: name for d, name in departments.items() if d != person.department_id}
     ratings = validate_smoothness(answers, targets=others)
+    # Guarded: of two concurrent submits only one moves the stage on and stores its ratings.
+    moved = await session.exec(
+        update(Participation)
+        .where(*mine, Participation.stage == ParticipationStage.ANSWERED)
+        .values(stage=ParticipationStage.COMPLETE)
+    )
+    if moved.rowcount != 1:
+        await session.rollback()
+        raise AlreadyAnswered("You have already rated those teams for this pulse; thank you!")
     key = respondent_key(secret=secret, salt=person.pseudonym_salt)
-    participation.stage = ParticipationStage.COMPLETE
-    session.add(participation)
     rows = [
         _response(person, round_, key, "smoothness", value, department)
         for department, value in ratings.items()

@@ -53,15 +53,10 @@ async def pulse_message(
 
 
 async def latest_week(session: AsyncSession, *, survey: Survey) -> str | None:
-    """The week of the latest closed round, or of the latest round when none closed yet."""
-    for state in (RoundState.CLOSED, None):
-        query = select(Round.week).where(Round.survey_id == survey.id)
-        if state:
-            query = query.where(Round.state == state)
-        week = (await session.exec(query.order_by(col(Round.slot).desc()))).first()
-        if week:
-            return week
-    return None
+    """The week of the latest closed round. Never an open one: its figures move with each
+    answer, and two looks a minute apart would tell what one person said."""
+    query = select(Round.week).where(Round.survey_id == survey.id, Round.state == RoundState.CLOSED)
+    return (await session.exec(query.order_by(col(Round.slot).desc()))).first()
 
 
 async def digest_message(

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # chat.postMessage per second per workspace: Slack publishes 1/s per channel plus an
+    # unpublished workspace-wide limit; 8/s (480 a minute) stays under it in practice.
+    slack_send_rate: float = Field(default=8.0, gt=0, le=1000)
     microsoft_app_id: str | None = None
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str | None = None

@@ -9,7 +9,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -67,3 +69,17 @@ def _upgrade_head(sync_conn) -> None:  # type: ignore[no-untyped-def]
     config = alembic_config()
     config.attributes["connection"] = sync_conn
     command.upgrade(config, "head")
+
+
+async def insert_unless_present(session: AsyncSession, model: type[SQLModel], **values) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING inside the caller's transaction; False if it existed.
+
+    A savepoint would do on PostgreSQL, but pysqlite emits no BEGIN before a savepoint, so on
+    SQLite the savepoint would commit the row alone, apart from the rest of the transaction.
+    """
+    connection = await session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    inserted = await connection.execute(statement.returning(*table.primary_key.columns))
+    return inserted.first() is not None

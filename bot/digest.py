@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import distinct, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,9 +16,9 @@ from bot.analytics import (
 from bot.anonymity import comment_allowed, effective_k, shown, suppressed_groups
 from bot.changes import movements
 from bot.digest_data import DepartmentFigures, DigestData, Pair
-from bot.enums import DeliveryKind, DeliveryState
+from bot.enums import DeliveryKind, DeliveryState, RoundState
 from bot.figures import WeekFigures, week_figures
-from bot.models import Comment, Delivery, Department, Kudos, Person, Survey
+from bot.models import Comment, Delivery, Department, Kudos, Person, Round, Survey
 from bot.schedule import previous_week
 from bot.scrub import scrub
 
@@ -31,6 +31,7 @@ async def build_digest(
 ) -> DigestData:
     """The digest for the organisation, or one department of it, for one ISO week."""
     k, kc = effective_k(survey.k_scores), max(survey.k_comments, effective_k(survey.k_scores))
+    await _refuse_open_week(session, survey=survey, week=week)
     names = dict(
         (
             await session.exec(
@@ -89,14 +90,11 @@ async def build_digest(
         pairs = tuple(p for p in pairs if scope in (p.source, p.target))
         changes = tuple(c for c in changes if c.subject == scope)
     comments = await _comments(
-        session,
-        survey=survey,
-        week=week,
-        scope_id=scope_id,
-        kc=kc,
-        n=org_n if scope_id is None else sizes[scope_id],
+        session, survey=survey, week=week, scope_id=scope_id, kc=kc, sizes=sizes
     )
-    kudos = await _kudos(session, survey=survey, week=week, names=names, k=k)
+    kudos = await _kudos(
+        session, survey=survey, week=week, names=names, k=k, hidden=hidden, scope_id=scope_id
+    )
     islands = silos.isolated(pairs, sizes, names, hidden) if scope_id is None else ()
     rough, one_sided, hubs = silos.friction(pairs), silos.asymmetric(pairs), silos.bridges(pairs)
     unreachable = (
@@ -267,10 +265,42 @@ async def engagement_trend(
     return tuple(trend)
 
 
+async def _refuse_open_week(session: AsyncSession, *, survey: Survey, week: str) -> None:
+    """A week's figures exist only once its round closed: live figures move with each answer
+    and two looks a minute apart would tell what one person said."""
+    still_open = (
+        await session.exec(
+            select(Round.closes_at).where(
+                Round.survey_id == survey.id, Round.week == week, Round.state == RoundState.OPEN
+            )
+        )
+    ).first()
+    if still_open is not None:
+        raise WeekStillOpen(
+            f"{week} is still open (until {still_open:%a %d %b %H:%M} UTC); its figures "
+            "appear when it closes, so that no one's answer can be singled out."
+        )
+
+
+class WeekStillOpen(LookupError):
+    """Figures for a round still taking answers are never shown."""
+
+
 async def _comments(
-    session: AsyncSession, *, survey: Survey, week: str, scope_id: int | None, kc: int, n: int
+    session: AsyncSession,
+    *,
+    survey: Survey,
+    week: str,
+    scope_id: int | None,
+    kc: int,
+    sizes: dict[int, int],
 ) -> tuple[str, ...]:
+    """Comments of the scope, under the comment threshold with secondary suppression: the
+    organisation's comments minus a department's must still come from kc people or more."""
+    n = sum(sizes.values()) if scope_id is None else sizes[scope_id]
     if not comment_allowed(n, kc):
+        return ()
+    if scope_id is not None and scope_id in suppressed_groups(sizes, k=kc):
         return ()
     query = select(Comment.text).where(Comment.tenant_id == survey.tenant_id, Comment.week == week)
     if scope_id is not None:
@@ -284,13 +314,37 @@ async def _comments(
 
 
 async def _kudos(
-    session: AsyncSession, *, survey: Survey, week: str, names: dict[int, str], k: int
+    session: AsyncSession,
+    *,
+    survey: Survey,
+    week: str,
+    names: dict[int, str],
+    k: int,
+    hidden: set[int],
+    scope_id: int | None,
 ) -> tuple[tuple[str, str, int], ...]:
+    """Cross-team thank-yous per pair of departments, shown only where at least k different
+    people gave them and neither department is withheld; a department sees its own pairs."""
     rows = await session.exec(
-        select(Kudos.from_department_id, Kudos.to_department_id, func.count())
-        .where(Kudos.tenant_id == survey.tenant_id, Kudos.week == week)
+        select(
+            Kudos.from_department_id,
+            Kudos.to_department_id,
+            func.count(),
+            func.count(distinct(Kudos.from_person_id)),
+        )
+        .where(
+            Kudos.tenant_id == survey.tenant_id,
+            Kudos.week == week,
+            Kudos.from_department_id != Kudos.to_department_id,
+        )
         .group_by(Kudos.from_department_id, Kudos.to_department_id)
     )
-    return tuple(
-        sorted(((names[a], names[b], int(n)) for a, b, n in rows.all()), key=lambda x: -x[2])
-    )
+    shown_pairs = [
+        (names[a], names[b], int(n))
+        for a, b, n, givers in rows.all()
+        if givers >= k
+        and a not in hidden
+        and b not in hidden
+        and (scope_id is None or scope_id in (a, b))
+    ]
+    return tuple(sorted(shown_pairs, key=lambda x: (-x[2], x[0], x[1])))

@@ -29,6 +29,7 @@ class DirectoryMember:
     timezone: str | None = None
     locale: str | None = None
     active: bool = True
+    workspace: str | None = None  # the platform's workspace (Slack team) the id belongs to
 
 
 @dataclass
@@ -80,6 +81,8 @@ async def sync_directory(
             person.active = False
             report.deactivated += 1
         setattr(person, column, member.platform_id)
+        if platform == Platform.SLACK and member.workspace:
+            person.slack_workspace_id = member.workspace
         if member.timezone and valid_timezone(member.timezone):
             person.timezone = member.timezone
         if member.locale:

@@ -12,13 +12,14 @@ from bot.checkins import AlreadyAnswered, log_rejected, record_checkin, record_s
 from bot.commands import Command, Verb, parse
 from bot.compose import digest_message, latest_week, pulse_message
 from bot.db import Database
+from bot.digest import WeekStillOpen
 from bot.directory import DirectoryMember, SyncReport, sync_directory
 from bot.enums import ParticipationStage, Role
 from bot.events import ActionEvent, Actor, CommandEvent, Effect, Event, Notify, Replace, Reply
 from bot.home import home_view
 from bot.messages import Action, Message, Style
 from bot.models import Department, Kudos, Participation, Person, Round, Survey
-from bot.org import departments_by_id
+from bot.org import departments_by_id, recipient_of
 from bot.ports import Clock, Recipient
 from bot.privacy import erase_person, set_opted_out
 from bot.rounds import open_pulse_for
@@ -397,6 +398,8 @@ class Bot:
                 details=cmd.verb == Verb.SILOS,
                 chart=cmd.verb != Verb.TREND,
             )
+        except WeekStillOpen as exc:
+            return _notice("Not closed yet", str(exc))
         except LookupError as exc:
             return _notice("Unknown department", str(exc))
         audit.record(
@@ -468,10 +471,4 @@ class Bot:
             person = await session.get(Person, person_id)
             if person is None:
                 return None
-            return Recipient(
-                person_id=person.id,
-                email=person.email,
-                name=person.name,
-                slack_user_id=person.slack_user_id,
-                teams_user_id=person.teams_user_id,
-            )
+            return recipient_of(person)

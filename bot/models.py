@@ -55,6 +55,7 @@ class Person(SQLModel, table=True):
     role: str = Field(default="member", max_length=20)
     manager_id: int | None = Field(default=None, foreign_key="person.id")
     slack_user_id: str | None = Field(default=None, max_length=32, index=True)
+    slack_workspace_id: str | None = Field(default=None, max_length=32)  # Slack's team id
     teams_user_id: str | None = Field(default=None, max_length=200, index=True)
     pseudonym_salt: str = Field(max_length=64)
     opted_out: bool = False

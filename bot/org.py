@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import audit
 from bot.enums import Role
 from bot.models import Department, Person, utcnow
+from bot.ports import Recipient
 from bot.pseudonym import new_salt
 
 REQUIRED_COLUMNS = ("email", "name", "department", "timezone")
@@ -277,3 +278,15 @@ async def person_by_email(session: AsyncSession, *, tenant_id: int, email: str) 
 async def departments_by_id(session: AsyncSession, *, tenant_id: int) -> dict[int, str]:
     rows = await session.exec(select(Department).where(Department.tenant_id == tenant_id))
     return {d.id: d.name for d in rows.all() if d.id is not None}
+
+
+def recipient_of(person: Person) -> Recipient:
+    """How to reach a person on every platform we know them on."""
+    return Recipient(
+        person_id=person.id,
+        email=person.email,
+        name=person.name,
+        slack_user_id=person.slack_user_id,
+        teams_user_id=person.teams_user_id,
+        slack_workspace_id=person.slack_workspace_id,
+    )

@@ -8,6 +8,7 @@ and is never resent blindly (the next nudge covers it).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, update
@@ -64,13 +65,37 @@ async def expire(session: AsyncSession, *, now: datetime) -> None:
     await session.commit()
 
 
+async def recover_abandoned(session: AsyncSession) -> tuple[int, int]:
+    """Called by a sender that has just become the only one (the scheduler leader): every
+    claim left is a dead sender's. Claimed rows never left and go back to pending at once;
+    rows left `sending` may have been delivered and become unknown. Returns both counts."""
+    requeued = await session.exec(
+        update(Delivery)
+        .where(Delivery.state == DeliveryState.CLAIMED)
+        .values(state=DeliveryState.PENDING, attempts=Delivery.attempts - 1)
+    )
+    in_doubt = await session.exec(
+        update(Delivery)
+        .where(Delivery.state == DeliveryState.SENDING)
+        .values(state=DeliveryState.UNKNOWN, last_error="sender stopped mid-send")
+    )
+    await session.commit()
+    return requeued.rowcount, in_doubt.rowcount
+
+
 async def claim_due(
-    session: AsyncSession, *, now: datetime, limit: int, tenant_ids: list[int] | None = None
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    tenant_ids: list[int] | None = None,
+    due_by: datetime | None = None,
 ) -> list[Delivery]:
-    """Take up to `limit` due rows for this sender; other replicas skip rows we hold."""
+    """Take up to `limit` rows due by `due_by` (default `now`) for this sender; other
+    replicas skip rows we hold."""
     query = (
         select(Delivery)
-        .where(Delivery.state == DeliveryState.PENDING, col(Delivery.due_at) <= now)
+        .where(Delivery.state == DeliveryState.PENDING, col(Delivery.due_at) <= (due_by or now))
         .order_by(col(Delivery.due_at), col(Delivery.id))
         .limit(limit)
     )
@@ -78,63 +103,101 @@ async def claim_due(
         query = query.where(col(Delivery.tenant_id).in_(tenant_ids))
     if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
         query = query.with_for_update(skip_locked=True)
-    rows = list((await session.exec(query)).all())
-    for row in rows:
-        row.state = DeliveryState.CLAIMED
-        row.claimed_at = now
-        row.attempts += 1
-        session.add(row)
+    candidates = list((await session.exec(query.with_only_columns(Delivery.id))).all())
+    if not candidates:
+        await session.commit()
+        return []
+    # Guarded on state: on SQLite the SELECT takes no lock, so another sender may have
+    # claimed some of these rows since; only the rows this UPDATE moved are ours.
+    claimed = (
+        await session.exec(
+            update(Delivery)
+            .where(col(Delivery.id).in_(candidates), Delivery.state == DeliveryState.PENDING)
+            .values(state=DeliveryState.CLAIMED, claimed_at=now, attempts=Delivery.attempts + 1)
+            .returning(Delivery.id)
+        )
+    ).all()
     await session.commit()
-    return rows
+    ours = {row[0] for row in claimed}
+    rows = (
+        await session.exec(
+            select(Delivery)
+            .where(col(Delivery.id).in_(ours))
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    return sorted(rows, key=lambda row: (row.due_at, row.id))
 
 
-async def mark_sending(session: AsyncSession, *, delivery: Delivery) -> None:
-    """Committed before the platform call: from here on a crash leaves the outcome unknown."""
+async def mark_sending(session: AsyncSession, *, delivery: Delivery) -> bool:
+    """Committed before the platform call: from here on a crash leaves the outcome unknown.
+
+    False when the claim is no longer ours (a later sender took the row over after our claim
+    went stale): the caller must not send it.
+    """
+    moved = await session.exec(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery.id,
+            Delivery.state == DeliveryState.CLAIMED,
+            Delivery.claimed_at == delivery.claimed_at,
+        )
+        .values(state=DeliveryState.SENDING)
+    )
+    await session.commit()
+    if moved.rowcount != 1:
+        return False
     delivery.state = DeliveryState.SENDING
-    session.add(delivery)
+    return True
+
+
+async def _set(session: AsyncSession, delivery: Delivery, **values: object) -> None:
+    """One UPDATE by id, committed: safe to repeat in a fresh session after the database
+    connection dropped, unlike changes tracked on an object of the failed session."""
+    await session.exec(update(Delivery).where(Delivery.id == delivery.id).values(**values))
     await session.commit()
+    for name, value in values.items():
+        setattr(delivery, name, value)
 
 
 async def mark_sent(
     session: AsyncSession, *, delivery: Delivery, ref: MessageRef, now: datetime
 ) -> None:
-    delivery.state = DeliveryState.SENT
-    delivery.sent_at = now
-    delivery.platform = ref.platform
-    delivery.message_ref = {"platform": ref.platform, "channel": ref.channel, "id": ref.id}
-    delivery.last_error = None
-    session.add(delivery)
-    await session.commit()
+    await _set(
+        session,
+        delivery,
+        state=DeliveryState.SENT,
+        sent_at=now,
+        platform=ref.platform,
+        message_ref=asdict(ref),
+        last_error=None,
+    )
 
 
 async def mark_failed(
     session: AsyncSession, *, delivery: Delivery, reason: str, retry_at: datetime | None
 ) -> None:
     """A refused send: back to pending for a retry while attempts remain, else failed."""
-    delivery.last_error = reason[:500]
     if retry_at is not None and delivery.attempts < MAX_ATTEMPTS:
-        delivery.state = DeliveryState.PENDING
-        delivery.due_at = retry_at
+        retry = {"state": DeliveryState.PENDING, "due_at": retry_at}
     else:
-        delivery.state = DeliveryState.FAILED
-    session.add(delivery)
-    await session.commit()
+        retry = {"state": DeliveryState.FAILED}
+    await _set(session, delivery, last_error=reason[:500], **retry)
 
 
 async def mark_unknown(session: AsyncSession, *, delivery: Delivery, reason: str) -> None:
-    delivery.state = DeliveryState.UNKNOWN
-    delivery.last_error = reason[:500]
-    session.add(delivery)
-    await session.commit()
+    await _set(session, delivery, state=DeliveryState.UNKNOWN, last_error=reason[:500])
 
 
 async def defer(session: AsyncSession, *, delivery: Delivery, until: datetime) -> None:
     """Give back a claimed row untouched (rate limit): it does not count as an attempt."""
-    delivery.state = DeliveryState.PENDING
-    delivery.due_at = until
-    delivery.attempts -= 1
-    session.add(delivery)
-    await session.commit()
+    await _set(
+        session,
+        delivery,
+        state=DeliveryState.PENDING,
+        due_at=until,
+        attempts=delivery.attempts - 1,
+    )
 
 
 async def message_ref(session: AsyncSession, *, round_id: int, person_id: int) -> MessageRef | None:

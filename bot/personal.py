@@ -11,7 +11,7 @@ from bot.compose import latest_week, local_text
 from bot.digest import engagement_trend
 from bot.models import Department, Participation, Person, Round, Survey
 from bot.org import departments_by_id
-from bot.schedule import iso_week, next_local, parse_hhmm
+from bot.schedule import next_local, parse_hhmm
 from bot.templates.status import StatusData
 from bot.tenancy import active_survey
 
@@ -53,7 +53,9 @@ async def department_trend(
 ) -> tuple | None:
     """Four weeks of the department's engagement, through the digest's anonymity rules;
     None when it never met the threshold."""
-    week = await latest_week(session, survey=survey) or iso_week(now.date())
+    week = await latest_week(session, survey=survey)
+    if week is None:
+        return None
     names = await departments_by_id(session, tenant_id=survey.tenant_id)
     trend = await engagement_trend(
         session, survey=survey, week=week, scope_id=department_id, k=survey.k_scores, names=names

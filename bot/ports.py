@@ -18,6 +18,7 @@ class Recipient:
     name: str
     slack_user_id: str | None = None
     teams_user_id: str | None = None
+    slack_workspace_id: str | None = None  # which installation's token reaches them
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class MessageRef:
     platform: str
     channel: str
     id: str
+    workspace: str | None = None  # the Slack workspace whose token can update it
 
 
 class SendError(Exception):
@@ -49,6 +51,11 @@ class ChatPort(Protocol):
     platform: str
 
     def can_reach(self, recipient: Recipient) -> bool: ...
+
+    def rate_scope(self, recipient: Recipient) -> str:
+        """What the platform's rate limits count against for this recipient (a Slack
+        workspace; "" when the whole platform is one scope)."""
+        ...
 
     async def send(self, *, recipient: Recipient, message: Message) -> MessageRef: ...
 

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import rollup
+from bot.db import insert_unless_present
 from bot.enums import DeliveryKind, DeliveryState, RoundState
 from bot.models import Delivery, Department, Participation, Person, Round, Survey
 from bot.schedule import (
@@ -50,20 +51,17 @@ async def open_due_rounds(session: AsyncSession, *, survey: Survey, now: datetim
             per_round=survey.extra_items_per_round,
             custom=survey.custom_questions,
         )
-        try:
-            async with session.begin_nested():
-                session.add(
-                    Round(
-                        survey_id=survey.id,
-                        slot=slot,
-                        week=iso_week(slot),
-                        questions=questions,
-                        closes_at=slot_opens_at(slot),
-                        opened_at=now,
-                    )
-                )
-        except IntegrityError:
-            pass  # another replica opened it first
+        # A replica that opened it first wins; ours is then a no-op.
+        await insert_unless_present(
+            session,
+            Round,
+            survey_id=survey.id,
+            slot=slot,
+            week=iso_week(slot),
+            questions=questions,
+            closes_at=slot_opens_at(slot),
+            opened_at=now,
+        )
     await session.commit()
     return list(
         (

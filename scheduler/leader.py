@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import Database
+from bot.outbox import recover_abandoned
 
 log = logging.getLogger("crosspulse.scheduler")
 LOCK_KEY = 0x43_50_55_4C_53_45  # "CPULSE"
@@ -34,7 +35,7 @@ class Leader:
     async def acquire(self) -> bool:
         """True while we are the leader; try again each interval when we are not."""
         if self.db.url.startswith("sqlite"):
-            return self._sqlite_lock()
+            return await self._sqlite_lock()
         if self._connection is not None:
             try:
                 await self._connection.execute(text("SELECT 1"))
@@ -50,11 +51,24 @@ class Leader:
         if got:
             self._connection = connection
             log.info("this replica is the scheduler leader")
+            await self._recover()
             return True
         await connection.close()
         return False
 
-    def _sqlite_lock(self) -> bool:
+    async def _recover(self) -> None:
+        """The previous leader is gone: its claims are abandoned, recover them now rather
+        than after the stale-claim timeout."""
+        async with self.db.session() as session:
+            requeued, in_doubt = await recover_abandoned(session)
+        if requeued or in_doubt:
+            log.warning(
+                "recovered after a stopped sender: %d queued again, %d in doubt (unknown)",
+                requeued,
+                in_doubt,
+            )
+
+    async def _sqlite_lock(self) -> bool:
         if self._file is not None:
             return True
         path = Path(self.db.url.split("///", 1)[1] + ".serve.lock")
@@ -69,6 +83,7 @@ class Leader:
                 "replicas."
             ) from None
         self._file = handle
+        await self._recover()
         return True
 
     async def release(self) -> None:

@@ -14,13 +14,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import func
 from sqlmodel import select
 
 from adapters.console.app import ConsoleChannel
 from adapters.console.port import ConsolePort
 from bot.db import Database
+from bot.enums import RoundState
 from bot.handlers import Bot
-from bot.models import Person, Survey
+from bot.models import Person, Round, Survey
 from bot.org import import_rows, parse_csv
 from bot.ports import FixedClock
 from bot.tenancy import default_tenant
@@ -139,6 +141,18 @@ class World:
     async def tick(self, at: datetime) -> TickReport:
         self.clock.at = at
         return await tick(self.db, now=at, ports={"console": self.port})
+
+    async def close_open_rounds(self) -> TickReport:
+        """Tick at the instant the last open round closes: its weeks' figures become final
+        (figures of a week still taking answers are never shown)."""
+        async with self.db.session() as session:
+            closes = (
+                await session.exec(
+                    select(func.max(Round.closes_at)).where(Round.state == RoundState.OPEN)
+                )
+            ).one()
+        assert closes is not None, "no open round to close"
+        return await self.tick(closes if closes.tzinfo else closes.replace(tzinfo=UTC))
 
     async def survey(self) -> Survey:
         async with self.db.session() as session:

@@ -32,6 +32,9 @@ class ConsolePort:
     def can_reach(self, recipient: Recipient) -> bool:
         return True
 
+    def rate_scope(self, recipient: Recipient) -> str:
+        return ""
+
     async def send(self, *, recipient: Recipient, message: Message) -> MessageRef:
         ref = MessageRef(platform=self.platform, channel=recipient.email, id=str(next(self._ids)))
         self.inbox[recipient.email].append(Delivered(ref, message))

@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.installations import DbInstallationStore, DbStateStore
@@ -115,7 +116,9 @@ def _malformed(request: web.Request, body: bytes) -> str | None:
             parsed = json.loads(text or "null")
         except ValueError:
             return "body is not JSON"
-        return None if isinstance(parsed, dict) else "body must be a JSON object"
+        if not isinstance(parsed, dict):
+            return "body must be a JSON object"
+        return _bad_shape(parsed)
     form = parse_qs(text)
     if "payload" in form:
         try:
@@ -124,10 +127,38 @@ def _malformed(request: web.Request, body: bytes) -> str | None:
             return "payload is not JSON"
         if not isinstance(payload, dict):
             return "payload must be a JSON object"
+        return _bad_shape(payload)
     return None
 
 
-def events_handler(app: AsyncApp):  # type: ignore[no-untyped-def]
+_OBJECTS = ("event", "user", "team", "channel", "view", "container", "state", "enterprise")
+_STRINGS = ("type", "team_id", "api_app_id", "enterprise_id", "user_id", "event_id")
+
+
+def _bad_shape(payload: dict) -> str | None:
+    """Fields Bolt reads before any listener runs, of the wrong type: refuse them (400)
+    rather than let Bolt fail on them (500). Slack itself never sends these."""
+    for name in _OBJECTS:
+        if payload.get(name) is not None and not isinstance(payload[name], dict | str):
+            return f"{name} has the wrong type"
+    if isinstance(payload.get("event"), str):
+        return "event must be an object"
+    for name in _STRINGS:
+        if payload.get(name) is not None and not isinstance(payload[name], str):
+            return f"{name} must be a string"
+    authorizations = payload.get("authorizations")
+    if authorizations is not None and not (
+        isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)
+    ):
+        return "authorizations must be a list of objects"
+    return None
+
+
+def events_handler(app: AsyncApp, signing_secret: str | None = None):  # type: ignore[no-untyped-def]
+    """Checks the signature before anything parses the body: Bolt builds its request (and
+    can fail on a malformed field) before it verifies, so a forged body must stop here."""
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+
     async def slack_events(request: web.Request) -> web.Response:
         if (request.content_length or 0) > MAX_BODY:
             return web.Response(status=413, text="request body too large")
@@ -135,13 +166,20 @@ def events_handler(app: AsyncApp):  # type: ignore[no-untyped-def]
         if len(body) > MAX_BODY:
             return web.Response(status=413, text="request body too large")
         problem = _malformed(request, body)
-        if problem == "unauthorized":
-            log.warning("slack request without a valid signature header from %s", request.remote)
+        if problem == "unauthorized" or (
+            verifier is not None
+            and not verifier.is_valid_request(body, dict(request.headers.items()))
+        ):
+            log.warning("slack request without a valid signature from %s", request.remote)
             return web.Response(status=401, text="unauthorized")
         if problem:
             log.warning("malformed slack request: %s", problem)
             return web.Response(status=400, text=problem)
-        bolt_request = await to_bolt_request(_with_body(request, body))
+        try:
+            bolt_request = await to_bolt_request(_with_body(request, body))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.warning("malformed slack request: %s", type(exc).__name__)
+            return web.Response(status=400, text="malformed request")
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     return slack_events

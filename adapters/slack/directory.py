@@ -21,15 +21,20 @@ def member_from(user: dict) -> DirectoryMember | None:
         timezone=user.get("tz"),
         locale=user.get("locale"),
         active=not user.get("deleted", False),
+        workspace=user.get("team_id"),
     )
 
 
-async def fetch_members(client: AsyncWebClient) -> list[DirectoryMember]:
-    """Every member, page by page (users.list is Tier 2: a page of 200 at a time)."""
+async def fetch_members(
+    client: AsyncWebClient, *, token: str | None = None
+) -> list[DirectoryMember]:
+    """Every member, page by page (users.list is Tier 2: a page of 200 at a time); `token`:
+    the installation whose workspace to list (the client's own token when None)."""
     members: list[DirectoryMember] = []
     cursor = None
+    auth = {"token": token} if token else {}
     while True:
-        response = await client.users_list(limit=PAGE, cursor=cursor, include_locale=True)
+        response = await client.users_list(limit=PAGE, cursor=cursor, include_locale=True, **auth)
         members += [m for m in map(member_from, response.get("members", [])) if m]
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
         if not cursor:

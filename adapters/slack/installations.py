@@ -47,10 +47,11 @@ class DbInstallationStore(AsyncInstallationStore):
         self.clock = clock
         self.rotator = rotator
 
-    async def bot_token(self) -> str | None:
-        """The bot token for scheduled sends, refreshed first when it expires within two
-        hours (token rotation)."""
-        installation = await self._any_installation()
+    async def bot_token(self, *, team_id: str | None = None) -> str | None:
+        """The bot token for a send to someone of `team_id`, refreshed first when it expires
+        within two hours (token rotation). Without a team: the only installation, if there is
+        exactly one (an org-wide Grid install, or a single workspace)."""
+        installation = await self._installation_for(team_id)
         if installation is None:
             return None
         if self.rotator is not None and installation.bot_refresh_token:
@@ -126,10 +127,10 @@ class DbInstallationStore(AsyncInstallationStore):
     async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await self._purge(enterprise_id, team_id)
 
-    async def _any_installation(self) -> Installation | None:
-        """The (single) tenant's active installation, for scheduled sends."""
+    async def installations(self) -> list[Installation]:
+        """Every active installation (for directory sync across workspaces)."""
         async with self.db.session() as session:
-            row = (
+            rows = (
                 await session.exec(
                     select(Workspace)
                     .where(
@@ -139,10 +140,20 @@ class DbInstallationStore(AsyncInstallationStore):
                     )
                     .order_by(col(Workspace.id))
                 )
-            ).first()
-        if row is None or row.credentials is None:
-            return None
-        return Installation(**json.loads(self.cipher.decrypt(row.credentials)))
+            ).all()
+        return [Installation(**json.loads(self.cipher.decrypt(r.credentials))) for r in rows]
+
+    async def _installation_for(self, team_id: str | None) -> Installation | None:
+        """The workspace's own installation, else the organisation-wide (Grid) one; with no
+        team known, the only installation there is: never a guess among several."""
+        found = await self.installations()
+        if team_id is not None:
+            for installation in found:
+                if installation.team_id == team_id and not installation.is_enterprise_install:
+                    return installation
+            org_wide = [i for i in found if i.is_enterprise_install]
+            return org_wide[0] if len(org_wide) == 1 else None
+        return found[0] if len(found) == 1 else None
 
     async def _load(self, enterprise_id: str | None, team_id: str | None) -> dict | None:
         async with self.db.session() as session:
@@ -203,11 +214,14 @@ class DbStateStore(AsyncOAuthStateStore):
         return state
 
     async def async_consume(self, state: str) -> bool:
-        """Valid once, within its lifetime; consuming deletes it either way."""
+        """Valid once, within its lifetime; consuming deletes it either way. One DELETE ...
+        RETURNING: of two concurrent callbacks with the same state only one gets the row."""
         async with self.db.session() as session:
-            row = await session.get(OAuthState, state[:100])
-            if row is None:
-                return False
-            await session.exec(delete(OAuthState).where(OAuthState.state == row.state))
+            taken = await session.exec(
+                delete(OAuthState)
+                .where(OAuthState.state == state[:100])
+                .returning(OAuthState.expires_at)
+            )
+            expires_at = taken.scalar_one_or_none()
             await session.commit()
-            return row.expires_at > self.clock.now()
+        return expires_at is not None and expires_at > self.clock.now()

@@ -104,7 +104,11 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
         report = await bot.sync_directory(platform="slack", members=[member])
         if report.created and member.active:
             recipient = Recipient(
-                person_id=0, email="", name=member.name, slack_user_id=member.platform_id
+                person_id=0,
+                email="",
+                name=member.name,
+                slack_user_id=member.platform_id,
+                slack_workspace_id=member.workspace,
             )
             try:
                 await port.send(recipient=recipient, message=welcome.render())

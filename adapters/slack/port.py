@@ -8,6 +8,7 @@ from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.pacing import Pacer
 from adapters.slack.render import render_message
 from bot.enums import Platform
 from bot.messages import Message
@@ -19,25 +20,41 @@ log = logging.getLogger("crosspulse.slack")
 class SlackPort:
     platform = Platform.SLACK
 
-    def __init__(self, client: AsyncWebClient, *, installations: object | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        installations: object | None = None,
+        send_rate: float = 8.0,
+    ) -> None:
         """`installations`: the OAuth installation store; the bot token is then looked up
-        (and rotated when it is about to expire) for every send."""
+        (and rotated when it is about to expire) for every send. `send_rate`: DMs per second
+        per workspace."""
         self.client = client
         self.installations = installations
+        self.pacer = Pacer(rate=send_rate)
 
     def can_reach(self, recipient: Recipient) -> bool:
         return bool(recipient.slack_user_id)
 
+    def rate_scope(self, recipient: Recipient) -> str:
+        return recipient.slack_workspace_id or ""
+
     async def send(self, *, recipient: Recipient, message: Message) -> MessageRef:
         """Post into the app's DM with the person (a user id is a valid channel for that)."""
         payload = render_message(message)
+        workspace = recipient.slack_workspace_id
+        auth = await self._token(workspace)
+        await self.pacer.wait_turn(workspace or "")
         response = await self._call(
-            self.client.chat_postMessage,
-            channel=recipient.slack_user_id,
-            **payload,
-            **await self._token(),
+            self.client.chat_postMessage, channel=recipient.slack_user_id, **payload, **auth
         )
-        ref = MessageRef(platform=self.platform, channel=response["channel"], id=response["ts"])
+        ref = MessageRef(
+            platform=self.platform,
+            channel=response["channel"],
+            id=response["ts"],
+            workspace=workspace,
+        )
         if message.image is not None:
             await self._upload_chart(ref, message)
         return ref
@@ -48,7 +65,7 @@ class SlackPort:
             channel=ref.channel,
             ts=ref.id,
             **render_message(message),
-            **await self._token(),
+            **await self._token(ref.workspace),
         )
 
     async def _upload_chart(self, ref: MessageRef, message: Message) -> None:
@@ -64,18 +81,21 @@ class SlackPort:
                 filename="crosspulse-digest.png",
                 title=image.title or image.alt,
                 alt_txt=image.alt,
-                **await self._token(),
+                **await self._token(ref.workspace),
             )
         except (TimeoutError, SlackApiError, ClientError) as exc:
             log.warning("chart upload failed: %s", exc)
 
-    async def _token(self) -> dict:
+    async def _token(self, workspace: str | None) -> dict:
+        """The bot token of the person's own workspace: each installed workspace has its
+        own, and a token of another workspace cannot reach them."""
         if self.installations is None:
             return {}
-        token = await self.installations.bot_token()  # type: ignore[attr-defined]
+        token = await self.installations.bot_token(team_id=workspace)  # type: ignore[attr-defined]
         if token is None:
             raise SendError(
-                "Slack app not installed (or uninstalled): install it at /slack/install"
+                f"Slack app not installed in workspace {workspace or '(unknown)'}: install it "
+                "at /slack/install, or run `crosspulse org sync-slack` to learn who is where"
             )
         return {"token": token}
 

@@ -21,6 +21,7 @@ def message_ref(body: dict) -> MessageRef | None:
             platform=Platform.SLACK,
             channel=container.get("channel_id", ""),
             id=container.get("message_ts", ""),
+            workspace=(body.get("team") or {}).get("id") or body.get("team_id"),
         )
     return None
 

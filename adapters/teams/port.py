@@ -42,6 +42,9 @@ class TeamsPort:
     def can_reach(self, recipient: Recipient) -> bool:
         return bool(recipient.teams_user_id)
 
+    def rate_scope(self, recipient: Recipient) -> str:
+        return ""  # a pulse run sends one message per conversation: the bot's limit binds
+
     async def send(self, *, recipient: Recipient, message: Message) -> MessageRef:
         assert recipient.teams_user_id
         stored = await load_reference(

@@ -68,6 +68,10 @@ def test_tick_digest_export_and_forget(cli, tmp_path: Path) -> None:  # type: ig
     # No chat platform is configured: the due Helsinki pulses are reported unreachable.
     assert report["unreachable"] == 8
     assert cli("tick", "--at", "yesterday").exit_code == 2
+    still_open = cli("digest", "--format", "json")
+    assert still_open.exit_code == 1 and "No closed round yet" in still_open.output
+    assert cli("digest", "--week", "2026-W45").exit_code == 1, "an open week shows no figures"
+    assert cli("tick", "--at", "2026-11-07T00:00:00+00:00").exit_code == 0  # the round closes
     result = cli("digest", "--format", "json")
     data = json.loads(result.output)
     assert data["week"] == "2026-W45" and data["suppressed"] is True and data["threshold"] == 5

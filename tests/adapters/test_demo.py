@@ -26,8 +26,9 @@ async def test_demo_finds_what_was_planted(database_url: str, tmp_path: Path) ->
     assert engagement["delta"] < -15
     assert data["isolated"] == ["Data Science"]
     assert data["friction"] == [] and data["asymmetric"] == []
+    assert data["bridges"] and "Data Science" not in data["bridges"]
     assert data["actions"] == [
-        "Introduce Data Science to Engineering, the team most others work with."
+        f"Introduce Data Science to {data['bridges'][0]}, the team most others work with."
     ]
     legal = next(d for d in data["departments"] if d["name"] == "Legal")
     assert legal["suppressed"] is True and legal["engagement"] is None

@@ -61,6 +61,7 @@ async def test_digest_of_a_random_org_never_shows_a_small_group(db: Database, se
             await world.channel.act(
                 email, action="checkin", value=message.submit.value, answers=answers
             )
+    await world.close_open_rounds()
     survey = await world.survey()
     async with db.session() as session:
         digest = await build_digest(session, survey=survey, week="2026-W45")
@@ -91,6 +92,7 @@ async def test_a_department_filter_shows_nothing_the_organisation_view_withholds
         await world.channel.act(
             email, action="checkin", value=message.submit.value, answers=good_answers(message)
         )
+    await world.close_open_rounds()
     survey = await world.survey()
     async with db.session() as session:
         org = await build_digest(session, survey=survey, week="2026-W45")

@@ -121,6 +121,7 @@ async def test_forget_me_asks_then_erases_everything(world: World) -> None:
 
 async def test_digest_is_for_leaders(world: World) -> None:
     await world.tick(datetime(2026, 11, 3, 15, 0, tzinfo=UTC))
+    await world.close_open_rounds()
     shown = await world.channel.command("sales3@example.com", "digest")
     assert shown[0].title == "The digest is for leaders"
     assert "Ari Admin" in shown[0].fallback_text

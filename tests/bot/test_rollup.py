@@ -61,6 +61,7 @@ async def test_incremental_rollup_equals_rebuild_and_follows_erasure(world: Worl
     assert incremental == await _rebuilt(world)
     respondents = sum(v[0] for k, v in incremental.items() if k[2] == "respondents")
     assert respondents == 17
+    await world.close_open_rounds()
     survey = await world.survey()
     async with world.db.session() as session:
         before = await build_digest(session, survey=survey, week="2026-W45")

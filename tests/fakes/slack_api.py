@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -24,7 +25,20 @@ class FakeSlackApi:
     calls: list[Call] = field(default_factory=list)
     responses: list[Call] = field(default_factory=list)  # posts to response_url
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> Retry-After
+    # chat.postMessage refused with 429 for these bot tokens (one workspace's storm)
+    rate_limited_tokens: dict[str, int] = field(default_factory=dict)  # token -> Retry-After
+    # Slack's posting limits, enforced like Slack: per channel and per workspace (token),
+    # each a token bucket of `burst`; over it, 429 with Retry-After: 1.
+    channel_rate: float | None = None
+    workspace_rate: float | None = None
+    burst: int = 10
+    limited: int = 0  # how many 429s the limits above gave
+    delivered: list[str] = field(default_factory=list)  # channels of accepted posts, in order
+    delivered_at: list[float] = field(default_factory=list)  # their time.monotonic()
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
     users: list[dict] = field(default_factory=list)  # what users.list pages through
+    # Per installation: users.list answered for the bearer token's own workspace.
+    users_by_token: dict[str, list[dict]] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes received
     latency: float = 0.0  # simulated server time per chat.postMessage (seconds)
     socket_acks: list[dict] = field(default_factory=list)  # frames the app sent back
@@ -100,13 +114,38 @@ class FakeSlackApi:
             await asyncio.sleep(self.latency)  # Slack's own processing time, simulated
         self.calls.append(Call(method, body, dict(request.headers)))
         await self._notify()
-        if method in self.rate_limited:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        retry = self.rate_limited.get(method)
+        if method == "chat.postMessage":
+            retry = retry or self.rate_limited_tokens.get(token) or self._over_limit(token, body)
+        if retry:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"},
                 status=429,
-                headers={"Retry-After": str(self.rate_limited[method])},
+                headers={"Retry-After": str(retry)},
             )
-        return web.json_response(self._answer(method, body))
+        return web.json_response(self._answer(method, {**body, "_token": token}))
+
+    def _over_limit(self, token: str, body: dict) -> int | None:
+        """1 (second) when this post exceeds the channel's or the workspace's bucket."""
+        checks = [
+            (f"c:{body.get('channel')}", self.channel_rate),
+            (f"w:{token}", self.workspace_rate),
+        ]
+        now = time.monotonic()
+        levels = {}
+        for key, rate in checks:
+            if rate is None:
+                continue
+            level, at = self._buckets.get(key, (float(self.burst), now))
+            level = min(float(self.burst), level + (now - at) * rate)
+            if level < 1:
+                self.limited += 1
+                return 1
+            levels[key] = level
+        for key, level in levels.items():
+            self._buckets[key] = (level - 1, now)
+        return None
 
     def _answer(self, method: str, body: dict) -> dict:
         if method == "files.getUploadURLExternal":
@@ -157,6 +196,8 @@ class FakeSlackApi:
                 "url": "https://acme.slack.com/",
             }
         if method == "chat.postMessage":
+            self.delivered.append(str(body.get("channel", "")))
+            self.delivered_at.append(time.monotonic())
             channel = str(body.get("channel", ""))
             if channel.startswith(("U", "W")):
                 channel = "D" + channel[1:]
@@ -169,8 +210,9 @@ class FakeSlackApi:
         if method == "users.list":
             start = int(body.get("cursor") or 0)
             limit = int(body.get("limit") or 100)
-            page = self.users[start : start + limit]
-            more = start + limit < len(self.users)
+            users = self.users_by_token.get(body.get("_token", ""), self.users)
+            page = users[start : start + limit]
+            more = start + limit < len(users)
             return {
                 "ok": True,
                 "members": page,

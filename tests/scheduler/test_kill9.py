@@ -1,5 +1,5 @@
 """kill -9 in the middle of a fan-out, then a restart: nobody is DM'd twice, and everyone is
-either DM'd or (the one message in flight at the kill) marked unknown."""
+either DM'd or (the few messages in flight at the kill) marked unknown."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from bot.db import Database
 from bot.models import Delivery, Person
 from bot.org import import_rows, parse_csv
 from bot.tenancy import default_tenant
+from scheduler.sender import WORKERS_PER_SCOPE
 from tests.conftest import BACKEND, SECRET
 from tests.fakes.slack_api import FakeSlackApi
 
 CROSSPULSE = str(Path(sys.executable).parent / "crosspulse")
-PEOPLE = 300
+PEOPLE = 1000
 
 
 async def _tick(env: dict, at: str) -> asyncio.subprocess.Process:
@@ -52,6 +53,7 @@ async def _organisation(database_url: str, api: FakeSlackApi) -> tuple[Database,
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_API_URL": api.api_url,
         "CROSSPULSE_SECRET": SECRET.decode(),
+        "SLACK_SEND_RATE": "1000",  # pacing is bench/fanout.py's subject, not this test's
     }
     return db, env
 
@@ -61,13 +63,15 @@ async def test_kill_9_mid_fan_out_then_restart(database_url: str) -> None:
     db, env = await _organisation(database_url, api)
     try:
         first = await _tick(env, "2026-11-03T10:00:00+00:00")
-        await api.wait_for("chat.postMessage", 100, timeout=120)
+        await api.wait_for("chat.postMessage", PEOPLE // 2, timeout=120)
         first.send_signal(signal.SIGKILL)
         await first.wait()
         assert first.returncode == -signal.SIGKILL
         killed_at = len(api.of("chat.postMessage"))
         assert killed_at < PEOPLE, "the kill landed mid fan-out"
-        second = await _tick(env, "2026-11-03T10:15:00+00:00")  # after the 10-minute claim
+        # Right away: the restarted sender takes the leader lock, so the dead one's claims
+        # are recovered at once, not after the 10-minute stale-claim limit.
+        second = await _tick(env, "2026-11-03T10:00:30+00:00")
         assert await second.wait() == 0
         channels = [p["channel"] for p in api.of("chat.postMessage")]
         async with db.session() as session:
@@ -85,7 +89,7 @@ async def test_kill_9_mid_fan_out_then_restart(database_url: str) -> None:
         await api.stop()
     assert len(channels) == len(set(channels)), "nobody was DM'd twice"
     unknown = {user for user, state in states.items() if state == "unknown"}
-    assert len(unknown) <= 1, "at most the one message in flight is in doubt"
+    assert len(unknown) <= WORKERS_PER_SCOPE, "at most the messages in flight are in doubt"
     assert set(channels) | unknown == set(states), "nobody was skipped"
     assert {states[c] for c in channels} <= {"sent", "unknown"}
 

@@ -4,6 +4,7 @@ rotation."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -15,16 +16,18 @@ import pytest
 from aiohttp import web
 from sqlmodel import select
 
+from adapters.pacing import Pacer
 from adapters.ports import configured_ports
 from adapters.runtime import Runtime, build
 from adapters.server import make_app
 from bot.config import load_settings
 from bot.crypto import CredentialCipher
-from bot.models import Workspace
+from bot.models import Person, Workspace
 from bot.org import import_rows, parse_csv
 from bot.ports import FixedClock
 from bot.tenancy import default_tenant
 from scheduler.jobs import tick
+from scheduler.sender import WORKERS_PER_SCOPE
 from tests.adapters.slack.conftest import SIGNING_SECRET, SlackWorld
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -176,3 +179,120 @@ async def test_expiring_token_is_rotated_before_a_scheduled_send(oauth: SlackWor
     found = await store.async_find_bot(enterprise_id=None, team_id="T111")
     assert found.bot_token == "xoxe.xoxb-rotated"
     assert found.bot_refresh_token == "xoxe-1-refresh-2"
+
+
+def _installation(team: str, token: str):  # type: ignore[no-untyped-def]
+    from slack_sdk.oauth.installation_store import Installation
+
+    return Installation(
+        app_id="A111",
+        team_id=team,
+        user_id="U0INSTALLER",
+        bot_token=token,
+        bot_id=f"B{team}",
+        bot_user_id=f"UBOT{team}",
+        bot_scopes="chat:write,users:read,users:read.email",
+    )
+
+
+def _member(user_id: str, team: str, email: str) -> dict:
+    return {"id": user_id, "team_id": team, "real_name": email, "profile": {"email": email}}
+
+
+async def test_each_workspace_is_reached_with_its_own_token(
+    oauth: SlackWorld, database_url: str
+) -> None:
+    """Two installed workspaces: `org sync-slack` lists each with its own token, and each
+    person's pulse goes out with the token of their own workspace, never the other's."""
+    from typer.testing import CliRunner
+
+    from adapters.cli import app
+
+    store = oauth.runtime.ports["slack"].installations  # type: ignore[attr-defined]
+    await store.async_save(_installation("T111", "xoxb-one"))
+    await store.async_save(_installation("T222", "xoxb-two"))
+    async with oauth.runtime.db.session() as session:
+        tenant = await default_tenant(session, today=oauth.clock.at.date())
+        await import_rows(
+            session,
+            tenant_id=tenant.id,
+            actor="test",
+            rows=parse_csv(
+                "email,name,department,timezone\n"
+                "ada@example.com,Ada,Eng,UTC\nzed@example.com,Zed,Sales,UTC\n"
+            ),
+        )
+        await session.commit()
+    oauth.api.users_by_token = {
+        "xoxb-one": [_member("U0ADA", "T111", "ada@example.com")],
+        "xoxb-two": [_member("U0ZED", "T222", "zed@example.com")],
+    }
+    settings = oauth.runtime.settings
+    env = {
+        "DATABASE_URL": database_url,
+        "SLACK_CLIENT_ID": "111.222",
+        "SLACK_CLIENT_SECRET": "client-secret",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": oauth.api.api_url,
+        "CROSSPULSE_SECRET": ",".join(s.decode() for s in settings.secrets),
+    }
+    result = await asyncio.to_thread(CliRunner().invoke, app, ["org", "sync-slack"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "2 linked" in result.output
+    report = await tick(
+        oauth.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC), ports=oauth.runtime.ports
+    )
+    assert report.sent == 2, report
+    sent_with = {
+        c.body["channel"]: c.headers["Authorization"]
+        for c in oauth.api.calls
+        if c.method == "chat.postMessage"
+    }
+    assert sent_with == {"U0ADA": "Bearer xoxb-one", "U0ZED": "Bearer xoxb-two"}
+
+
+async def test_a_429_storm_pauses_only_its_own_workspace(oauth: SlackWorld) -> None:
+    """Workspace one answers every post with 429 Retry-After: 30. Its sends stop after the
+    first refusals (no hot loop) and wait out the 30 s; workspace two is served meanwhile."""
+    store = oauth.runtime.ports["slack"].installations  # type: ignore[attr-defined]
+    await store.async_save(_installation("T111", "xoxb-one"))
+    await store.async_save(_installation("T222", "xoxb-two"))
+    rows = "email,name,department,timezone,slack_user_id\n" + "".join(
+        f"w{w}p{i}@example.com,P {i},Dept {i % 3},UTC,U{w}{i:03d}\n"
+        for w in (1, 2)
+        for i in range(30)
+    )
+    async with oauth.runtime.db.session() as session:
+        tenant = await default_tenant(session, today=oauth.clock.at.date())
+        await import_rows(session, tenant_id=tenant.id, actor="test", rows=parse_csv(rows))
+        await session.commit()
+        for person in (await session.exec(select(Person))).all():
+            person.slack_workspace_id = "T222" if person.email.startswith("w2") else "T111"
+            session.add(person)
+        await session.commit()
+    oauth.runtime.ports["slack"].pacer = Pacer(rate=1000)  # type: ignore[attr-defined]
+    oauth.api.rate_limited_tokens["xoxb-one"] = 30
+    at = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    report = await tick(oauth.runtime.db, now=at, ports=oauth.runtime.ports)
+
+    def posts(token: str) -> list:
+        return [
+            c
+            for c in oauth.api.calls
+            if c.method == "chat.postMessage" and c.headers["Authorization"] == f"Bearer {token}"
+        ]
+
+    assert len(posts("xoxb-two")) == 30 and report.sent == 30, "the other workspace goes on"
+    assert len(posts("xoxb-one")) <= WORKERS_PER_SCOPE, "no hot loop on the paused workspace"
+    assert report.deferred == 31  # the 30 of workspace one, and Ada (also there)
+    del oauth.api.rate_limited_tokens["xoxb-one"]
+    early = await tick(oauth.runtime.db, now=at.replace(second=20), ports=oauth.runtime.ports)
+    assert early.sent == 0, "Retry-After: 30 is honoured"
+    later = await tick(oauth.runtime.db, now=at.replace(second=31), ports=oauth.runtime.ports)
+    assert later.sent == 31
+    channels = [c.body["channel"] for c in oauth.api.calls if c.method == "chat.postMessage"]
+    delivered = {c.body["channel"] for c in posts("xoxb-one")[-later.sent :]}
+    assert len(delivered) == later.sent and not delivered & {
+        c.body["channel"] for c in posts("xoxb-two")
+    }
+    assert len(channels) - len(set(channels)) <= WORKERS_PER_SCOPE, "only refused posts repeat"

@@ -219,6 +219,8 @@ async def test_blocked_bot_marks_the_person_unreachable(teams: TeamsWorld) -> No
         teams.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC), ports=teams.runtime.ports
     )
     assert report.failed == 1
+    after_close = datetime(2026, 11, 7, 0, 0, tzinfo=UTC)
+    await tick(teams.runtime.db, now=after_close, ports=teams.runtime.ports)
     async with teams.runtime.db.session() as session:
         ref = (await session.exec(select(ConversationRef))).one()
         from bot.digest import build_digest

@@ -1,0 +1,209 @@
+"""Pulse fan-out against Slack's posting limits: wall time over the floor the limit allows.
+
+A stand-in Slack Web API in this process enforces Slack's limits on chat.postMessage (one
+per second per channel, a workspace-wide cap, bursts of 10; over them, 429 Retry-After 1)
+and answers after a simulated latency. `crosspulse tick --at` (a real subprocess, SQLite or
+PostgreSQL) sends one pulse to each of N people, with SLACK_SEND_RATE set to the cap.
+
+    .venv/bin/python bench/fanout.py [--people 10000] [--cap 100] [--latency 0.02]
+                                     [--db sqlite|postgresql] [--runs 3]
+
+The floor is N / cap seconds: no sender can beat it without a 429. Each run prints wall time
+over the floor, duplicates (people posted to twice), lost (people neither posted to nor
+marked unknown), 429s and the sender's peak memory; then the same fan-out killed (SIGKILL)
+halfway and restarted 15 minutes later on the tick clock. Medians over --runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
+
+PYTHON = sys.executable
+CROSSPULSE = str(Path(PYTHON).parent / "crosspulse")
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_NAME = "crosspulse_fanout_bench"
+INSTALL = "2026-11-02T00:00:00+00:00"  # the first command creates the installation
+OPEN = "2026-11-03T06:00:00+00:00"  # the round opens and enrols; nobody is due yet
+SEND = "2026-11-03T10:00:00+00:00"  # 10:00 UTC: everyone is due
+RESTART = "2026-11-03T10:15:00+00:00"  # past the 10-minute stale-claim limit
+# The sender as a child process that reports its own peak memory when it exits.
+TICK = (
+    "import atexit, resource, sys\n"
+    "atexit.register(lambda: sys.stderr.write("
+    "f'MAXRSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
+    "from adapters.cli import app\n"
+    "sys.argv = ['crosspulse', 'tick', '--at', sys.argv[1]]\n"
+    "app()\n"
+)
+
+
+@dataclass
+class Outcome:
+    seconds: float  # from starting the sender to its exit (restart included)
+    span: float  # from the first accepted post to the last
+    duplicates: int
+    lost: int
+    unknown: int
+    limited: int
+    peak_mb: float
+
+
+def fresh_database(backend: str, folder: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'fanout.db'}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{PG_NAME}"')
+    return f"postgresql://postgres@127.0.0.1:5432/{PG_NAME}"
+
+
+async def run_cli(env: dict, *args: str) -> None:
+    child = await asyncio.create_subprocess_exec(
+        CROSSPULSE, *args, env=env, cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await child.communicate()
+    if child.returncode != 0:
+        raise SystemExit(f"crosspulse {' '.join(args)} failed: {err.decode()[-2000:]}")
+
+
+async def start_tick(env: dict, at: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        PYTHON, "-c", TICK, at, env=env, cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def finish(child: asyncio.subprocess.Process) -> float:
+    """Wait for the sender; its peak memory in MB (0 when it was killed)."""
+    _, err = await child.communicate()
+    for line in err.decode().splitlines():
+        if line.startswith("MAXRSS_KB "):
+            return int(line.split()[1]) / 1024
+    if child.returncode not in (0, -signal.SIGKILL):
+        raise SystemExit(f"tick failed: {err.decode()[-2000:]}")
+    return 0.0
+
+
+def states(url: str) -> dict[str, str]:
+    query = (
+        "SELECT person.slack_user_id, delivery.state FROM delivery "
+        "JOIN person ON person.id = delivery.person_id WHERE delivery.kind = 'pulse'"
+    )
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            return dict(conn.execute(query).fetchall())
+    with psycopg.connect(url) as conn:
+        return dict(conn.execute(query).fetchall())
+
+
+async def fan_out(args: argparse.Namespace, *, kill_halfway: bool) -> Outcome:
+    api = FakeSlackApi(latency=args.latency, channel_rate=1.0, workspace_rate=args.cap)
+    await api.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        url = fresh_database(args.db, folder)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "CROSSPULSE_SECRET": "bench-secret",
+            "SLACK_API_URL": api.api_url,
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SEND_RATE": str(args.cap),
+            "PYTHONPATH": str(ROOT),
+        }
+        csv = folder / "org.csv"
+        csv.write_text(
+            "email,name,department,timezone,slack_user_id\n"
+            + "".join(
+                f"p{i}@example.com,P {i},Dept {i % 20},UTC,U{i:06d}\n" for i in range(args.people)
+            )
+        )
+        await run_cli(env, "tick", "--at", INSTALL)  # its survey starts that day
+        await run_cli(env, "org", "import", str(csv))
+        await run_cli(env, "tick", "--at", OPEN)
+        api.calls.clear()
+        started = time.perf_counter()
+        sender = await start_tick(env, SEND)
+        peak = 0.0
+        if kill_halfway:
+            await api.wait_for("chat.postMessage", args.people // 2, timeout=3600)
+            sender.send_signal(signal.SIGKILL)
+            await finish(sender)
+            sender = await start_tick(env, RESTART)
+        peak = max(peak, await finish(sender))
+        seconds = time.perf_counter() - started
+        final = states(url)
+        if len(final) != args.people:
+            raise SystemExit(f"expected {args.people} pulses, the outbox holds {len(final)}")
+        if args.db == "postgresql":
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+    await api.stop()
+    posted = [f"U{c[1:]}" if c.startswith("D") else c for c in api.delivered]
+    counts: dict[str, int] = {}
+    for channel in posted:
+        counts[channel] = counts.get(channel, 0) + 1
+    unknown = {user for user, state in final.items() if state == "unknown"}
+    return Outcome(
+        seconds=seconds,
+        span=api.delivered_at[-1] - api.delivered_at[0] if api.delivered_at else 0.0,
+        duplicates=sum(n - 1 for n in counts.values()),
+        lost=len(set(final) - set(counts) - unknown),
+        unknown=len(unknown),
+        limited=api.limited,
+        peak_mb=peak,
+    )
+
+
+def report(title: str, outcomes: list[Outcome], floor: float) -> None:
+    wall = statistics.median(o.seconds for o in outcomes)
+    span = statistics.median(o.span for o in outcomes)
+    print(
+        f"{title}: wall {wall:.1f} s (median of {len(outcomes)}), floor {floor:.1f} s, "
+        f"ratio {wall / floor:.3f} (first to last post {span:.1f} s, {span / floor:.3f}); "
+        "duplicates {max(o.duplicates for o in outcomes)}, "
+        f"lost {max(o.lost for o in outcomes)}, unknown {max(o.unknown for o in outcomes)}, "
+        f"429s {statistics.median(o.limited for o in outcomes):.0f}, "
+        f"sender peak memory {max(o.peak_mb for o in outcomes):.0f} MB"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--cap", type=float, default=100.0, help="workspace posts per second")
+    parser.add_argument("--latency", type=float, default=0.02, help="Slack's answer time, s")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    floor = args.people / args.cap
+    print(
+        f"{args.people} people, cap {args.cap:g}/s per workspace and 1/s per channel, "
+        f"latency {args.latency * 1000:.0f} ms, {args.db}"
+    )
+    straight = [await fan_out(args, kill_halfway=False) for _ in range(args.runs)]
+    report("uninterrupted", straight, floor)
+    killed = [await fan_out(args, kill_halfway=True) for _ in range(args.runs)]
+    report("killed halfway and restarted", killed, floor)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
