@@ -179,7 +179,7 @@ def report(title: str, outcomes: list[Outcome], floor: float) -> None:
     print(
         f"{title}: wall {wall:.1f} s (median of {len(outcomes)}), floor {floor:.1f} s, "
         f"ratio {wall / floor:.3f} (first to last post {span:.1f} s, {span / floor:.3f}); "
-        "duplicates {max(o.duplicates for o in outcomes)}, "
+        f"duplicates {max(o.duplicates for o in outcomes)}, "
         f"lost {max(o.lost for o in outcomes)}, unknown {max(o.unknown for o in outcomes)}, "
         f"429s {statistics.median(o.limited for o in outcomes):.0f}, "
         f"sender peak memory {max(o.peak_mb for o in outcomes):.0f} MB"

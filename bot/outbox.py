@@ -135,12 +135,13 @@ async def mark_sending(session: AsyncSession, *, delivery: Delivery) -> bool:
     False when the claim is no longer ours (a later sender took the row over after our claim
     went stale): the caller must not send it.
     """
+    table = Delivery.__table__  # type: ignore[attr-defined]
     moved = await session.exec(
-        update(Delivery)
+        update(table)
         .where(
-            Delivery.id == delivery.id,
-            Delivery.state == DeliveryState.CLAIMED,
-            Delivery.claimed_at == delivery.claimed_at,
+            table.c.id == delivery.id,
+            table.c.state == DeliveryState.CLAIMED,
+            table.c.claimed_at == delivery.claimed_at,
         )
         .values(state=DeliveryState.SENDING)
     )
@@ -154,7 +155,8 @@ async def mark_sending(session: AsyncSession, *, delivery: Delivery) -> bool:
 async def _set(session: AsyncSession, delivery: Delivery, **values: object) -> None:
     """One UPDATE by id, committed: safe to repeat in a fresh session after the database
     connection dropped, unlike changes tracked on an object of the failed session."""
-    await session.exec(update(Delivery).where(Delivery.id == delivery.id).values(**values))
+    table = Delivery.__table__  # type: ignore[attr-defined]  # Core: no ORM bookkeeping
+    await session.exec(update(table).where(table.c.id == delivery.id).values(**values))
     await session.commit()
     for name, value in values.items():
         setattr(delivery, name, value)

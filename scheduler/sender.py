@@ -43,6 +43,7 @@ T = TypeVar("T")
 @dataclass
 class _Job:
     delivery: Delivery
+    person: Person
     recipient: Recipient
     port: ChatPort
     scope: tuple[str, str]
@@ -55,7 +56,9 @@ class _Drain:
         self.at = now  # the tick's instant: claims and sends are recorded at it
         self._started = time.monotonic()
         self.paused: dict[tuple[str, str], datetime] = {}
-        self.digests: dict[str | None, Message] = {}  # one render per week for every exec
+        # Messages are the same for everyone of a department and timezone in a round (and
+        # for every executive in a week): rendered once per drain, not once per person.
+        self.messages: dict[tuple, Message] = {}
 
     def now(self) -> datetime:
         """The tick's instant moved on by the real time this drain has taken."""
@@ -123,7 +126,7 @@ async def _route(
             )
             continue
         scope = (port.platform, port.rate_scope(recipient))
-        jobs.append(_Job(delivery, recipient, port, scope))
+        jobs.append(_Job(delivery, person, recipient, port, scope))
     return jobs
 
 
@@ -147,7 +150,7 @@ async def _send_one(job: _Job, *, drain: _Drain) -> None:
             report.deferred += 1
             await defer(session, delivery=delivery, until=until)
             return None
-        message = await _message(session, delivery, drain)
+        message = await _message(session, job, drain)
         if not await mark_sending(session, delivery=delivery):
             log.info("%s was taken over by another sender; not sending", delivery.idempotency_key)
             return None
@@ -199,9 +202,13 @@ async def _with_database(db: Database, step: Callable[[AsyncSession], Awaitable[
             delay = min(delay * 2, 5.0)
 
 
-async def _message(session: AsyncSession, delivery: Delivery, drain: _Drain) -> Message:
-    if delivery.kind != DeliveryKind.DIGEST:
-        return await delivery_message(session, delivery=delivery)
-    if delivery.week not in drain.digests:
-        drain.digests[delivery.week] = await delivery_message(session, delivery=delivery)
-    return drain.digests[delivery.week]
+async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
+    delivery, person = job.delivery, job.person
+    if delivery.kind == DeliveryKind.DIGEST:
+        key: tuple = (delivery.kind, delivery.week)
+    else:
+        key = (delivery.kind, delivery.round_id, person.department_id, person.timezone)
+        key += (delivery.closes_at,)
+    if key not in drain.messages:
+        drain.messages[key] = await delivery_message(session, delivery=delivery)
+    return drain.messages[key]
