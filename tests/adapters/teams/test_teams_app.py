@@ -4,7 +4,7 @@ CloudAdapter, replies and proactive sends recorded by a stand-in connector."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,6 +24,7 @@ from bot.ports import FixedClock
 from bot.tenancy import default_tenant
 from scheduler.jobs import tick
 from tests.conftest import SHARED
+from tests.fakes.bot_openid import BotOpenId
 from tests.fakes.teams_connector import FakeConnector
 
 PAYLOADS = SHARED / "payloads"
@@ -96,6 +97,27 @@ async def secured(database_url: str) -> AsyncIterator[TeamsWorld]:
     async for world in _world(
         database_url, microsoft_app_id="11111111-2222-3333-4444-5555", microsoft_app_password="pw"
     ):
+        yield world
+
+
+APP_ID = "11111111-2222-3333-4444-5555"
+
+
+@pytest.fixture
+def openid(monkeypatch: pytest.MonkeyPatch) -> Iterator[BotOpenId]:
+    """The Bot Framework's signing keys on loopback: botbuilder's own channel validation
+    (the production code path) fetches them from here instead of the internet."""
+    from botframework.connector.auth import ChannelValidation
+
+    keys = BotOpenId()
+    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", keys.metadata_url)
+    yield keys
+    keys.stop()
+
+
+@pytest.fixture
+async def signed(database_url: str, openid: BotOpenId) -> AsyncIterator[TeamsWorld]:
+    async for world in _world(database_url, microsoft_app_id=APP_ID, microsoft_app_password="pw"):
         yield world
 
 
@@ -280,3 +302,51 @@ async def test_transient_errors_are_retried_with_backoff(teams: TeamsWorld) -> N
     )
     assert report.sent == 1 and len(teams.connector.sent) == before + 1
     assert len(waits) == 2 and 0.5 <= waits[0] <= 1.5 and 1.0 <= waits[1] <= 3.0
+
+
+def _other_key():  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.mark.parametrize(
+    ("why", "changes"),
+    [
+        ("wrong audience", {"aud": "someone-elses-bot"}),
+        ("wrong issuer", {"iss": "https://evil.example.com"}),
+        ("expired", {"exp": 1_000_000_000, "nbf": 999_000_000}),
+        ("another service url", {"serviceurl": "https://elsewhere.example.com/"}),
+        ("signed with another key", {"key": "OTHER"}),
+        ("unknown key id", {"kid": "nobody"}),
+        ("alg none", {"alg": "none", "key": None}),
+        ("HMAC with the public key as secret", {"alg": "HS256", "key": "public-as-secret"}),
+    ],
+)
+async def test_a_token_that_fails_any_check_gets_401_and_changes_nothing(
+    signed: TeamsWorld, openid: BotOpenId, why: str, changes: dict
+) -> None:
+    """Tokens signed as the Bot Framework signs them, against keys on loopback: each one
+    wrong in one way is refused with 401 (never 500), nothing is sent or stored."""
+    typing = payload("teams_message_activity_personal.json", signed.connector, text="help")
+    typing["type"] = "typing"
+    if changes.get("key") == "OTHER":
+        changes["key"] = _other_key()
+    if changes.get("key") == "public-as-secret":
+        changes["key"] = json.dumps(openid.keys["keys"][0])
+    token = openid.token(audience=APP_ID, service_url=typing["serviceUrl"], **changes)
+    assert await signed.post(typing, {"Authorization": f"Bearer {token}"}) == 401, why
+    assert signed.connector.sent == []
+    async with signed.runtime.db.session() as session:
+        assert (await session.exec(select(ConversationRef))).all() == [], why
+
+
+async def test_a_valid_channel_token_is_accepted(signed: TeamsWorld, openid: BotOpenId) -> None:
+    """The control: the same request with a correct token passes authentication (the turn
+    runs and stores the person's conversation reference; a typing activity sends nothing)."""
+    typing = payload("teams_message_activity_personal.json", signed.connector, text="help")
+    typing["type"] = "typing"
+    token = openid.token(audience=APP_ID, service_url=typing["serviceUrl"])
+    assert await signed.post(typing, {"Authorization": f"Bearer {token}"}) in (200, 201, 202)
+    async with signed.runtime.db.session() as session:
+        assert len((await session.exec(select(ConversationRef))).all()) == 1
