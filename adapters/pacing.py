@@ -1,4 +1,4 @@
-"""Proactive pacing of sends per rate scope (a Slack workspace).
+"""Proactive pacing of sends per rate scope (a Slack workspace, a Teams tenant or chat).
 
 aiolimiter's leaky bucket spaces the sends so a fan-out stays under the platform's limit
 instead of running into it. A 429's Retry-After is not kept here: the sender pauses the
@@ -24,3 +24,7 @@ class Pacer:
     async def wait_turn(self, scope: str) -> None:
         """Until this scope may send one more message at its rate."""
         await self._limiters[scope].acquire()
+
+    def has_capacity(self, scope: str) -> bool:
+        """Whether one more send in this scope would go out without waiting."""
+        return self._limiters[scope].has_capacity()

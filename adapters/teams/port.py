@@ -13,6 +13,7 @@ from botbuilder.schema import ConversationReference
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
+from adapters.pacing import Pacer
 from adapters.teams.bot import activity_from
 from bot.conversations import load_reference, mark_unreachable
 from bot.db import Database
@@ -24,6 +25,10 @@ log = logging.getLogger("crosspulse.teams")
 TRANSIENT = {412, 502, 503, 504}  # Microsoft's guidance: retry these with backoff and jitter
 RETRIES = 3
 BACKOFF = 1.0  # seconds, doubled each retry, times a random 0.5-1.5
+# Microsoft's documented limits: 50 requests/s per app per tenant (we keep to 40), and per
+# bot per conversation 7 in 1 s, 60 in 30 s, 1,800 in an hour.
+TENANT_RATE = 40.0
+CONVERSATION_LIMITS = ((7, 1.0), (60, 30.0), (1800, 3600.0))
 
 
 class _Transient(Exception):
@@ -38,6 +43,10 @@ class TeamsPort:
         self.app_id = app_id
         self.db = db
         self.sleep = sleep  # injectable, so tests need no real waiting
+        self.tenant_pacer = Pacer(rate=TENANT_RATE)
+        self.conversation_pacers = [
+            Pacer(rate=count / seconds, burst=count) for count, seconds in CONVERSATION_LIMITS
+        ]
 
     def can_reach(self, recipient: Recipient) -> bool:
         return bool(recipient.teams_user_id)
@@ -70,6 +79,7 @@ class TeamsPort:
 
         async def deliver() -> None:
             failures.clear()
+            await self._wait_turn(reference)
             await self.adapter.continue_conversation(reference, callback, self.app_id)
             if failures:
                 raise failures[0]
@@ -85,6 +95,12 @@ class TeamsPort:
         return MessageRef(
             platform=self.platform, channel=reference.conversation.id, id=sent[0] if sent else ""
         )
+
+    async def _wait_turn(self, reference: ConversationReference) -> None:
+        """Keep under the tenant's and the conversation's limits instead of meeting 429s."""
+        await self.tenant_pacer.wait_turn(reference.conversation.tenant_id or "")
+        for pacer in self.conversation_pacers:
+            await pacer.wait_turn(reference.conversation.id)
 
     async def update(self, *, ref: MessageRef, message: Message) -> None:
         raise SendError("Teams cards are updated inside the turn that submitted them")

@@ -350,3 +350,19 @@ async def test_a_valid_channel_token_is_accepted(signed: TeamsWorld, openid: Bot
     assert await signed.post(typing, {"Authorization": f"Bearer {token}"}) in (200, 201, 202)
     async with signed.runtime.db.session() as session:
         assert len((await session.exec(select(ConversationRef))).all()) == 1
+
+
+async def test_sends_keep_within_a_conversations_limit_and_others_go_on(
+    teams: TeamsWorld,
+) -> None:
+    """Microsoft allows a bot 7 messages a second in one conversation: the eighth waits,
+    while another conversation of the tenant still has its own allowance."""
+    from botbuilder.schema import ConversationAccount, ConversationReference
+
+    port = teams.runtime.ports["teams"]
+    one = ConversationReference(conversation=ConversationAccount(id="a:one", tenant_id="t1"))
+    for _ in range(7):
+        await port._wait_turn(one)  # type: ignore[attr-defined]
+    per_second = port.conversation_pacers[0]  # type: ignore[attr-defined]
+    assert not per_second.has_capacity("a:one"), "an eighth message would wait"
+    assert per_second.has_capacity("a:two")
