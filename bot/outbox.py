@@ -34,22 +34,7 @@ async def expire(session: AsyncSession, *, now: datetime) -> None:
         )
         .values(state=DeliveryState.MISSED)
     )
-    await session.exec(
-        update(Delivery)
-        .where(
-            Delivery.state == DeliveryState.CLAIMED,
-            col(Delivery.claimed_at) <= now - STALE_CLAIM,
-        )
-        .values(state=DeliveryState.PENDING, attempts=Delivery.attempts - 1)
-    )
-    await session.exec(
-        update(Delivery)
-        .where(
-            Delivery.state == DeliveryState.SENDING,
-            col(Delivery.claimed_at) <= now - STALE_CLAIM,
-        )
-        .values(state=DeliveryState.UNKNOWN, last_error="sender stopped mid-send")
-    )
+    await _release_claims(session, claimed_before=now - STALE_CLAIM)
     answered = exists().where(
         Participation.round_id == Delivery.round_id, Participation.person_id == Delivery.person_id
     )
@@ -69,17 +54,33 @@ async def recover_abandoned(session: AsyncSession) -> tuple[int, int]:
     """Called by a sender that has just become the only one (the scheduler leader): every
     claim left is a dead sender's. Claimed rows never left and go back to pending at once;
     rows left `sending` may have been delivered and become unknown. Returns both counts."""
+    counts = await _release_claims(session, claimed_before=None)
+    await session.commit()
+    return counts
+
+
+async def _release_claims(
+    session: AsyncSession, *, claimed_before: datetime | None
+) -> tuple[int, int]:
+    """Claims of senders that stopped (all of them, or those older than `claimed_before`):
+    `claimed` rows never left and go back to pending; `sending` ones become unknown."""
+
+    def abandoned(state: DeliveryState):  # type: ignore[no-untyped-def]
+        query = update(Delivery).where(Delivery.state == state)
+        if claimed_before is not None:
+            query = query.where(col(Delivery.claimed_at) <= claimed_before)
+        return query
+
     requeued = await session.exec(
-        update(Delivery)
-        .where(Delivery.state == DeliveryState.CLAIMED)
-        .values(state=DeliveryState.PENDING, attempts=Delivery.attempts - 1)
+        abandoned(DeliveryState.CLAIMED).values(
+            state=DeliveryState.PENDING, attempts=Delivery.attempts - 1
+        )
     )
     in_doubt = await session.exec(
-        update(Delivery)
-        .where(Delivery.state == DeliveryState.SENDING)
-        .values(state=DeliveryState.UNKNOWN, last_error="sender stopped mid-send")
+        abandoned(DeliveryState.SENDING).values(
+            state=DeliveryState.UNKNOWN, last_error="sender stopped mid-send"
+        )
     )
-    await session.commit()
     return requeued.rowcount, in_doubt.rowcount
 
 

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.compose import delivery_message
 from bot.db import Database
-from bot.enums import DeliveryKind, DeliveryState
+from bot.enums import DeliveryKind
 from bot.messages import Message
 from bot.models import Delivery, Person
 from bot.org import recipient_of
@@ -70,26 +70,16 @@ async def send_due(
 ) -> None:
     drain = _Drain(db, now=now, report=report)
 
-    async def claim(session: AsyncSession) -> list[_Job]:
+    async def claim(session: AsyncSession) -> list[_Job] | None:
+        """None when nothing was due; [] when every claimed row was unreachable."""
         batch = await claim_due(session, now=drain.at, due_by=drain.now(), limit=BATCH)
-        return await _route(session, batch, ports=ports, report=report) if batch else []
+        return await _route(session, batch, ports=ports, report=report) if batch else None
 
-    while True:
-        jobs = await _with_database(db, claim)
-        if not jobs and not await _with_database(db, lambda s: _any_due(s, drain.now())):
-            return
+    while (jobs := await _with_database(db, claim)) is not None:
         by_scope: defaultdict[tuple[str, str], list[_Job]] = defaultdict(list)
         for job in jobs:
             by_scope[job.scope].append(job)
         await asyncio.gather(*(_drain_scope(drain, iter(j)) for j in by_scope.values()))
-
-
-async def _any_due(session: AsyncSession, due_by: datetime) -> bool:
-    """Whether a claim came back empty only because every row of it was unreachable."""
-    query = select(Delivery.id).where(
-        Delivery.state == DeliveryState.PENDING, col(Delivery.due_at) <= due_by
-    )
-    return (await session.exec(query.limit(1))).first() is not None
 
 
 def route(ports: dict[str, ChatPort], recipient: Recipient) -> ChatPort | None:
@@ -147,8 +137,8 @@ async def _send_one(job: _Job, *, drain: _Drain) -> None:
 
     async def prepare(session: AsyncSession) -> Message | None:
         if (until := drain.paused.get(job.scope)) and until > drain.now():
-            report.deferred += 1
             await defer(session, delivery=delivery, until=until)
+            report.deferred += 1
             return None
         message = await _message(session, job, drain)
         if not await mark_sending(session, delivery=delivery):
@@ -165,10 +155,10 @@ async def _send_one(job: _Job, *, drain: _Drain) -> None:
         if exc.retry_after is not None:
             until = drain.now() + timedelta(seconds=exc.retry_after)
             drain.paused[job.scope] = max(until, drain.paused.get(job.scope, until))
-            report.deferred += 1
             await _with_database(
                 drain.db, lambda s: defer(s, delivery=delivery, until=drain.paused[job.scope])
             )
+            report.deferred += 1
             return
         report.failed += 1
         refused = exc.reason

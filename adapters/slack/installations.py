@@ -127,32 +127,37 @@ class DbInstallationStore(AsyncInstallationStore):
     async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await self._purge(enterprise_id, team_id)
 
-    async def installations(self) -> list[Installation]:
-        """Every active installation (for directory sync across workspaces)."""
+    async def installations(
+        self, *, key_suffix: str = "", limit: int | None = None
+    ) -> list[Installation]:
+        """Active installations (all of them for directory sync), decrypted; `key_suffix`
+        narrows by workspace key (":T123" one workspace, ":-" org-wide Grid installs)."""
+        query = (
+            select(Workspace)
+            .where(
+                Workspace.platform == Platform.SLACK,
+                col(Workspace.active).is_(True),
+                col(Workspace.credentials).is_not(None),
+                col(Workspace.external_id).endswith(key_suffix),
+            )
+            .order_by(col(Workspace.id))
+            .limit(limit)
+        )
         async with self.db.session() as session:
-            rows = (
-                await session.exec(
-                    select(Workspace)
-                    .where(
-                        Workspace.platform == Platform.SLACK,
-                        col(Workspace.active).is_(True),
-                        col(Workspace.credentials).is_not(None),
-                    )
-                    .order_by(col(Workspace.id))
-                )
-            ).all()
+            rows = (await session.exec(query)).all()
         return [Installation(**json.loads(self.cipher.decrypt(r.credentials))) for r in rows]
 
     async def _installation_for(self, team_id: str | None) -> Installation | None:
         """The workspace's own installation, else the organisation-wide (Grid) one; with no
-        team known, the only installation there is: never a guess among several."""
-        found = await self.installations()
+        team known, the only installation there is: never a guess among several. Reads and
+        decrypts one or two rows per send, not every installation."""
         if team_id is not None:
-            for installation in found:
-                if installation.team_id == team_id and not installation.is_enterprise_install:
-                    return installation
-            org_wide = [i for i in found if i.is_enterprise_install]
-            return org_wide[0] if len(org_wide) == 1 else None
+            own = await self.installations(key_suffix=workspace_key(None, team_id)[1:], limit=1)
+            if own:
+                return own[0]
+            found = await self.installations(key_suffix=workspace_key(None, None)[1:], limit=2)
+        else:
+            found = await self.installations(limit=2)
         return found[0] if len(found) == 1 else None
 
     async def _load(self, enterprise_id: str | None, team_id: str | None) -> dict | None:

@@ -52,7 +52,7 @@ class TeamsPort:
         return bool(recipient.teams_user_id)
 
     def rate_scope(self, recipient: Recipient) -> str:
-        return ""  # a pulse run sends one message per conversation: the bot's limit binds
+        return ""  # one scope for the sender; the port paces per tenant and conversation
 
     async def send(self, *, recipient: Recipient, message: Message) -> MessageRef:
         assert recipient.teams_user_id
