@@ -3,6 +3,8 @@ through a conversation they (or their team) opened with the bot."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -10,7 +12,11 @@ from bot.db import Database
 from bot.models import ConversationRef, utcnow
 
 
-async def save_reference(db: Database, *, platform: str, user_id: str, reference: dict) -> None:
+async def save_reference(
+    db: Database, *, platform: str, user_id: str, reference: dict, keep_existing: bool = False
+) -> None:
+    """Store how to reach a person. `keep_existing`: a weaker reference (one that reaches
+    them only through a team) must not replace one they gave us themselves."""
     async with db.session() as session:
         row = (
             await session.exec(
@@ -21,6 +27,8 @@ async def save_reference(db: Database, *, platform: str, user_id: str, reference
         ).first()
         if row is None:
             row = ConversationRef(platform=platform, user_id=user_id, reference=reference)
+        elif keep_existing:
+            return
         else:
             row.reference, row.reachable, row.updated_at = reference, True, utcnow()
         session.add(row)
@@ -58,3 +66,24 @@ async def mark_unreachable(db: Database, *, platform: str, user_id: str) -> None
             row.reachable = False
             session.add(row)
             await session.commit()
+
+
+async def mark_unreachable_where(
+    db: Database, *, platform: str, matches: Callable[[dict], bool]
+) -> int:
+    """Uninstalled from a place many references go through (a team): every reference the
+    platform's `matches` recognises stops being used. Returns how many."""
+    async with db.session() as session:
+        rows = (
+            await session.exec(
+                select(ConversationRef).where(
+                    ConversationRef.platform == platform, ConversationRef.reachable
+                )
+            )
+        ).all()
+        hit = [row for row in rows if matches(dict(row.reference))]
+        for row in hit:
+            row.reachable = False
+            session.add(row)
+        await session.commit()
+        return len(hit)

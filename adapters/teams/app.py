@@ -12,6 +12,7 @@ from adapters.teams.bot import CrosspulseTeamsBot
 from adapters.teams.port import TeamsPort
 from bot.config import Settings
 from bot.handlers import Bot
+from bot.ports import Recipient
 
 log = logging.getLogger("crosspulse.teams")
 MAX_BODY = 256 * 1024
@@ -49,7 +50,19 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, port: TeamsPort):  # type:
             except Exception as exc:
                 log.warning("teams notify failed: %s", exc)
 
-    teams_bot = CrosspulseTeamsBot(bot, notify=notify)
+    async def whisper(user_id: str, message) -> bool:  # type: ignore[no-untyped-def]
+        """A private answer to someone who asked in a channel: their 1:1 chat."""
+        try:
+            await port.send(
+                recipient=Recipient(person_id=0, email="", name="", teams_user_id=user_id),
+                message=message,
+            )
+            return True
+        except Exception as exc:
+            log.warning("teams private answer failed: %s", exc)
+            return False
+
+    teams_bot = CrosspulseTeamsBot(bot, notify=notify, whisper=whisper)
 
     async def api_messages(request: web.Request) -> web.Response:
         """Bad input gets 4xx, never 500: botbuilder answers 500 to some of it."""

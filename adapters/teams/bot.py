@@ -7,12 +7,17 @@ from __future__ import annotations
 import logging
 
 from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
-from botbuilder.schema import Activity, ChannelAccount
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo, teams_get_team_info
+from botbuilder.schema import Activity, ChannelAccount, ConversationReference
 
 from adapters.teams.render import render_activity
 from adapters.teams.translate import answers_from_submit
-from bot.conversations import mark_unreachable, save_reference
+from bot.conversations import (
+    load_reference,
+    mark_unreachable,
+    mark_unreachable_where,
+    save_reference,
+)
 from bot.enums import Platform
 from bot.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
 from bot.handlers import Bot
@@ -23,6 +28,8 @@ from bot.templates import welcome
 
 log = logging.getLogger("crosspulse.teams")
 MULTI_KEYS = frozenset({WORKED_WITH})
+SHARED_CHATS = frozenset({"channel", "groupChat"})
+ROSTER_PAGE = 500  # the connector's largest page of team members
 
 
 def user_key(account: ChannelAccount) -> str:
@@ -39,10 +46,46 @@ def activity_from(message: Message) -> Activity:
     return Activity().deserialize(render_activity(message))
 
 
+def reference_of(activity: Activity) -> ConversationReference:
+    """botbuilder reads the tenant from `conversation.tenantID`, Teams sends it as
+    `tenantId` there and in `channelData.tenant.id`: take it from the channel data, which
+    opening a 1:1 chat and per-tenant pacing need."""
+    reference = TurnContext.get_conversation_reference(activity)
+    tenant = ((activity.channel_data or {}).get("tenant") or {}).get("id")
+    if reference.conversation is not None and tenant and not reference.conversation.tenant_id:
+        reference.conversation.tenant_id = tenant
+    return reference
+
+
+def is_team_scope(reference: ConversationReference) -> bool:
+    """Stored at a team install: reaches the person only once a 1:1 chat is opened."""
+    return bool(reference.conversation and reference.conversation.conversation_type == "channel")
+
+
+def _email_of(member: ChannelAccount) -> str | None:
+    extra = getattr(member, "additional_properties", None) or {}
+    return (
+        getattr(member, "email", None)
+        or getattr(member, "user_principal_name", None)
+        or extra.get("email")
+        or extra.get("userPrincipalName")
+    )
+
+
+def _through(stored: dict, channel: str) -> bool:
+    conversation = stored.get("conversation") or {}
+    return conversation.get("conversationType") == "channel" and conversation.get("id") == channel
+
+
+def _for(stored: dict, user_id: str) -> bool:
+    return (stored.get("user") or {}).get("id") == user_id
+
+
 class CrosspulseTeamsBot(TeamsActivityHandler):
-    def __init__(self, bot: Bot, *, notify) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, bot: Bot, *, notify, whisper) -> None:  # type: ignore[no-untyped-def]
         self.bot = bot
         self.notify = notify  # async (person_id, message) -> None, through the Teams port
+        self.whisper = whisper  # async (teams user id, message) -> sent?, to their 1:1 chat
         self._stored: dict[str, tuple[str, str]] = {}  # user -> (conversation, service url)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -61,7 +104,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         current = (activity.conversation.id, activity.service_url)
         if self._stored.get(user) == current:
             return  # already stored by this process: no write on every turn
-        reference = TurnContext.get_conversation_reference(activity)
+        reference = reference_of(activity)
         self._stored[user] = current
         await save_reference(
             self.bot.db,
@@ -71,6 +114,9 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         )
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        if self._team_id(turn_context):
+            await self._forget_team(turn_context)
+            return
         await mark_unreachable(
             self.bot.db,
             platform=Platform.TEAMS,
@@ -78,10 +124,87 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         )
 
     async def on_members_added_activity(self, members_added, turn_context: TurnContext) -> None:  # type: ignore[no-untyped-def]
-        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        in_team = bool(self._team_id(turn_context))
         if any(m.id == bot_id for m in members_added):
-            await self._link_by_email(turn_context)
+            if in_team:
+                await self._adopt_team(turn_context)
+            else:
+                await self._link_by_email(turn_context)
             await turn_context.send_activity(activity_from(welcome.render()))
+        elif in_team:  # people joining a team the bot is in: Teams gives their roster entry
+            for member in members_added:
+                await self._adopt(turn_context, member)
+
+    async def on_members_removed_activity(self, members_removed, turn_context: TurnContext) -> None:  # type: ignore[no-untyped-def]
+        if not self._team_id(turn_context):
+            return
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(m.id == bot_id for m in members_removed):
+            await self._forget_team(turn_context)
+            return
+        channel = turn_context.activity.conversation.id
+        for member in members_removed:
+            await mark_unreachable_where(
+                self.bot.db,
+                platform=Platform.TEAMS,
+                matches=lambda ref, m=member: _through(ref, channel) and _for(ref, m.id),
+            )
+
+    @staticmethod
+    def _team_id(turn_context: TurnContext) -> str:
+        team = teams_get_team_info(turn_context.activity)
+        return team.id if team and team.id else ""
+
+    async def _adopt_team(self, turn_context: TurnContext) -> None:
+        """Installed in a team: everyone on its roster can now be written to, through a
+        1:1 chat the port opens on the first send. Read the roster page by page."""
+        token = None
+        while True:
+            try:
+                page = await TeamsInfo.get_paged_team_members(
+                    turn_context, continuation_token=token, page_size=ROSTER_PAGE
+                )
+            except Exception as exc:
+                log.warning("team roster lookup failed: %s", type(exc).__name__)
+                return
+            for member in page.members or []:
+                await self._adopt(turn_context, member)
+            token = page.continuation_token
+            if not token:
+                return
+
+    async def _adopt(self, turn_context: TurnContext, member: ChannelAccount) -> None:
+        email = _email_of(member)
+        if not email:  # Teams sometimes gives only ids: the roster has the rest
+            try:
+                member = await TeamsInfo.get_member(turn_context, member.id)
+                email = _email_of(member)
+            except Exception as exc:
+                log.warning("roster lookup failed: %s", type(exc).__name__)
+        if email:
+            await self.bot.link_platform_id(
+                platform=Platform.TEAMS, email=email, user_id=user_key(member)
+            )
+        reference = reference_of(turn_context.activity)
+        reference.user = ChannelAccount(
+            id=member.id, name=member.name, aad_object_id=member.aad_object_id
+        )
+        await save_reference(
+            self.bot.db,
+            platform=Platform.TEAMS,
+            user_id=user_key(member),
+            reference=reference.serialize(),
+            keep_existing=True,  # a 1:1 chat they opened themselves stays the way in
+        )
+
+    async def _forget_team(self, turn_context: TurnContext) -> None:
+        channel = turn_context.activity.conversation.id
+        count = await mark_unreachable_where(
+            self.bot.db, platform=Platform.TEAMS, matches=lambda ref: _through(ref, channel)
+        )
+        log.info("removed from a team: %d people reachable only through it are now not", count)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -114,7 +237,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         except Exception as exc:
             log.warning("roster lookup failed: %s", type(exc).__name__)
             return False
-        email = member.email or member.user_principal_name
+        email = _email_of(member)
         if not email:
             return False
         return await self.bot.link_platform_id(
@@ -122,8 +245,16 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         )
 
     async def apply(self, turn_context: TurnContext, effects: list[Effect]) -> None:
+        activity = turn_context.activity
+        conversation = activity.conversation
+        shared = bool(
+            conversation
+            and (conversation.is_group or conversation.conversation_type in SHARED_CHATS)
+        )
         for effect in effects:
-            if isinstance(effect, Reply):
+            if isinstance(effect, Reply) and effect.ephemeral and shared:
+                await self._answer_privately(turn_context, effect.message)
+            elif isinstance(effect, Reply):
                 await turn_context.send_activity(activity_from(effect.message))
             elif isinstance(effect, Replace):
                 reply_to = turn_context.activity.reply_to_id
@@ -135,3 +266,17 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
                     await turn_context.send_activity(activity_from(effect.message))
             elif isinstance(effect, Notify):
                 await self.notify(effect.person_id, effect.message)
+
+    async def _answer_privately(self, turn_context: TurnContext, message: Message) -> None:
+        """Teams has no ephemeral messages: what a Slack user would see only themselves
+        (their status, a pulse card, a digest) goes to the asker's 1:1 chat, opened from
+        the team if need be; the channel sees only that an answer was sent."""
+        asker = turn_context.activity.from_property
+        known = await load_reference(self.bot.db, platform=Platform.TEAMS, user_id=user_key(asker))
+        if known is None and self._team_id(turn_context):
+            await self._adopt(turn_context, asker)  # a way to their 1:1 chat through the team
+        if await self.whisper(user_key(asker), message):
+            text = "I've sent you my answer in our 1:1 chat."
+        else:
+            text = "I couldn't write to you privately: open a chat with me and ask there."
+        await turn_context.send_activity(MessageFactory.text(text))

@@ -6,24 +6,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable
 
 from aiohttp import ClientConnectorError
 from botbuilder.core import TurnContext
-from botbuilder.schema import ConversationReference
+from botbuilder.schema import ChannelAccount, ConversationParameters, ConversationReference
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.pacing import Pacer
-from adapters.teams.bot import activity_from
-from bot.conversations import load_reference, mark_unreachable
+from adapters.teams.bot import activity_from, is_team_scope
+from bot.conversations import load_reference, mark_unreachable, save_reference
 from bot.db import Database
 from bot.enums import Platform
 from bot.messages import Message
 from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
 
 log = logging.getLogger("crosspulse.teams")
+Turn = Callable[[TurnContext], Awaitable[None]]
 TRANSIENT = {412, 502, 503, 504}  # Microsoft's guidance: retry these with backoff and jitter
 RETRIES = 3
+SEND_TIMEOUT = 20.0  # seconds for one message to be accepted; msrest's own limit is 100
 BACKOFF = 1.0  # seconds, doubled each retry, times a random 0.5-1.5
 # Microsoft's documented limits: 50 requests/s per app per tenant (we keep to 40), and per
 # bot per conversation 7 in 1 s, 60 in 30 s, 1,800 in an hour.
@@ -43,6 +46,7 @@ class TeamsPort:
         self.app_id = app_id
         self.db = db
         self.sleep = sleep  # injectable, so tests need no real waiting
+        self.send_timeout = SEND_TIMEOUT
         self.tenant_pacer = Pacer(rate=TENANT_RATE)
         self.conversation_pacers = [
             Pacer(rate=count / seconds, burst=count) for count, seconds in CONVERSATION_LIMITS
@@ -65,22 +69,28 @@ class TeamsPort:
                 "(or the admin pre-install it) before the bot can write"
             )
         reference = ConversationReference().deserialize(stored)
-        sent: list[str] = []
+        sent: list[tuple[str, str]] = []  # (conversation, activity id)
         failures: list[BaseException] = []
 
         async def callback(turn_context: TurnContext) -> None:
             # Caught here, not by the adapter's on_turn_error (which would swallow it and try
             # to send an apology into the same failing conversation).
             try:
-                response = await turn_context.send_activity(activity_from(message))
-                sent.append(response.id if response else "")
+                async with asyncio.timeout(self.send_timeout):
+                    response = await turn_context.send_activity(activity_from(message))
+                conversation = turn_context.activity.conversation.id
+                sent.append((conversation, response.id if response else ""))
             except Exception as exc:
                 failures.append(exc)
 
         async def deliver() -> None:
             failures.clear()
-            await self._wait_turn(reference)
-            await self.adapter.continue_conversation(reference, callback, self.app_id)
+            await self.tenant_pacer.wait_turn(reference.conversation.tenant_id or "")
+            if is_team_scope(reference):
+                await self._open_personal_chat(reference, recipient.teams_user_id, callback)
+            else:
+                await self._wait_conversation_turn(reference.conversation.id)
+                await self.adapter.continue_conversation(reference, callback, self.app_id)
             if failures:
                 raise failures[0]
 
@@ -92,15 +102,49 @@ class TeamsPort:
                 if attempt == RETRIES:
                     raise SendError("Teams kept answering 412/502/503/504") from None
                 await self.sleep(BACKOFF * 2**attempt * random.uniform(0.5, 1.5))
-        return MessageRef(
-            platform=self.platform, channel=reference.conversation.id, id=sent[0] if sent else ""
+        conversation, activity_id = sent[0] if sent else (reference.conversation.id, "")
+        return MessageRef(platform=self.platform, channel=conversation, id=activity_id)
+
+    async def _wait_conversation_turn(self, conversation_id: str) -> None:
+        """Keep under the conversation's limits (the tenant's is waited for first) instead
+        of meeting 429s."""
+        for pacer in self.conversation_pacers:
+            await pacer.wait_turn(conversation_id)
+
+    async def _open_personal_chat(
+        self, team_ref: ConversationReference, user_id: str, send: Turn
+    ) -> None:
+        """The person has the app only through a team: open the 1:1 chat (Teams hands back
+        the same one if it exists), keep its reference for next time, then send in it."""
+        tenant = team_ref.conversation.tenant_id
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=team_ref.bot,
+            members=[ChannelAccount(id=team_ref.user.id)],
+            tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}},
         )
 
-    async def _wait_turn(self, reference: ConversationReference) -> None:
-        """Keep under the tenant's and the conversation's limits instead of meeting 429s."""
-        await self.tenant_pacer.wait_turn(reference.conversation.tenant_id or "")
-        for pacer in self.conversation_pacers:
-            await pacer.wait_turn(reference.conversation.id)
+        async def opened(turn_context: TurnContext) -> None:
+            personal = TurnContext.get_conversation_reference(turn_context.activity)
+            personal.user, personal.bot = team_ref.user, team_ref.bot
+            personal.conversation.conversation_type = "personal"
+            try:
+                await save_reference(
+                    self.db, platform=self.platform, user_id=user_id, reference=personal.serialize()
+                )
+            except Exception as exc:  # the send can still go; the next one reopens the chat
+                log.warning("could not store the new 1:1 chat: %s", type(exc).__name__)
+            await self._wait_conversation_turn(personal.conversation.id)
+            await send(turn_context)
+
+        await self.adapter.create_conversation(
+            self.app_id,
+            opened,
+            parameters,
+            channel_id=team_ref.channel_id or "msteams",
+            service_url=team_ref.service_url,
+        )
 
     async def update(self, *, ref: MessageRef, message: Message) -> None:
         raise SendError("Teams cards are updated inside the turn that submitted them")

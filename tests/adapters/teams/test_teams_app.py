@@ -357,12 +357,241 @@ async def test_sends_keep_within_a_conversations_limit_and_others_go_on(
 ) -> None:
     """Microsoft allows a bot 7 messages a second in one conversation: the eighth waits,
     while another conversation of the tenant still has its own allowance."""
-    from botbuilder.schema import ConversationAccount, ConversationReference
-
     port = teams.runtime.ports["teams"]
-    one = ConversationReference(conversation=ConversationAccount(id="a:one", tenant_id="t1"))
     for _ in range(7):
-        await port._wait_turn(one)  # type: ignore[attr-defined]
+        await port._wait_conversation_turn("a:one")  # type: ignore[attr-defined]
     per_second = port.conversation_pacers[0]  # type: ignore[attr-defined]
     assert not per_second.has_capacity("a:one"), "an eighth message would wait"
     assert per_second.has_capacity("a:two")
+
+
+TEAM_CHANNEL = "19:0b7f32667e064dd9b25d7969801541f4@thread.tacv2"
+ROSTER = {
+    f"29:{who}": {
+        "id": f"29:{who}",
+        "aadObjectId": f"aad-{who}",
+        "email": f"{who}@example.com",
+        "userPrincipalName": f"{who}@example.com",
+        "name": who,
+    }
+    for who in ("e0", "e1", "e2", "stranger")
+}
+
+
+def _team_install(connector: FakeConnector) -> dict:
+    return payload("teams_conversationUpdate_bot_added_to_team.json", connector)
+
+
+async def _references(world: TeamsWorld) -> dict[str, ConversationRef]:
+    async with world.runtime.db.session() as session:
+        return {r.user_id: r for r in (await session.exec(select(ConversationRef))).all()}
+
+
+async def test_a_team_install_reaches_every_member_through_a_new_1_1_chat(
+    teams: TeamsWorld,
+) -> None:
+    """Installed in a team only: the roster (read page by page) links people by e-mail,
+    the first pulse opens each one's 1:1 chat, later sends reuse it; a 1:1 chat Megan
+    opened herself is kept and used as it is."""
+    megan = {"id": "29:megan", "aadObjectId": MEGAN, "email": "megan@example.com"}
+    teams.connector.members = {**ROSTER, "29:megan": megan}
+    personal = payload("teams_conversationUpdate_bot_installed_personal.json", teams.connector)
+    personal["from"] = {"id": "29:megan", "aadObjectId": MEGAN}
+    personal["conversation"] = {"conversationType": "personal", "id": "a:megan-own"}
+    personal["membersAdded"] = [{"id": personal["recipient"]["id"]}]
+    assert await teams.post(personal) in (200, 201)
+
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    welcome = teams.connector.sent[-1]
+    assert welcome.conversation == TEAM_CHANNEL, "the team is welcomed in its channel"
+    assert "Welcome to Crosspulse" in json.dumps(welcome.body)
+    async with teams.runtime.db.session() as session:
+        linked = {p.email: p.teams_user_id for p in (await session.exec(select(Person))).all()}
+    assert linked == {
+        "megan@example.com": MEGAN,
+        **{f"e{i}@example.com": f"aad-e{i}" for i in range(3)},
+    }
+    references = await _references(teams)
+    assert references[MEGAN].reference["conversation"]["id"] == "a:megan-own"
+
+    report = await tick(
+        teams.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC), ports=teams.runtime.ports
+    )
+    assert report.sent == 4 and report.unreachable == 0
+    assert sorted(m["id"] for c in teams.connector.created for m in c["members"]) == [
+        "29:e0",
+        "29:e1",
+        "29:e2",
+    ]
+    created = teams.connector.created[0]
+    tenant = "b28fdbfd-2b78-4f93-b0f8-8881793f0f8f"  # Teams needs it to open a 1:1 chat
+    assert created["isGroup"] is False and created["channelData"]["tenant"]["id"] == tenant
+    pulses = {s.conversation for s in teams.connector.sent[-4:]}
+    assert pulses == {"a:megan-own", "a:29:e0", "a:29:e1", "a:29:e2"}
+    for card in teams.connector.cards()[-4:]:
+        _validate(card)
+    references = await _references(teams)
+    assert references["aad-e0"].reference["conversation"]["id"] == "a:29:e0"
+
+    await tick(  # next week's pulse: the chats exist now
+        teams.runtime.db, now=datetime(2026, 11, 10, 10, 0, tzinfo=UTC), ports=teams.runtime.ports
+    )
+    assert len(teams.connector.created) == 3, "no chat is opened twice"
+    assert {s.conversation for s in teams.connector.sent[-4:]} == pulses
+
+
+async def test_someone_joining_the_team_is_reached_too(teams: TeamsWorld) -> None:
+    teams.connector.members = {"29:e0": ROSTER["29:e0"]}
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    teams.connector.members["29:e1"] = ROSTER["29:e1"]
+    joined = _team_install(teams.connector)
+    joined["membersAdded"] = [{"id": "29:e1"}]
+    assert await teams.post(joined) in (200, 201)
+    assert set(await _references(teams)) == {"aad-e0", "aad-e1"}
+    report = await tick(
+        teams.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC), ports=teams.runtime.ports
+    )
+    assert report.sent == 2
+    assert {s.conversation for s in teams.connector.sent[-2:]} == {"a:29:e0", "a:29:e1"}
+
+
+@pytest.mark.parametrize("how", ["installationUpdate", "bot removed from the team"])
+async def test_removing_the_app_from_a_team_stops_sends_through_it(
+    teams: TeamsWorld, how: str
+) -> None:
+    """People reachable only through the team become unreachable (the digest counts them);
+    someone with their own 1:1 chat is still written to."""
+    teams.connector.members = {"29:e0": ROSTER["29:e0"], "29:e1": ROSTER["29:e1"]}
+    own = payload("teams_message_activity_personal.json", teams.connector, text="status")
+    own["attachments"] = []
+    own["from"] = {"id": "29:e1", "aadObjectId": "aad-e1"}
+    own["conversation"] = {"conversationType": "personal", "id": "a:e1-own"}
+    await teams.post(own)
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    removal = _team_install(teams.connector)
+    if how == "installationUpdate":
+        removal.update(type="installationUpdate", action="remove")
+        del removal["membersAdded"]
+    else:
+        removal["membersRemoved"] = removal.pop("membersAdded")
+        removal["channelData"]["eventType"] = "teamMemberRemoved"
+    assert await teams.post(removal) in (200, 201)
+    reachable = {u: r.reachable for u, r in (await _references(teams)).items()}
+    assert reachable == {"aad-e0": False, "aad-e1": True}
+    sent_before = len(teams.connector.sent)
+    report = await tick(
+        teams.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC), ports=teams.runtime.ports
+    )
+    assert report.sent == 1 and teams.connector.created == []
+    assert [s.conversation for s in teams.connector.sent[sent_before:]] == ["a:e1-own"]
+
+
+def _mention(connector: FakeConnector, who: str, text: str) -> dict:
+    """A channel message as Teams sends it: the bot's name inside <at> tags, with a
+    mention entity, the thread id in the conversation id."""
+    install = _team_install(connector)
+    bot = install["recipient"]
+    return {
+        **install,
+        "type": "message",
+        "id": "1667",
+        "text": f"<at>{bot['name']}</at> {text}",
+        "entities": [{"type": "mention", "text": f"<at>{bot['name']}</at>", "mentioned": bot}],
+        "from": {"id": f"29:{who}", "aadObjectId": f"aad-{who}", "name": who},
+        "conversation": {**install["conversation"], "id": f"{TEAM_CHANNEL};messageid=1667"},
+        "channelData": {**install["channelData"], "eventType": None},
+        "membersAdded": None,
+    }
+
+
+async def test_a_command_with_an_at_mention_in_a_channel_is_answered_privately(
+    teams: TeamsWorld,
+) -> None:
+    """The mention is stripped and the command understood; what Slack would show only
+    the asker (their status) goes to their 1:1 chat, the channel sees only that it did."""
+    teams.connector.members = {"29:e0": ROSTER["29:e0"]}
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    await tick(teams.runtime.db, now=datetime(2026, 11, 3, 6, 0, tzinfo=UTC), ports={})
+    before = len(teams.connector.sent)
+    assert await teams.post(_mention(teams.connector, "e0", "status")) in (200, 201)
+    private, notice = teams.connector.sent[before:]
+    assert private.conversation == "a:29:e0"
+    assert "Your pulse status" in json.dumps(private.body)
+    assert notice.conversation.startswith(TEAM_CHANNEL)
+    assert notice.body["text"] == "I've sent you my answer in our 1:1 chat."
+    assert "attachments" not in notice.body or not notice.body["attachments"]
+
+    before = len(teams.connector.sent)
+    assert await teams.post(_mention(teams.connector, "e0", "make me a sandwich")) in (200, 201)
+    private, notice = teams.connector.sent[before:]
+    assert private.conversation == "a:29:e0"
+    assert "recognise “make me a sandwich”" in json.dumps(private.body, ensure_ascii=False)
+    assert notice.conversation.startswith(TEAM_CHANNEL)
+
+
+async def test_someone_the_bot_cannot_reach_is_told_so_in_the_channel(teams: TeamsWorld) -> None:
+    teams.connector.members = {}
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    before = len(teams.connector.sent)
+    teams.connector.refuse_create = 403  # e.g. they blocked the bot: no 1:1 chat
+    assert await teams.post(_mention(teams.connector, "ghost", "status")) in (200, 201)
+    (notice,) = teams.connector.sent[before:]
+    assert "couldn't write to you privately" in notice.body["text"]
+
+
+async def _megan_in_her_chat(world: TeamsWorld) -> None:
+    message = payload("teams_message_activity_personal.json", world.connector, text="status")
+    message["attachments"] = []
+    await world.post(message)  # stores her 1:1 reference
+    async with world.runtime.db.session() as session:
+        megan = (
+            await session.exec(select(Person).where(Person.email == "megan@example.com"))
+        ).one()
+        megan.teams_user_id = MEGAN
+        session.add(megan)
+        await session.commit()
+
+
+async def test_uninstalling_the_personal_app_makes_her_unreachable(teams: TeamsWorld) -> None:
+    await _megan_in_her_chat(teams)
+    removal = payload("teams_message_activity_personal.json", teams.connector)
+    removal.update(type="installationUpdate", action="remove", text=None, attachments=[])
+    assert await teams.post(removal) in (200, 201)
+    before = len(teams.connector.sent)
+    report = await tick(
+        teams.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC), ports=teams.runtime.ports
+    )
+    assert report.sent == 0 and len(teams.connector.sent) == before
+    (ref,) = (await _references(teams)).values()
+    assert ref.reachable is False
+
+
+async def test_a_429_defers_the_pulse_until_retry_after(teams: TeamsWorld) -> None:
+    await _megan_in_her_chat(teams)
+    teams.connector.refuse, teams.connector.refuse_times = 429, 1  # Retry-After: 30
+    ten = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    before = len(teams.connector.sent)
+    report = await tick(teams.runtime.db, now=ten, ports=teams.runtime.ports)
+    assert report.sent == 0 and report.deferred == 1
+    later = await tick(teams.runtime.db, now=ten.replace(second=31), ports=teams.runtime.ports)
+    assert later.sent == 1
+    assert len(teams.connector.sent) == before + 1, "sent once, after the pause"
+
+
+async def test_a_send_that_times_out_is_unknown_and_never_resent(teams: TeamsWorld) -> None:
+    """The request reached Teams but no answer came: it may have been delivered, so it is
+    marked unknown and a later tick does not send it again."""
+    import asyncio
+
+    await _megan_in_her_chat(teams)
+    teams.runtime.ports["teams"].send_timeout = 0.2  # type: ignore[attr-defined]
+    teams.connector.hang = asyncio.Event()
+    ten = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    report = await tick(teams.runtime.db, now=ten, ports=teams.runtime.ports)
+    assert report.unknown == 1 and len(teams.connector.received_while_hanging) == 1
+    teams.connector.hang.set()
+    teams.connector.hang = None
+    before = len(teams.connector.sent)
+    again = await tick(teams.runtime.db, now=ten.replace(minute=30), ports=teams.runtime.ports)
+    assert again.sent == 0
+    assert teams.connector.sent[before:] == [] and len(teams.connector.received_while_hanging) == 1
