@@ -8,15 +8,11 @@ from collections.abc import Callable
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from bot.db import Database
+from bot.db import Database, insert_all_unless_present
 from bot.models import ConversationRef, utcnow
 
 
-async def save_reference(
-    db: Database, *, platform: str, user_id: str, reference: dict, keep_existing: bool = False
-) -> None:
-    """Store how to reach a person. `keep_existing`: a weaker reference (one that reaches
-    them only through a team) must not replace one they gave us themselves."""
+async def save_reference(db: Database, *, platform: str, user_id: str, reference: dict) -> None:
     async with db.session() as session:
         row = (
             await session.exec(
@@ -27,8 +23,6 @@ async def save_reference(
         ).first()
         if row is None:
             row = ConversationRef(platform=platform, user_id=user_id, reference=reference)
-        elif keep_existing:
-            return
         else:
             row.reference, row.reachable, row.updated_at = reference, True, utcnow()
         session.add(row)
@@ -36,6 +30,23 @@ async def save_reference(
             await session.commit()
         except IntegrityError:
             await session.rollback()  # another replica stored it at the same moment
+
+
+async def add_references(db: Database, *, platform: str, references: dict[str, dict]) -> int:
+    """Store many people's references at once (a team's roster), each only where none is
+    stored yet: a weaker reference (one that reaches them only through a team) must not
+    replace one they gave us themselves. One statement; returns how many were new."""
+    if not references:
+        return 0
+    now = utcnow()
+    rows = [
+        dict(platform=platform, user_id=user, reference=ref, reachable=True, updated_at=now)
+        for user, ref in references.items()
+    ]
+    async with db.session() as session:
+        added = await insert_all_unless_present(session, ConversationRef, rows)
+        await session.commit()
+        return added
 
 
 async def load_reference(db: Database, *, platform: str, user_id: str) -> dict | None:

@@ -77,9 +77,16 @@ async def insert_unless_present(session: AsyncSession, model: type[SQLModel], **
     A savepoint would do on PostgreSQL, but pysqlite emits no BEGIN before a savepoint, so on
     SQLite the savepoint would commit the row alone, apart from the rest of the transaction.
     """
+    return await insert_all_unless_present(session, model, [values]) == 1
+
+
+async def insert_all_unless_present(
+    session: AsyncSession, model: type[SQLModel], rows: list[dict]
+) -> int:
+    """The same for many rows in one statement; returns how many were new."""
     connection = await session.connection()
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     table = model.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(**values).on_conflict_do_nothing()
+    statement = insert(table).values(rows).on_conflict_do_nothing()
     inserted = await connection.execute(statement.returning(*table.primary_key.columns))
-    return inserted.first() is not None
+    return len(inserted.all())

@@ -453,17 +453,23 @@ class Bot:
 
     async def link_platform_id(self, *, platform: str, email: str, user_id: str) -> bool:
         """Remember a person's id on a platform that told us their e-mail (Teams roster)."""
+        return await self.link_platform_ids(platform=platform, ids_by_email={email: user_id}) == 1
+
+    async def link_platform_ids(self, *, platform: str, ids_by_email: dict[str, str]) -> int:
+        """The same for a whole roster page in one transaction; returns how many matched."""
         column = {"slack": "slack_user_id", "teams": "teams_user_id"}[platform]
+        wanted = {email.lower(): user_id for email, user_id in ids_by_email.items()}
+        if not wanted:
+            return 0
         async with self.db.session() as session:
-            person = (
-                await session.exec(select(Person).where(Person.email == email.lower()))
-            ).first()
-            if person is None:
-                return False
-            setattr(person, column, user_id)
-            session.add(person)
+            people = (
+                await session.exec(select(Person).where(col(Person.email).in_(list(wanted))))
+            ).all()
+            for person in people:
+                setattr(person, column, wanted[person.email])
+                session.add(person)
             await session.commit()
-            return True
+            return len(people)
 
     async def recipient(self, person_id: int) -> Recipient | None:
         """How to reach a person, for effects aimed at someone other than the actor."""

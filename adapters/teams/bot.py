@@ -13,6 +13,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationReference
 from adapters.teams.render import render_activity
 from adapters.teams.translate import answers_from_submit
 from bot.conversations import (
+    add_references,
     load_reference,
     mark_unreachable,
     mark_unreachable_where,
@@ -134,8 +135,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
                 await self._link_by_email(turn_context)
             await turn_context.send_activity(activity_from(welcome.render()))
         elif in_team:  # people joining a team the bot is in: Teams gives their roster entry
-            for member in members_added:
-                await self._adopt(turn_context, member)
+            await self._adopt(turn_context, members_added)
 
     async def on_members_removed_activity(self, members_removed, turn_context: TurnContext) -> None:  # type: ignore[no-untyped-def]
         if not self._team_id(turn_context):
@@ -169,35 +169,34 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
             except Exception as exc:
                 log.warning("team roster lookup failed: %s", type(exc).__name__)
                 return
-            for member in page.members or []:
-                await self._adopt(turn_context, member)
+            await self._adopt(turn_context, page.members or [])
             token = page.continuation_token
             if not token:
                 return
 
-    async def _adopt(self, turn_context: TurnContext, member: ChannelAccount) -> None:
-        email = _email_of(member)
-        if not email:  # Teams sometimes gives only ids: the roster has the rest
-            try:
-                member = await TeamsInfo.get_member(turn_context, member.id)
-                email = _email_of(member)
-            except Exception as exc:
-                log.warning("roster lookup failed: %s", type(exc).__name__)
-        if email:
-            await self.bot.link_platform_id(
-                platform=Platform.TEAMS, email=email, user_id=user_key(member)
-            )
-        reference = reference_of(turn_context.activity)
-        reference.user = ChannelAccount(
-            id=member.id, name=member.name, aad_object_id=member.aad_object_id
-        )
-        await save_reference(
-            self.bot.db,
+    async def _adopt(self, turn_context: TurnContext, members: list[ChannelAccount]) -> None:
+        """Link team members by e-mail and store a team-scope reference for each (kept
+        only where nobody has a reference yet): two statements per roster page."""
+        known: list[ChannelAccount] = []
+        for member in members:
+            if not _email_of(member):  # Teams sometimes gives only ids: the roster has more
+                try:
+                    member = await TeamsInfo.get_member(turn_context, member.id)
+                except Exception as exc:
+                    log.warning("roster lookup failed: %s", type(exc).__name__)
+            known.append(member)
+        await self.bot.link_platform_ids(
             platform=Platform.TEAMS,
-            user_id=user_key(member),
-            reference=reference.serialize(),
-            keep_existing=True,  # a 1:1 chat they opened themselves stays the way in
+            ids_by_email={_email_of(m): user_key(m) for m in known if _email_of(m)},  # type: ignore[misc]
         )
+        through_team = reference_of(turn_context.activity)
+        references = {}
+        for member in known:
+            through_team.user = ChannelAccount(
+                id=member.id, name=member.name, aad_object_id=member.aad_object_id
+            )
+            references[user_key(member)] = through_team.serialize()
+        await add_references(self.bot.db, platform=Platform.TEAMS, references=references)
 
     async def _forget_team(self, turn_context: TurnContext) -> None:
         channel = turn_context.activity.conversation.id
@@ -274,7 +273,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         asker = turn_context.activity.from_property
         known = await load_reference(self.bot.db, platform=Platform.TEAMS, user_id=user_key(asker))
         if known is None and self._team_id(turn_context):
-            await self._adopt(turn_context, asker)  # a way to their 1:1 chat through the team
+            await self._adopt(turn_context, [asker])  # a way to their 1:1 chat through the team
         if await self.whisper(user_key(asker), message):
             text = "I've sent you my answer in our 1:1 chat."
         else:
