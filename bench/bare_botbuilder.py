@@ -1,11 +1,15 @@
 """The baseline for bench/teams_turn.py: a bare botbuilder echo bot on aiohttp.
 
-python bench/bare_botbuilder.py PORT
+python bench/bare_botbuilder.py PORT [--reuse-clients]
+
+With --reuse-clients it keeps its connector clients across turns the way `serve` does
+(adapters/teams/clients.py), so the two differ only in what Crosspulse does in a turn.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 from aiohttp import web
@@ -20,7 +24,13 @@ class Echo(ActivityHandler):
 
 def main() -> None:
     config = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    if "--reuse-clients" in sys.argv:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from adapters.teams.clients import ReusingAuthentication
+
+        adapter = CloudAdapter(ReusingAuthentication(config))
+    else:
+        adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
     bot = Echo()
 
     async def messages(request: web.Request) -> web.Response:

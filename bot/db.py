@@ -19,7 +19,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # Every connection is a thread (aiosqlite) set up with the pragmas below: keep as
+        # many as a busy server has sessions open, rather than open and close overflow ones.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=20, max_overflow=10
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

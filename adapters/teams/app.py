@@ -6,9 +6,10 @@ import logging
 from types import SimpleNamespace
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 
 from adapters.teams.bot import CrosspulseTeamsBot
+from adapters.teams.clients import ReusingAuthentication
 from adapters.teams.port import TeamsPort
 from bot.config import Settings
 from bot.handlers import Bot
@@ -26,7 +27,7 @@ def make_adapter(settings: Settings) -> CloudAdapter:
         APP_TYPE=settings.microsoft_app_type,
         APP_TENANTID=settings.microsoft_app_tenant_id or "",
     )
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    adapter = CloudAdapter(ReusingAuthentication(config))
 
     async def on_error(context, error: Exception) -> None:  # type: ignore[no-untyped-def]
         log.error("teams turn failed: %s", type(error).__name__, exc_info=error)

@@ -29,6 +29,7 @@ class FakeConnector:
     refuse_create: int | None = None  # answer POST /v3/conversations with this status
     created: list[dict] = field(default_factory=list)  # bodies of POST /v3/conversations
     hang: asyncio.Event | None = None  # set: posts wait for it (a service that went quiet)
+    peers: list[int] = field(default_factory=list)  # client port of each post: connections
     page_size: int = 2  # roster page size the connector insists on (small: paging is tested)
     url: str = ""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -76,6 +77,8 @@ class FakeConnector:
         )
 
     async def _post(self, request: web.Request) -> web.Response:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.peers.append(peer[1] if peer else 0)
         if refusal := self._refusal():
             return refusal
         body = await request.json()

@@ -595,3 +595,21 @@ async def test_a_send_that_times_out_is_unknown_and_never_resent(teams: TeamsWor
     again = await tick(teams.runtime.db, now=ten.replace(minute=30), ports=teams.runtime.ports)
     assert again.sent == 0
     assert teams.connector.sent[before:] == [] and len(teams.connector.received_while_hanging) == 1
+
+
+async def test_replies_reuse_one_connection_to_the_connector(teams: TeamsWorld) -> None:
+    """botbuilder alone opens a new HTTP session, so a new TLS connection to Teams, for
+    every reply; ours keep the connector client per service URL and app."""
+    for _ in range(3):
+        message = payload("teams_message_activity_personal.json", teams.connector, text="help")
+        message["attachments"] = []
+        assert await teams.post(message) in (200, 201)
+    assert len(teams.connector.peers) == 3 and len(set(teams.connector.peers)) == 1
+    other = await FakeConnector().start()  # another region's service URL: its own client
+    try:
+        message = payload("teams_message_activity_personal.json", other, text="help")
+        message["attachments"] = []
+        assert await teams.post(message) in (200, 201)
+        assert len(other.sent) == 1, "the reply went to the service URL it came from"
+    finally:
+        await other.stop()
