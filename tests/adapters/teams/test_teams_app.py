@@ -183,13 +183,7 @@ async def test_help_in_a_personal_chat(teams: TeamsWorld) -> None:
 
 
 async def test_card_submit_records_once_and_replaces_the_card(teams: TeamsWorld) -> None:
-    async with teams.runtime.db.session() as session:
-        megan = (
-            await session.exec(select(Person).where(Person.email == "megan@example.com"))
-        ).one()
-        megan.teams_user_id = MEGAN
-        session.add(megan)
-        await session.commit()
+    await _link_megan(teams)
     await tick(teams.runtime.db, now=teams.runtime.bot.clock.now(), ports={})  # opens
     hello = payload("teams_message_activity_personal.json", teams.connector, text="")
     hello["attachments"] = []
@@ -226,16 +220,7 @@ async def test_card_submit_records_once_and_replaces_the_card(teams: TeamsWorld)
 
 
 async def test_blocked_bot_marks_the_person_unreachable(teams: TeamsWorld) -> None:
-    message = payload("teams_message_activity_personal.json", teams.connector, text="status")
-    message["attachments"] = []
-    await teams.post(message)  # stores her reference
-    async with teams.runtime.db.session() as session:
-        megan = (
-            await session.exec(select(Person).where(Person.email == "megan@example.com"))
-        ).one()
-        megan.teams_user_id = MEGAN
-        session.add(megan)
-        await session.commit()
+    await _megan_in_her_chat(teams)
     teams.connector.refuse = 403
     report = await tick(
         teams.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC), ports=teams.runtime.ports
@@ -279,16 +264,7 @@ async def test_with_an_app_id_unauthenticated_requests_get_401(
 
 
 async def test_transient_errors_are_retried_with_backoff(teams: TeamsWorld) -> None:
-    message = payload("teams_message_activity_personal.json", teams.connector, text="status")
-    message["attachments"] = []
-    await teams.post(message)
-    async with teams.runtime.db.session() as session:
-        megan = (
-            await session.exec(select(Person).where(Person.email == "megan@example.com"))
-        ).one()
-        megan.teams_user_id = MEGAN
-        session.add(megan)
-        await session.commit()
+    await _megan_in_her_chat(teams)
     waits: list[float] = []
 
     async def no_wait(seconds: float) -> None:
@@ -539,10 +515,7 @@ async def test_someone_the_bot_cannot_reach_is_told_so_in_the_channel(teams: Tea
     assert "couldn't write to you privately" in notice.body["text"]
 
 
-async def _megan_in_her_chat(world: TeamsWorld) -> None:
-    message = payload("teams_message_activity_personal.json", world.connector, text="status")
-    message["attachments"] = []
-    await world.post(message)  # stores her 1:1 reference
+async def _link_megan(world: TeamsWorld) -> None:
     async with world.runtime.db.session() as session:
         megan = (
             await session.exec(select(Person).where(Person.email == "megan@example.com"))
@@ -550,6 +523,13 @@ async def _megan_in_her_chat(world: TeamsWorld) -> None:
         megan.teams_user_id = MEGAN
         session.add(megan)
         await session.commit()
+
+
+async def _megan_in_her_chat(world: TeamsWorld) -> None:
+    message = payload("teams_message_activity_personal.json", world.connector, text="status")
+    message["attachments"] = []
+    await world.post(message)  # stores her 1:1 reference
+    await _link_megan(world)
 
 
 async def test_uninstalling_the_personal_app_makes_her_unreachable(teams: TeamsWorld) -> None:
