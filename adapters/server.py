@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 from sqlalchemy import text
@@ -70,11 +71,31 @@ def make_app(runtime: Runtime, *, slack_process_before_response: bool = False) -
                 "CROSSPULSE_DEV=1 allows it for the Bot Framework Emulator only. Never "
                 "run like this in production."
             )
-        app.router.add_post("/api/messages", messages_handler(teams.adapter, runtime.bot, teams))  # type: ignore[attr-defined]
+        tenants = runtime.settings.teams_allowed_tenants
+        if tenants is None and runtime.settings.microsoft_app_id:
+            log.warning(
+                "Teams accepts every Microsoft 365 organisation: anyone who installs the app "
+                "can be linked to a person by the e-mail their roster gives. Set "
+                "TEAMS_TENANT_IDS (or MICROSOFT_APP_TENANT_ID) to your tenant id."
+            )
+        handler = messages_handler(
+            teams.adapter,  # type: ignore[attr-defined]
+            runtime.bot,
+            teams,  # type: ignore[arg-type]
+            tenants=tenants,
+            dev=runtime.settings.crosspulse_dev,
+        )
+        app.router.add_post("/api/messages", handler)
     return app
 
 
 async def run_server(settings: Settings) -> None:
+    # msrest sends every Teams request with `requests` on the default executor, which has
+    # min(32, cores + 4) threads (6 on two cores); the sender keeps 8 in flight, and turns
+    # reply through the same pool.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=32, thread_name_prefix="io")
+    )
     runtime = await build(settings)
     runtime.ports = configured_ports(settings, db=runtime.db, clock=runtime.bot.clock)
     await runtime.tenant_and_survey()

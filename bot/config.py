@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str | None = None
     microsoft_app_type: str = "MultiTenant"
+    # Entra (Azure AD) tenants whose Teams activities are taken, comma-separated; by default
+    # MICROSOFT_APP_TENANT_ID's alone. Unset both on a MultiTenant bot: any organisation.
+    teams_tenant_ids: str | None = None
     crosspulse_secret: SecretStr | None = None
     crosspulse_dev: bool = False
 
@@ -72,6 +75,14 @@ class Settings(BaseSettings):
     @property
     def teams_enabled(self) -> bool:
         return bool(self.microsoft_app_id or self.crosspulse_dev)
+
+    @property
+    def teams_allowed_tenants(self) -> frozenset[str] | None:
+        """None: every tenant (a MultiTenant bot with no list; `serve` warns)."""
+        listed = self.teams_tenant_ids or self.microsoft_app_tenant_id
+        if not listed:
+            return None
+        return frozenset(t.strip().lower() for t in listed.split(",") if t.strip())
 
     @cached_property
     def secrets(self) -> list[bytes]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
-from bot.db import Database, insert_all_unless_present
+from bot.db import Database, dialect_insert
 from bot.models import ConversationRef, utcnow
 
 
@@ -33,9 +34,11 @@ async def save_reference(db: Database, *, platform: str, user_id: str, reference
 
 
 async def add_references(db: Database, *, platform: str, references: dict[str, dict]) -> int:
-    """Store many people's references at once (a team's roster), each only where none is
-    stored yet: a weaker reference (one that reaches them only through a team) must not
-    replace one they gave us themselves. One statement; returns how many were new."""
+    """Store many people's references at once (a team's roster). A weaker reference (one
+    that reaches them only through a team) never replaces a working one they gave us
+    themselves, but does replace one that stopped working (an uninstalled personal app,
+    a team the bot was removed from and added to again). One statement; returns how many
+    were stored."""
     if not references:
         return 0
     now = utcnow()
@@ -43,10 +46,22 @@ async def add_references(db: Database, *, platform: str, references: dict[str, d
         dict(platform=platform, user_id=user, reference=ref, reachable=True, updated_at=now)
         for user, ref in references.items()
     ]
+    table = ConversationRef.__table__  # type: ignore[attr-defined]
     async with db.session() as session:
-        added = await insert_all_unless_present(session, ConversationRef, rows)
+        connection = await session.connection()
+        statement = dialect_insert(connection)(table).values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.platform, table.c.user_id],
+            set_={
+                "reference": statement.excluded.reference,
+                "reachable": True,
+                "updated_at": now,
+            },
+            where=table.c.reachable.is_(False),
+        ).returning(table.c.id)
+        stored = len((await connection.execute(statement)).all())
         await session.commit()
-        return added
+        return stored
 
 
 async def load_reference(db: Database, *, platform: str, user_id: str) -> dict | None:
@@ -83,18 +98,24 @@ async def mark_unreachable_where(
     db: Database, *, platform: str, matches: Callable[[dict], bool]
 ) -> int:
     """Uninstalled from a place many references go through (a team): every reference the
-    platform's `matches` recognises stops being used. Returns how many."""
+    platform's `matches` recognises stops being used. One guarded UPDATE: a reference
+    stored again while this ran (someone just opened a chat) is left alone."""
+    read_at = utcnow()
     async with db.session() as session:
         rows = (
             await session.exec(
-                select(ConversationRef).where(
+                select(ConversationRef.id, ConversationRef.reference).where(
                     ConversationRef.platform == platform, ConversationRef.reachable
                 )
             )
         ).all()
-        hit = [row for row in rows if matches(dict(row.reference))]
-        for row in hit:
-            row.reachable = False
-            session.add(row)
+        hit = [row_id for row_id, reference in rows if matches(dict(reference))]
+        if not hit:
+            return 0
+        await session.exec(
+            update(ConversationRef)
+            .where(col(ConversationRef.id).in_(hit), col(ConversationRef.updated_at) <= read_at)
+            .values(reachable=False)
+        )
         await session.commit()
         return len(hit)

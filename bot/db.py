@@ -10,7 +10,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -75,22 +80,19 @@ def _upgrade_head(sync_conn) -> None:  # type: ignore[no-untyped-def]
     command.upgrade(config, "head")
 
 
+def dialect_insert(connection: AsyncConnection):  # type: ignore[no-untyped-def]
+    """INSERT with ON CONFLICT clauses, for whichever of the two databases this is."""
+    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+
+
 async def insert_unless_present(session: AsyncSession, model: type[SQLModel], **values) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING inside the caller's transaction; False if it existed.
 
     A savepoint would do on PostgreSQL, but pysqlite emits no BEGIN before a savepoint, so on
     SQLite the savepoint would commit the row alone, apart from the rest of the transaction.
     """
-    return await insert_all_unless_present(session, model, [values]) == 1
-
-
-async def insert_all_unless_present(
-    session: AsyncSession, model: type[SQLModel], rows: list[dict]
-) -> int:
-    """The same for many rows in one statement; returns how many were new."""
     connection = await session.connection()
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     table = model.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(rows).on_conflict_do_nothing()
+    statement = dialect_insert(connection)(table).values(**values).on_conflict_do_nothing()
     inserted = await connection.execute(statement.returning(*table.primary_key.columns))
-    return len(inserted.all())
+    return inserted.first() is not None

@@ -456,20 +456,39 @@ class Bot:
         return await self.link_platform_ids(platform=platform, ids_by_email={email: user_id}) == 1
 
     async def link_platform_ids(self, *, platform: str, ids_by_email: dict[str, str]) -> int:
-        """The same for a whole roster page in one transaction; returns how many matched."""
+        """The same for a whole roster page in one transaction; returns how many are linked.
+
+        Never re-points a person already linked to another account: a roster's e-mail is
+        whatever that organisation's directory says, and would otherwise hand someone's
+        pulses to whoever shows their address (the CSV import can change a link)."""
         column = {"slack": "slack_user_id", "teams": "teams_user_id"}[platform]
         wanted = {email.lower(): user_id for email, user_id in ids_by_email.items()}
         if not wanted:
             return 0
+        linked = 0
         async with self.db.session() as session:
             people = (
                 await session.exec(select(Person).where(col(Person.email).in_(list(wanted))))
             ).all()
             for person in people:
+                current = getattr(person, column)
+                if current not in (None, wanted[person.email]):
+                    log.warning("%s id for a person already linked elsewhere: kept", platform)
+                    continue
                 setattr(person, column, wanted[person.email])
                 session.add(person)
+                linked += 1
             await session.commit()
-            return len(people)
+            return linked
+
+    async def known_platform_ids(self, *, platform: str, user_ids: list[str]) -> set[str]:
+        """Which of these platform ids belong to a person Crosspulse knows."""
+        column = {"slack": Person.slack_user_id, "teams": Person.teams_user_id}[platform]
+        if not user_ids:
+            return set()
+        async with self.db.session() as session:
+            found = await session.exec(select(column).where(col(column).in_(user_ids)))
+            return {value for value in found.all() if value}
 
     async def recipient(self, person_id: int) -> Recipient | None:
         """How to reach a person, for effects aimed at someone other than the actor."""

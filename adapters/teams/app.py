@@ -13,7 +13,7 @@ from adapters.teams.clients import ReusingAuthentication
 from adapters.teams.port import TeamsPort
 from bot.config import Settings
 from bot.handlers import Bot
-from bot.ports import Recipient
+from bot.ports import OutcomeUnknown, Recipient
 
 log = logging.getLogger("crosspulse.teams")
 MAX_BODY = 256 * 1024
@@ -42,7 +42,26 @@ def make_adapter(settings: Settings) -> CloudAdapter:
     return adapter
 
 
-def messages_handler(adapter: CloudAdapter, bot: Bot, port: TeamsPort):  # type: ignore[no-untyped-def]
+def tenant_of(body: dict) -> str | None:
+    """Where Teams names the Entra tenant of an Activity."""
+    channel_data = body.get("channelData")
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
+        return tenant["id"].lower()
+    conversation = body.get("conversation")
+    if isinstance(conversation, dict) and isinstance(conversation.get("tenantId"), str):
+        return conversation["tenantId"].lower()
+    return None
+
+
+def messages_handler(  # type: ignore[no-untyped-def]
+    adapter: CloudAdapter,
+    bot: Bot,
+    port: TeamsPort,
+    *,
+    tenants: frozenset[str] | None = None,
+    dev: bool = False,
+):
     async def notify(person_id: int, message) -> None:  # type: ignore[no-untyped-def]
         recipient = await bot.recipient(person_id)
         if recipient and port.can_reach(recipient):
@@ -51,17 +70,18 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, port: TeamsPort):  # type:
             except Exception as exc:
                 log.warning("teams notify failed: %s", exc)
 
-    async def whisper(user_id: str, message) -> bool:  # type: ignore[no-untyped-def]
-        """A private answer to someone who asked in a channel: their 1:1 chat."""
+    async def whisper(user_id: str, message) -> str:  # type: ignore[no-untyped-def]
+        """A private answer to someone who asked in a channel, in their 1:1 chat; inside
+        the turn, so no retries (Teams wants the turn answered within 15 s)."""
+        recipient = Recipient(person_id=0, email="", name="", teams_user_id=user_id)
         try:
-            await port.send(
-                recipient=Recipient(person_id=0, email="", name="", teams_user_id=user_id),
-                message=message,
-            )
-            return True
+            await port.send(recipient=recipient, message=message, retries=0)
+            return "sent"
+        except OutcomeUnknown:
+            return "unknown"
         except Exception as exc:
             log.warning("teams private answer failed: %s", exc)
-            return False
+            return "failed"
 
     teams_bot = CrosspulseTeamsBot(bot, notify=notify, whisper=whisper)
 
@@ -77,6 +97,10 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, port: TeamsPort):  # type:
             return web.Response(status=400, text="body is not JSON")
         if not isinstance(body, dict) or not body.get("type"):
             return web.Response(status=400, text="body must be an Activity object")
+        tenant = tenant_of(body)
+        if tenants is not None and tenant not in tenants and not (dev and tenant is None):
+            log.warning("teams activity from a tenant not in TEAMS_TENANT_IDS: %s", tenant)
+            return web.Response(status=403, text="this Microsoft 365 organisation is not served")
         try:
             response = await adapter.process(request, teams_bot)
         except web.HTTPException as exc:

@@ -30,6 +30,13 @@ from bot.templates import welcome
 log = logging.getLogger("crosspulse.teams")
 MULTI_KEYS = frozenset({WORKED_WITH})
 SHARED_CHATS = frozenset({"channel", "groupChat"})
+DELIVERY_ORDER = ("sent", "unknown", "failed")  # whisper outcomes, best first
+CHANNEL_NOTICE = {
+    "sent": "I've sent you my answer in our 1:1 chat.",
+    "unknown": "Teams did not confirm my answer in our 1:1 chat: look there, and if it is "
+    "not there, ask me in that chat.",
+    "failed": "I couldn't write to you privately: open a chat with me and ask there.",
+}
 ROSTER_PAGE = 500  # the connector's largest page of team members
 
 
@@ -73,6 +80,13 @@ def is_team_scope(reference: ConversationReference) -> bool:
     return bool(reference.conversation and reference.conversation.conversation_type == "channel")
 
 
+def _in_shared_chat(activity: Activity) -> bool:
+    conversation = activity.conversation
+    return bool(
+        conversation and (conversation.is_group or conversation.conversation_type in SHARED_CHATS)
+    )
+
+
 def _email_of(member: ChannelAccount) -> str | None:
     extra = getattr(member, "additional_properties", None) or {}
     return (
@@ -83,20 +97,20 @@ def _email_of(member: ChannelAccount) -> str | None:
     )
 
 
-def _through(stored: dict, channel: str) -> bool:
+def _through(stored: dict, team: str) -> bool:
     conversation = stored.get("conversation") or {}
-    return conversation.get("conversationType") == "channel" and conversation.get("id") == channel
+    return conversation.get("conversationType") == "channel" and conversation.get("id") == team
 
 
-def _for(stored: dict, user_id: str) -> bool:
-    return (stored.get("user") or {}).get("id") == user_id
+def _for(stored: dict, user_ids: set[str]) -> bool:
+    return (stored.get("user") or {}).get("id") in user_ids
 
 
 class CrosspulseTeamsBot(TeamsActivityHandler):
     def __init__(self, bot: Bot, *, notify, whisper) -> None:  # type: ignore[no-untyped-def]
         self.bot = bot
         self.notify = notify  # async (person_id, message) -> None, through the Teams port
-        self.whisper = whisper  # async (teams user id, message) -> sent?, to their 1:1 chat
+        self.whisper = whisper  # async (teams user id, message) -> "sent" | "unknown" | "failed"
         self._stored: dict[str, tuple[str, str]] = {}  # user -> (conversation, service url)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -125,42 +139,43 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         )
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        conversation = turn_context.activity.conversation
         if self._team_id(turn_context):
             await self._forget_team(turn_context)
-            return
-        await mark_unreachable(
-            self.bot.db,
-            platform=Platform.TEAMS,
-            user_id=user_key(turn_context.activity.from_property),
-        )
+        elif conversation is None or conversation.conversation_type in (None, "personal"):
+            await mark_unreachable(
+                self.bot.db,
+                platform=Platform.TEAMS,
+                user_id=user_key(turn_context.activity.from_property),
+            )
+        # removed from a group chat: nobody's own way in changes
 
     async def on_members_added_activity(self, members_added, turn_context: TurnContext) -> None:  # type: ignore[no-untyped-def]
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
         in_team = bool(self._team_id(turn_context))
         if any(m.id == bot_id for m in members_added):
-            if in_team:
-                await self._adopt_team(turn_context)
-            else:
+            if not in_team:
                 await self._link_by_email(turn_context)
             await turn_context.send_activity(activity_from(welcome.render()))
+            if in_team:  # after the welcome: a large roster takes a while
+                await self._adopt_team(turn_context)
         elif in_team:  # people joining a team the bot is in: Teams gives their roster entry
             await self._adopt(turn_context, members_added)
 
     async def on_members_removed_activity(self, members_removed, turn_context: TurnContext) -> None:  # type: ignore[no-untyped-def]
-        if not self._team_id(turn_context):
+        team = self._team_id(turn_context)
+        if not team:
             return
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(m.id == bot_id for m in members_removed):
             await self._forget_team(turn_context)
             return
-        channel = turn_context.activity.conversation.id
-        for member in members_removed:
-            await mark_unreachable_where(
-                self.bot.db,
-                platform=Platform.TEAMS,
-                matches=lambda ref, m=member: _through(ref, channel) and _for(ref, m.id),
-            )
+        await mark_unreachable_where(
+            self.bot.db,
+            platform=Platform.TEAMS,
+            matches=lambda ref: _through(ref, team) and _for(ref, {m.id for m in members_removed}),
+        )
 
     @staticmethod
     def _team_id(turn_context: TurnContext) -> str:
@@ -168,8 +183,9 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         return team.id if team and team.id else ""
 
     async def _adopt_team(self, turn_context: TurnContext) -> None:
-        """Installed in a team: everyone on its roster can now be written to, through a
-        1:1 chat the port opens on the first send. Read the roster page by page."""
+        """Installed in a team: everyone on its roster whom Crosspulse knows can now be
+        written to, through a 1:1 chat the port opens on the first send. Read the roster
+        page by page; a page that fails is retried by the next event that adopts people."""
         token = None
         while True:
             try:
@@ -185,35 +201,44 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
                 return
 
     async def _adopt(self, turn_context: TurnContext, members: list[ChannelAccount]) -> None:
-        """Link team members by e-mail and store a team-scope reference for each (kept
-        only where nobody has a reference yet): two statements per roster page."""
-        known: list[ChannelAccount] = []
+        """Link team members by e-mail and store a team-scope reference for each person
+        Crosspulse knows (nothing is kept about anyone else); a reference they gave
+        themselves is kept. Three statements per roster page."""
+        complete: list[ChannelAccount] = []
         for member in members:
             if not _email_of(member):  # Teams sometimes gives only ids: the roster has more
                 try:
                     member = await TeamsInfo.get_member(turn_context, member.id)
                 except Exception as exc:
                     log.warning("roster lookup failed: %s", type(exc).__name__)
-            known.append(member)
+            complete.append(member)
         await self.bot.link_platform_ids(
             platform=Platform.TEAMS,
-            ids_by_email={_email_of(m): user_key(m) for m in known if _email_of(m)},  # type: ignore[misc]
+            ids_by_email={_email_of(m): user_key(m) for m in complete if _email_of(m)},  # type: ignore[misc]
+        )
+        known = await self.bot.known_platform_ids(
+            platform=Platform.TEAMS, user_ids=[user_key(m) for m in complete]
         )
         through_team = reference_of(turn_context.activity)
+        # The team, not the channel the event came from, is what an uninstall names.
+        through_team.conversation.id = self._team_id(turn_context)
         references = {}
-        for member in known:
-            through_team.user = ChannelAccount(
-                id=member.id, name=member.name, aad_object_id=member.aad_object_id
-            )
-            references[user_key(member)] = through_team.serialize()
+        for member in complete:
+            if user_key(member) in known:
+                through_team.user = ChannelAccount(
+                    id=member.id, name=member.name, aad_object_id=member.aad_object_id
+                )
+                references[user_key(member)] = through_team.serialize()
         await add_references(self.bot.db, platform=Platform.TEAMS, references=references)
 
     async def _forget_team(self, turn_context: TurnContext) -> None:
-        channel = turn_context.activity.conversation.id
+        """Only references that go through the team: a 1:1 chat the bot already opened for
+        someone stays, and Teams' 403 on the next send marks it if it no longer works."""
+        team = self._team_id(turn_context)
         count = await mark_unreachable_where(
-            self.bot.db, platform=Platform.TEAMS, matches=lambda ref: _through(ref, channel)
+            self.bot.db, platform=Platform.TEAMS, matches=lambda ref: _through(ref, team)
         )
-        log.info("removed from a team: %d people reachable only through it are now not", count)
+        log.info("removed from a team: %d team-scope references no longer used", count)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -254,16 +279,11 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         )
 
     async def apply(self, turn_context: TurnContext, effects: list[Effect]) -> None:
-        activity = turn_context.activity
-        conversation = activity.conversation
-        shared = bool(
-            conversation
-            and (conversation.is_group or conversation.conversation_type in SHARED_CHATS)
-        )
+        if _in_shared_chat(turn_context.activity):
+            await self._apply_in_shared_chat(turn_context, effects)
+            return
         for effect in effects:
-            if isinstance(effect, Reply) and effect.ephemeral and shared:
-                await self._answer_privately(turn_context, effect.message)
-            elif isinstance(effect, Reply):
+            if isinstance(effect, Reply):
                 await turn_context.send_activity(activity_from(effect.message))
             elif isinstance(effect, Replace):
                 reply_to = turn_context.activity.reply_to_id
@@ -276,16 +296,26 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
             elif isinstance(effect, Notify):
                 await self.notify(effect.person_id, effect.message)
 
-    async def _answer_privately(self, turn_context: TurnContext, message: Message) -> None:
-        """Teams has no ephemeral messages: what a Slack user would see only themselves
-        (their status, a pulse card, a digest) goes to the asker's 1:1 chat, opened from
-        the team if need be; the channel sees only that an answer was sent."""
+    async def _apply_in_shared_chat(self, turn_context: TurnContext, effects: list[Effect]) -> None:
+        """Teams has no ephemeral messages: every answer to the asker (their status, a
+        pulse card, its follow-up and confirmation, a digest, an error) goes to their 1:1
+        chat, opened through the team if need be; the channel sees only whether it went.
+        "I don't know you yet" holds nothing about anyone and stays in the channel."""
+        outcomes: list[str] = []
+        for effect in effects:
+            if isinstance(effect, Notify):
+                await self.notify(effect.person_id, effect.message)
+            elif effect.message.kind == "stranger":
+                await turn_context.send_activity(activity_from(effect.message))
+            else:
+                outcomes.append(await self._answer_privately(turn_context, effect.message))
+        if outcomes:
+            worst = max(outcomes, key=DELIVERY_ORDER.index)
+            await turn_context.send_activity(MessageFactory.text(CHANNEL_NOTICE[worst]))
+
+    async def _answer_privately(self, turn_context: TurnContext, message: Message) -> str:
         asker = turn_context.activity.from_property
         known = await load_reference(self.bot.db, platform=Platform.TEAMS, user_id=user_key(asker))
         if known is None and self._team_id(turn_context):
             await self._adopt(turn_context, [asker])  # a way to their 1:1 chat through the team
-        if await self.whisper(user_key(asker), message):
-            text = "I've sent you my answer in our 1:1 chat."
-        else:
-            text = "I couldn't write to you privately: open a chat with me and ask there."
-        await turn_context.send_activity(MessageFactory.text(text))
+        return await self.whisper(user_key(asker), message)

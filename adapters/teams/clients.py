@@ -24,6 +24,7 @@ from botframework.connector.auth import (
 )
 
 MAX_CLIENTS = 64  # service URLs are per region: a handful; bounded all the same
+TIMEOUT = 20.0  # seconds to connect, and then to get an answer (msrest's default is 100)
 
 
 def _app_id(identity: ClaimsIdentity) -> str:
@@ -43,23 +44,28 @@ def _keep(cache: dict, key: Any, value: Any) -> Any:
 
 
 class _ReusingFactory(ConnectorFactory):
-    def __init__(self, inner: ConnectorFactory, app_id: str, cache: dict) -> None:
-        self._inner, self._app_id, self._cache = inner, app_id, cache
+    def __init__(self, inner: ConnectorFactory, app_id: str, owner: ReusingAuthentication) -> None:
+        self._inner, self._app_id, self._owner = inner, app_id, owner
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         key = (self._app_id, service_url, audience)
-        client = self._cache.get(key)
+        cache = self._owner.connectors
+        client = cache.get(key)
         if client is None:
-            client = _keep(self._cache, key, await self._inner.create(service_url, audience))
+            client = _keep(cache, key, await self._inner.create(service_url, audience))
+        # requests' timeout, per attempt: time spent waiting for a worker thread does not
+        # count, so only a request that went out can time out reading its answer.
+        client.config.connection.timeout = self._owner.timeout
         return client
 
 
 class ReusingAuthentication(ConfigurationBotFrameworkAuthentication):
     """ConfigurationBotFrameworkAuthentication whose clients outlive the turn."""
 
-    def __init__(self, configuration: Any, **kwargs: Any) -> None:
+    def __init__(self, configuration: Any, *, timeout: float = TIMEOUT, **kwargs: Any) -> None:
         super().__init__(configuration, **kwargs)
-        self._connectors: dict[tuple, ConnectorClient] = {}
+        self.timeout = timeout
+        self.connectors: dict[tuple, ConnectorClient] = {}
         self._token_clients: dict[str, UserTokenClient] = {}
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> Any:
@@ -68,13 +74,13 @@ class ReusingAuthentication(ConfigurationBotFrameworkAuthentication):
         result = await super().authenticate_request(activity, auth_header)
         if result.connector_factory is not None and result.claims_identity is not None:
             result.connector_factory = _ReusingFactory(
-                result.connector_factory, _app_id(result.claims_identity), self._connectors
+                result.connector_factory, _app_id(result.claims_identity), self
             )
         return result
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         inner = super().create_connector_factory(claims_identity)
-        return _ReusingFactory(inner, _app_id(claims_identity), self._connectors)
+        return _ReusingFactory(inner, _app_id(claims_identity), self)
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         app_id = _app_id(claims_identity)

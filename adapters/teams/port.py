@@ -13,6 +13,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import ChannelAccount, ConversationParameters, ConversationReference
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError, HttpOperationError
+from requests.exceptions import ReadTimeout
 
 from adapters.pacing import Pacer
 from adapters.teams.bot import activity_from, is_team_scope
@@ -26,7 +27,6 @@ log = logging.getLogger("crosspulse.teams")
 Turn = Callable[[TurnContext], Awaitable[None]]
 TRANSIENT = {412, 502, 503, 504}  # Microsoft's guidance: retry these with backoff and jitter
 RETRIES = 3
-SEND_TIMEOUT = 20.0  # seconds for one message to be accepted; msrest's own limit is 100
 BACKOFF = 1.0  # seconds, doubled each retry, times a random 0.5-1.5
 # Microsoft's documented limits: 50 requests/s per app per tenant (we keep to 40), and per
 # bot per conversation 7 in 1 s, 60 in 30 s, 1,800 in an hour.
@@ -46,7 +46,6 @@ class TeamsPort:
         self.app_id = app_id
         self.db = db
         self.sleep = sleep  # injectable, so tests need no real waiting
-        self.send_timeout = SEND_TIMEOUT
         self.tenant_pacer = Pacer(rate=TENANT_RATE)
         self.conversation_pacers = [
             Pacer(rate=count / seconds, burst=count) for count, seconds in CONVERSATION_LIMITS
@@ -58,7 +57,11 @@ class TeamsPort:
     def rate_scope(self, recipient: Recipient) -> str:
         return ""  # one scope for the sender; the port paces per tenant and conversation
 
-    async def send(self, *, recipient: Recipient, message: Message) -> MessageRef:
+    async def send(
+        self, *, recipient: Recipient, message: Message, retries: int = RETRIES
+    ) -> MessageRef:
+        """`retries`: how often a 412/5xx is tried again; 0 inside a turn, which Teams
+        wants answered within 15 s."""
         assert recipient.teams_user_id
         stored = await load_reference(
             self.db, platform=self.platform, user_id=recipient.teams_user_id
@@ -76,8 +79,7 @@ class TeamsPort:
             # Caught here, not by the adapter's on_turn_error (which would swallow it and try
             # to send an apology into the same failing conversation).
             try:
-                async with asyncio.timeout(self.send_timeout):
-                    response = await turn_context.send_activity(activity_from(message))
+                response = await turn_context.send_activity(activity_from(message))
                 conversation = turn_context.activity.conversation.id
                 sent.append((conversation, response.id if response else ""))
             except Exception as exc:
@@ -94,12 +96,12 @@ class TeamsPort:
             if failures:
                 raise failures[0]
 
-        for attempt in range(RETRIES + 1):
+        for attempt in range(retries + 1):
             try:
                 await self._call(deliver(), recipient.teams_user_id)
                 break
             except _Transient:
-                if attempt == RETRIES:
+                if attempt == retries:
                     raise SendError("Teams kept answering 412/502/503/504") from None
                 await self.sleep(BACKOFF * 2**attempt * random.uniform(0.5, 1.5))
         conversation, activity_id = sent[0] if sent else (reference.conversation.id, "")
@@ -151,7 +153,9 @@ class TeamsPort:
 
     async def _call(self, work, user_id: str) -> None:  # type: ignore[no-untyped-def]
         """403 (blocked or uninstalled) marks the person unreachable; 429 carries Retry-After;
-        a timeout after the request left is an unknown outcome, never resent."""
+        a read timeout (the request went out, no answer came within the connector client's
+        timeout, adapters/teams/clients.py) is an unknown outcome, never resent; a connect
+        timeout or refusal sent nothing and may be tried again."""
         try:
             await work
         except (ErrorResponseException, HttpOperationError) as exc:
@@ -165,7 +169,13 @@ class TeamsPort:
                 retry = float(exc.response.headers.get("Retry-After", 30))
                 raise SendError("Teams rate limit", retry_after=retry) from None
             raise SendError(f"Teams refused with {status}") from None
-        except (ClientConnectorError, ClientRequestError) as exc:
+        except ClientRequestError as exc:
+            if isinstance(exc.inner_exception, ReadTimeout):  # it went out; no answer came
+                raise OutcomeUnknown("no answer from Teams in time") from None
+            raise SendError(f"could not reach the Teams service: {_cause(exc)}") from None
+        except ClientConnectorError as exc:
             raise SendError(f"could not reach the Teams service: {type(exc).__name__}") from None
-        except TimeoutError:
-            raise OutcomeUnknown("no answer from Teams in time") from None
+
+
+def _cause(exc: ClientRequestError) -> str:
+    return type(exc.inner_exception or exc).__name__

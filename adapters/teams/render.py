@@ -8,6 +8,7 @@ submissions these cards produce; the data keys and prefixes below are shared wit
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 from collections.abc import Iterator
@@ -226,7 +227,7 @@ def _image(image: Image, image_url: str | None, *, embed: bool) -> list[dict[str
         elements.append(
             _note(
                 f"Chart: {image.alt} (The chart is too detailed to fit in a Teams message; "
-                "its figures are listed below.)"
+                "its figures are in the sections above.)"
             )
         )
     else:
@@ -234,6 +235,7 @@ def _image(image: Image, image_url: str | None, *, embed: bool) -> list[dict[str
     return elements
 
 
+@functools.lru_cache(maxsize=8)  # the budget loop asks again for each size it tries
 def palette_png(png: bytes, colors: int) -> bytes:
     """The same picture with a small palette: a chart (flat fills, one colour ramp) looks
     the same with 128 colours, and still reads with 32, and shrinks three- to fourfold

@@ -506,13 +506,115 @@ async def test_a_command_with_an_at_mention_in_a_channel_is_answered_privately(
 
 
 async def test_someone_the_bot_cannot_reach_is_told_so_in_the_channel(teams: TeamsWorld) -> None:
-    teams.connector.members = {}
+    teams.connector.members = {"29:e0": ROSTER["29:e0"]}
     assert await teams.post(_team_install(teams.connector)) in (200, 201)
     before = len(teams.connector.sent)
     teams.connector.refuse_create = 403  # e.g. they blocked the bot: no 1:1 chat
-    assert await teams.post(_mention(teams.connector, "ghost", "status")) in (200, 201)
+    assert await teams.post(_mention(teams.connector, "e0", "status")) in (200, 201)
     (notice,) = teams.connector.sent[before:]
+    assert notice.conversation.startswith(TEAM_CHANNEL)
     assert "couldn't write to you privately" in notice.body["text"]
+    assert "Your pulse status" not in json.dumps(notice.body)
+
+
+async def test_a_stranger_in_a_channel_is_answered_there(teams: TeamsWorld) -> None:
+    """Nobody Crosspulse knows: nothing about them is stored, and "I don't know you yet"
+    (which says nothing about anyone) is the answer in the channel."""
+    teams.connector.members = {"29:stranger": ROSTER["29:stranger"]}
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    assert await _references(teams) == {}, "no reference for someone not in the organisation"
+    before = len(teams.connector.sent)
+    assert await teams.post(_mention(teams.connector, "stranger", "status")) in (200, 201)
+    (answer,) = teams.connector.sent[before:]
+    assert answer.conversation.startswith(TEAM_CHANNEL)
+    assert "I don't know you yet" in json.dumps(answer.body)
+
+
+async def test_a_check_in_asked_for_in_a_channel_happens_in_the_1_1_chat(
+    teams: TeamsWorld,
+) -> None:
+    """The pulse card, and so who answers and how, never appears in the channel."""
+    teams.connector.members = {"29:e0": ROSTER["29:e0"]}
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    await tick(teams.runtime.db, now=datetime(2026, 11, 3, 6, 0, tzinfo=UTC), ports={})
+    before = len(teams.connector.sent)
+    assert await teams.post(_mention(teams.connector, "e0", "checkin")) in (200, 201)
+    card, notice = teams.connector.sent[before:]
+    assert card.conversation == "a:29:e0"
+    assert any(e.get("id") == "worked_with" for e in card.body["attachments"][0]["content"]["body"])
+    assert notice.conversation.startswith(TEAM_CHANNEL) and "attachments" not in notice.body
+
+
+async def test_activities_from_another_organisation_are_refused(database_url: str) -> None:
+    """A MultiTenant bot is reachable from any Microsoft 365 organisation that uploads the
+    package; with TEAMS_TENANT_IDS set, another one's install links nobody and stores
+    nothing (403)."""
+    async for world in _world(
+        database_url, crosspulse_dev=True, teams_tenant_ids="b28fdbfd-2b78-4f93-b0f8-8881793f0f8f"
+    ):
+        world.connector.members = {"29:e0": ROSTER["29:e0"]}
+        foreign = _team_install(world.connector)
+        foreign["channelData"]["tenant"]["id"] = "00000000-0000-0000-0000-00000000beef"
+        foreign["conversation"]["tenantId"] = "00000000-0000-0000-0000-00000000beef"
+        assert await world.post(foreign) == 403
+        assert await _references(world) == {} and world.connector.sent == []
+        async with world.runtime.db.session() as session:
+            linked = (
+                await session.exec(select(Person).where(Person.teams_user_id.is_not(None)))
+            ).all()  # type: ignore[union-attr]
+        assert linked == []
+        assert await world.post(_team_install(world.connector)) in (200, 201)  # our tenant
+        assert set(await _references(world)) == {"aad-e0"}
+
+
+async def test_a_roster_cannot_re_point_someone_already_linked(teams: TeamsWorld) -> None:
+    """A roster e-mail is whatever that directory says: it links people nobody has linked
+    yet, and never moves an existing link to another account."""
+    await _link_megan(teams)
+    impostor = {"id": "29:impostor", "aadObjectId": "aad-impostor", "email": "megan@example.com"}
+    teams.connector.members = {"29:impostor": impostor}
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    async with teams.runtime.db.session() as session:
+        megan = (
+            await session.exec(select(Person).where(Person.email == "megan@example.com"))
+        ).one()
+    assert megan.teams_user_id == MEGAN
+    assert "aad-impostor" not in await _references(teams)
+
+
+async def test_adding_the_app_to_a_team_again_restores_people(teams: TeamsWorld) -> None:
+    teams.connector.members = {"29:e0": ROSTER["29:e0"]}
+    install = _team_install(teams.connector)
+    assert await teams.post(install) in (200, 201)
+    removal = {**install, "type": "installationUpdate", "action": "remove"}
+    del removal["membersAdded"]
+    assert await teams.post(removal) in (200, 201)
+    assert (await _references(teams))["aad-e0"].reachable is False
+    assert await teams.post(install) in (200, 201)
+    assert (await _references(teams))["aad-e0"].reachable is True
+
+
+async def test_someone_leaving_the_team_is_no_longer_written_through_it(teams: TeamsWorld) -> None:
+    teams.connector.members = {"29:e0": ROSTER["29:e0"], "29:e1": ROSTER["29:e1"]}
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    left = _team_install(teams.connector)
+    left["membersRemoved"] = [left.pop("membersAdded")[0] | {"id": "29:e0"}]
+    left["channelData"]["eventType"] = "teamMemberRemoved"
+    left["conversation"]["id"] = "19:another-channel@thread.tacv2"  # any channel of the team
+    assert await teams.post(left) in (200, 201)
+    reachable = {u: r.reachable for u, r in (await _references(teams)).items()}
+    assert reachable == {"aad-e0": False, "aad-e1": True}
+
+
+async def test_removing_the_bot_from_a_group_chat_keeps_the_removers_own_chat(
+    teams: TeamsWorld,
+) -> None:
+    await _megan_in_her_chat(teams)
+    removal = payload("teams_message_activity_personal.json", teams.connector)
+    removal.update(type="installationUpdate", action="remove", text=None, attachments=[])
+    removal["conversation"] = {"conversationType": "groupChat", "id": "19:group", "isGroup": True}
+    assert await teams.post(removal) in (200, 201)
+    assert (await _references(teams))[MEGAN].reachable is True
 
 
 async def _link_megan(world: TeamsWorld) -> None:
@@ -564,7 +666,8 @@ async def test_a_send_that_times_out_is_unknown_and_never_resent(teams: TeamsWor
     import asyncio
 
     await _megan_in_her_chat(teams)
-    teams.runtime.ports["teams"].send_timeout = 0.2  # type: ignore[attr-defined]
+    port = teams.runtime.ports["teams"]
+    port.adapter.bot_framework_authentication.timeout = 0.2  # type: ignore[attr-defined]
     teams.connector.hang = asyncio.Event()
     ten = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
     report = await tick(teams.runtime.db, now=ten, ports=teams.runtime.ports)

@@ -39,9 +39,9 @@ class Flow:
         self.whispered: list[tuple[str, Message]] = []
         self.notified: list[tuple[int, Message]] = []
 
-        async def whisper(user_id: str, message: Message) -> bool:
+        async def whisper(user_id: str, message: Message) -> str:
             self.whispered.append((user_id, message))
-            return True
+            return "sent"
 
         async def notify(person_id: int, message: Message) -> None:
             self.notified.append((person_id, message))
