@@ -185,7 +185,8 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
     async def _adopt_team(self, turn_context: TurnContext) -> None:
         """Installed in a team: everyone on its roster whom Crosspulse knows can now be
         written to, through a 1:1 chat the port opens on the first send. Read the roster
-        page by page; a page that fails is retried by the next event that adopts people."""
+        page by page; when a page fails (logged), the people on it and after it are not
+        adopted until they write to the bot, or the app is added to the team again."""
         token = None
         while True:
             try:
