@@ -76,7 +76,8 @@ def make_app(runtime: Runtime, *, slack_process_before_response: bool = False) -
             log.warning(
                 "Teams accepts every Microsoft 365 organisation: anyone who installs the app "
                 "can be linked to a person by the e-mail their roster gives. Set "
-                "TEAMS_TENANT_IDS (or MICROSOFT_APP_TENANT_ID) to your tenant id."
+                "TEAMS_TENANT_IDS to your tenant id (a GUID; MICROSOFT_APP_TENANT_ID serves "
+                "when it is one)."
             )
         handler = messages_handler(
             teams.adapter,  # type: ignore[attr-defined]

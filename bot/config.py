@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./crosspulse.db"
+_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 class ConfigError(Exception):
@@ -76,10 +78,23 @@ class Settings(BaseSettings):
     def teams_enabled(self) -> bool:
         return bool(self.microsoft_app_id or self.crosspulse_dev)
 
+    @field_validator("teams_tenant_ids")
+    @classmethod
+    def _tenant_guids(cls, value: str | None) -> str | None:
+        for tenant in (value or "").split(","):
+            if tenant.strip() and not _GUID.fullmatch(tenant.strip()):
+                raise ValueError(f"{tenant.strip()!r} is not a tenant id (a GUID)")
+        return value
+
     @property
     def teams_allowed_tenants(self) -> frozenset[str] | None:
-        """None: every tenant (a MultiTenant bot with no list; `serve` warns)."""
-        listed = self.teams_tenant_ids or self.microsoft_app_tenant_id
+        """None: every tenant (a MultiTenant bot with no list; `serve` warns). A
+        MICROSOFT_APP_TENANT_ID given as a domain cannot be matched: it is not used here."""
+        listed = self.teams_tenant_ids
+        if not listed and self.microsoft_app_tenant_id:
+            if not _GUID.fullmatch(self.microsoft_app_tenant_id.strip()):
+                return None
+            listed = self.microsoft_app_tenant_id
         if not listed:
             return None
         return frozenset(t.strip().lower() for t in listed.split(",") if t.strip())

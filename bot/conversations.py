@@ -12,6 +12,8 @@ from sqlmodel import col, select
 from bot.db import Database, dialect_insert
 from bot.models import ConversationRef, utcnow
 
+CHUNK = 500  # ids per UPDATE: far below SQLite's and PostgreSQL's parameter limits
+
 
 async def save_reference(db: Database, *, platform: str, user_id: str, reference: dict) -> None:
     async with db.session() as session:
@@ -110,12 +112,16 @@ async def mark_unreachable_where(
             )
         ).all()
         hit = [row_id for row_id, reference in rows if matches(dict(reference))]
-        if not hit:
-            return 0
-        await session.exec(
-            update(ConversationRef)
-            .where(col(ConversationRef.id).in_(hit), col(ConversationRef.updated_at) <= read_at)
-            .values(reachable=False)
-        )
+        marked = 0
+        for start in range(0, len(hit), CHUNK):  # bound each statement's parameter list
+            result = await session.exec(
+                update(ConversationRef)
+                .where(
+                    col(ConversationRef.id).in_(hit[start : start + CHUNK]),
+                    col(ConversationRef.updated_at) <= read_at,
+                )
+                .values(reachable=False)
+            )
+            marked += result.rowcount
         await session.commit()
-        return len(hit)
+        return marked

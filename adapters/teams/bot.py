@@ -64,6 +64,14 @@ def activity_from(message: Message) -> Activity:
     )
 
 
+def tenant_of(activity: Activity) -> str | None:
+    """The Entra tenant Teams names in the channel data (or the conversation), lower-case."""
+    tenant = ((activity.channel_data or {}).get("tenant") or {}).get("id")
+    if not tenant and activity.conversation is not None:
+        tenant = activity.conversation.tenant_id
+    return tenant.lower() if isinstance(tenant, str) else None
+
+
 def reference_of(activity: Activity) -> ConversationReference:
     """botbuilder reads the tenant from `conversation.tenantID`, Teams sends it as
     `tenantId` there and in `channelData.tenant.id`: take it from the channel data, which
@@ -107,16 +115,39 @@ def _for(stored: dict, user_ids: set[str]) -> bool:
 
 
 class CrosspulseTeamsBot(TeamsActivityHandler):
-    def __init__(self, bot: Bot, *, notify, whisper) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        bot: Bot,
+        *,
+        notify,
+        whisper,
+        tenants: frozenset[str] | None = None,
+        allow_no_tenant: bool = False,
+    ) -> None:
         self.bot = bot
+        self.tenants = tenants  # Entra tenants served (TEAMS_TENANT_IDS); None: all
+        self.allow_no_tenant = allow_no_tenant  # the Bot Framework Emulator sends none
         self.notify = notify  # async (person_id, message) -> None, through the Teams port
         self.whisper = whisper  # async (teams user id, message) -> "sent" | "unknown" | "failed"
         self._stored: dict[str, tuple[str, str]] = {}  # user -> (conversation, service url)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        """Checked after botbuilder authenticated the request (a forged one is a 401
+        before this): another organisation's activities are ignored entirely."""
+        if not self._serves(tenant_of(turn_context.activity)):
+            return
         if turn_context.activity.from_property is not None:
             await self._remember(turn_context)
         await super().on_turn(turn_context)
+
+    def _serves(self, tenant: str | None) -> bool:
+        if self.tenants is None or tenant in self.tenants:
+            return True
+        if tenant is None and self.allow_no_tenant:
+            return True
+        shown = tenant[:64] if tenant else tenant  # a caller's string: keep the log short
+        log.warning("ignored: Teams tenant %r is not in TEAMS_TENANT_IDS", shown)
+        return False
 
     async def _remember(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

@@ -52,7 +52,12 @@ class _ReusingFactory(ConnectorFactory):
         cache = self._owner.connectors
         client = cache.get(key)
         if client is None:
-            client = _keep(cache, key, await self._inner.create(service_url, audience))
+            client = await self._inner.create(service_url, audience)
+            # No retries below the port: msrest would retry connects itself with urllib3's
+            # backoff (seconds of real sleeping per attempt, invisible to the port), and
+            # would retry POSTs too if urllib3 still honoured its `method_whitelist`.
+            client.config.retry_policy.retries = 0
+            _keep(cache, key, client)
         # requests' timeout, per attempt: time spent waiting for a worker thread does not
         # count, so only a request that went out can time out reading its answer.
         client.config.connection.timeout = self._owner.timeout

@@ -13,7 +13,8 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import ChannelAccount, ConversationParameters, ConversationReference
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError, HttpOperationError
-from requests.exceptions import ReadTimeout
+from requests.exceptions import ConnectTimeout
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from adapters.pacing import Pacer
 from adapters.teams.bot import activity_from, is_team_scope
@@ -27,6 +28,7 @@ log = logging.getLogger("crosspulse.teams")
 Turn = Callable[[TurnContext], Awaitable[None]]
 TRANSIENT = {412, 502, 503, 504}  # Microsoft's guidance: retry these with backoff and jitter
 RETRIES = 3
+DEFER_AFTER_TRANSIENT = 60.0  # seconds before the outbox tries once the retries are spent
 BACKOFF = 1.0  # seconds, doubled each retry, times a random 0.5-1.5
 # Microsoft's documented limits: 50 requests/s per app per tenant (we keep to 40), and per
 # bot per conversation 7 in 1 s, 60 in 30 s, 1,800 in an hour.
@@ -35,7 +37,7 @@ CONVERSATION_LIMITS = ((7, 1.0), (60, 30.0), (1800, 3600.0))
 
 
 class _Transient(Exception):
-    """A status worth retrying."""
+    """Worth trying again: a 412/5xx answer, or a request that never left this machine."""
 
 
 class TeamsPort:
@@ -89,7 +91,13 @@ class TeamsPort:
             failures.clear()
             await self.tenant_pacer.wait_turn(reference.conversation.tenant_id or "")
             if is_team_scope(reference):
-                await self._open_personal_chat(reference, recipient.teams_user_id, callback)
+                try:
+                    await self._open_personal_chat(reference, recipient.teams_user_id, callback)
+                except ClientRequestError:
+                    # Opening the chat failed (its own send happens inside and is caught
+                    # by `callback`): nothing reached the person, and Teams hands back the
+                    # same chat when asked again.
+                    raise _Transient("opening the 1:1 chat failed") from None
             else:
                 await self._wait_conversation_turn(reference.conversation.id)
                 await self.adapter.continue_conversation(reference, callback, self.app_id)
@@ -100,9 +108,9 @@ class TeamsPort:
             try:
                 await self._call(deliver(), recipient.teams_user_id)
                 break
-            except _Transient:
-                if attempt == retries:
-                    raise SendError("Teams kept answering 412/502/503/504") from None
+            except _Transient as exc:
+                if attempt == retries:  # later, not never: the outbox defers the delivery
+                    raise SendError(f"Teams: {exc}", retry_after=DEFER_AFTER_TRANSIENT) from None
                 await self.sleep(BACKOFF * 2**attempt * random.uniform(0.5, 1.5))
         conversation, activity_id = sent[0] if sent else (reference.conversation.id, "")
         return MessageRef(platform=self.platform, channel=conversation, id=activity_id)
@@ -153,9 +161,10 @@ class TeamsPort:
 
     async def _call(self, work, user_id: str) -> None:  # type: ignore[no-untyped-def]
         """403 (blocked or uninstalled) marks the person unreachable; 429 carries Retry-After;
-        a read timeout (the request went out, no answer came within the connector client's
-        timeout, adapters/teams/clients.py) is an unknown outcome, never resent; a connect
-        timeout or refusal sent nothing and may be tried again."""
+        anything that may have reached Teams (a read timeout, a connection lost after the
+        request went out) is an unknown outcome, never resent; a failure to connect sent
+        nothing and is tried again, here (the connector clients retry nothing themselves,
+        adapters/teams/clients.py)."""
         try:
             await work
         except (ErrorResponseException, HttpOperationError) as exc:
@@ -164,18 +173,30 @@ class TeamsPort:
                 await mark_unreachable(self.db, platform=self.platform, user_id=user_id)
                 raise SendError("Teams refused: the bot was blocked or removed") from None
             if status in TRANSIENT:
-                raise _Transient(status) from None
+                raise _Transient(f"answered {status}") from None
             if status == 429:
                 retry = float(exc.response.headers.get("Retry-After", 30))
                 raise SendError("Teams rate limit", retry_after=retry) from None
             raise SendError(f"Teams refused with {status}") from None
         except ClientRequestError as exc:
-            if isinstance(exc.inner_exception, ReadTimeout):  # it went out; no answer came
-                raise OutcomeUnknown("no answer from Teams in time") from None
-            raise SendError(f"could not reach the Teams service: {_cause(exc)}") from None
+            if never_left(exc.inner_exception):
+                raise _Transient(f"unreachable ({type(exc.inner_exception).__name__})") from None
+            # A read timeout, a connection dropped after the body went out, a body read
+            # that failed: Teams may have the message.
+            raise OutcomeUnknown("no complete answer from Teams") from None
         except ClientConnectorError as exc:
-            raise SendError(f"could not reach the Teams service: {type(exc).__name__}") from None
+            raise _Transient(f"unreachable ({type(exc).__name__})") from None
 
 
-def _cause(exc: ClientRequestError) -> str:
-    return type(exc.inner_exception or exc).__name__
+def never_left(error: BaseException | None) -> bool:
+    """Only a failure to connect proves nothing was sent (urllib3 wraps it:
+    ConnectionError -> MaxRetryError -> NewConnectionError / NameResolutionError)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, ConnectTimeout | NewConnectionError | NameResolutionError):
+            return True
+        reason = getattr(error, "reason", None)
+        nested = error.args[0] if error.args and isinstance(error.args[0], BaseException) else None
+        error = reason if isinstance(reason, BaseException) else nested or error.__cause__
+    return False

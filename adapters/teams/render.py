@@ -227,7 +227,7 @@ def _image(image: Image, image_url: str | None, *, embed: bool) -> list[dict[str
         elements.append(
             _note(
                 f"Chart: {image.alt} (The chart is too detailed to fit in a Teams message; "
-                "its figures are in the sections above.)"
+                "type `silos` for the whole map as text.)"
             )
         )
     else:

@@ -29,6 +29,7 @@ class FakeConnector:
     refuse_create: int | None = None  # answer POST /v3/conversations with this status
     created: list[dict] = field(default_factory=list)  # bodies of POST /v3/conversations
     hang: asyncio.Event | None = None  # set: posts wait for it (a service that went quiet)
+    hang_only: str | None = None  # ... only posts into this conversation
     peers: list[int] = field(default_factory=list)  # client port of each post: connections
     page_size: int = 2  # roster page size the connector insists on (small: paging is tested)
     url: str = ""
@@ -82,7 +83,8 @@ class FakeConnector:
         if refusal := self._refusal():
             return refusal
         body = await request.json()
-        if self.hang is not None:  # it arrived; the answer does not come in time
+        quiet = self.hang_only in (None, request.match_info["cid"])
+        if self.hang is not None and quiet:  # it arrived; the answer does not come in time
             self.received_while_hanging.append(body)
             await self.hang.wait()
             return web.json_response({"id": f"act-{next(self._ids)}"})

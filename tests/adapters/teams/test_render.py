@@ -481,7 +481,7 @@ def test_large_chart_is_not_embedded_but_announced() -> None:
     assert of_type(card, "Image") == []
     assert "data:image" not in json.dumps(card)
     notes = [e["text"] for e in of_type(card, "TextBlock") if chart.alt in e["text"]]
-    assert notes and "figures are in the sections above" in notes[0]
+    assert notes and "type `silos` for the whole map" in notes[0]
 
 
 def test_hosted_chart_url_is_used_whatever_its_size() -> None:
@@ -500,7 +500,7 @@ def test_embeddable_chart_gives_way_when_the_activity_would_be_too_big() -> None
     card = card_of(activity)
     assert len(json.dumps(activity)) < MAX_ACTIVITY_BYTES
     assert of_type(card, "Image") == []
-    assert any("figures are in the sections above" in e["text"] for e in of_type(card, "TextBlock"))
+    assert any("type `silos` for the whole map" in e["text"] for e in of_type(card, "TextBlock"))
 
 
 # --- truncation -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import aiohttp
 import jsonschema
 import pytest
 from aiohttp import web
-from sqlmodel import select
+from sqlmodel import col, select
 
 from adapters.ports import configured_ports
 from adapters.runtime import Runtime, build
@@ -545,26 +545,109 @@ async def test_a_check_in_asked_for_in_a_channel_happens_in_the_1_1_chat(
     assert notice.conversation.startswith(TEAM_CHANNEL) and "attachments" not in notice.body
 
 
-async def test_activities_from_another_organisation_are_refused(database_url: str) -> None:
+async def test_activities_from_another_organisation_are_ignored(database_url: str) -> None:
     """A MultiTenant bot is reachable from any Microsoft 365 organisation that uploads the
-    package; with TEAMS_TENANT_IDS set, another one's install links nobody and stores
-    nothing (403)."""
+    package; with TEAMS_TENANT_IDS set, another one's install links nobody, stores nothing
+    and sends nothing."""
     async for world in _world(
-        database_url, crosspulse_dev=True, teams_tenant_ids="b28fdbfd-2b78-4f93-b0f8-8881793f0f8f"
+        database_url, crosspulse_dev=True, teams_tenant_ids="B28FDBFD-2b78-4f93-b0f8-8881793f0f8f"
     ):
         world.connector.members = {"29:e0": ROSTER["29:e0"]}
         foreign = _team_install(world.connector)
         foreign["channelData"]["tenant"]["id"] = "00000000-0000-0000-0000-00000000beef"
         foreign["conversation"]["tenantId"] = "00000000-0000-0000-0000-00000000beef"
-        assert await world.post(foreign) == 403
+        assert await world.post(foreign) in (200, 201)
+        hello = payload("teams_message_activity_personal.json", world.connector, text="help")
+        hello["attachments"] = []
+        hello["channelData"] = {"tenant": {"id": "00000000-0000-0000-0000-00000000beef"}}
+        assert await world.post(hello) in (200, 201)
         assert await _references(world) == {} and world.connector.sent == []
         async with world.runtime.db.session() as session:
             linked = (
-                await session.exec(select(Person).where(Person.teams_user_id.is_not(None)))
-            ).all()  # type: ignore[union-attr]
+                await session.exec(select(Person).where(col(Person.teams_user_id).is_not(None)))
+            ).all()
         assert linked == []
         assert await world.post(_team_install(world.connector)) in (200, 201)  # our tenant
         assert set(await _references(world)) == {"aad-e0"}
+
+
+async def test_with_a_tenant_list_a_forged_request_is_still_a_401(database_url: str) -> None:
+    """The tenant is read only after botbuilder authenticated the request."""
+    async for world in _world(
+        database_url,
+        microsoft_app_id=APP_ID,
+        microsoft_app_password="pw",
+        teams_tenant_ids="b28fdbfd-2b78-4f93-b0f8-8881793f0f8f",
+    ):
+        foreign = _team_install(world.connector)
+        foreign["channelData"]["tenant"]["id"] = "00000000-0000-0000-0000-00000000beef"
+        assert await world.post(foreign) == 401
+        assert await world.post(_team_install(world.connector)) == 401
+
+
+def test_tenant_ids_must_be_guids() -> None:
+    from bot.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"TEAMS_TENANT_IDS.*contoso\.onmicrosoft\.com"):
+        load_settings(teams_tenant_ids="contoso.onmicrosoft.com")
+    domain = load_settings(microsoft_app_tenant_id="contoso.onmicrosoft.com")
+    assert domain.teams_allowed_tenants is None, "a domain cannot be matched: not used"
+    guid = load_settings(microsoft_app_tenant_id="B28FDBFD-2b78-4f93-b0f8-8881793f0f8f")
+    assert guid.teams_allowed_tenants == {"b28fdbfd-2b78-4f93-b0f8-8881793f0f8f"}
+
+
+async def test_a_service_that_cannot_be_reached_defers_the_pulse(teams: TeamsWorld) -> None:
+    """Nothing left this machine (connection refused): tried again with backoff, then
+    deferred by the outbox rather than failed; sent once the service is back."""
+    import socket
+
+    await _megan_in_her_chat(teams)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    async with teams.runtime.db.session() as session:
+        ref = (await session.exec(select(ConversationRef))).one()
+        ref.reference = {**ref.reference, "serviceUrl": dead}
+        session.add(ref)
+        await session.commit()
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    teams.runtime.ports["teams"].sleep = no_wait  # type: ignore[attr-defined]
+    ten = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    report = await tick(teams.runtime.db, now=ten, ports=teams.runtime.ports)
+    assert (report.sent, report.failed, report.unknown, report.deferred) == (0, 0, 0, 1)
+    assert len(waits) == 3, "three retries with backoff before deferring"
+    async with teams.runtime.db.session() as session:
+        ref = (await session.exec(select(ConversationRef))).one()
+        ref.reference = {**ref.reference, "serviceUrl": teams.connector.url}
+        session.add(ref)
+        await session.commit()
+    before = len(teams.connector.sent)
+    later = await tick(teams.runtime.db, now=ten.replace(minute=2), ports=teams.runtime.ports)
+    assert later.sent == 1 and len(teams.connector.sent) == before + 1
+
+
+async def test_an_unconfirmed_private_answer_is_said_so_in_the_channel(teams: TeamsWorld) -> None:
+    import asyncio
+
+    teams.connector.members = {"29:e0": ROSTER["29:e0"]}
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    port = teams.runtime.ports["teams"]
+    port.adapter.bot_framework_authentication.timeout = 0.2  # type: ignore[attr-defined]
+    teams.connector.hang = asyncio.Event()  # the private answer arrives, no reply comes
+    teams.connector.hang_only = "a:29:e0"
+    before = len(teams.connector.sent)
+    assert await teams.post(_mention(teams.connector, "e0", "status")) in (200, 201)
+    teams.connector.hang.set()
+    teams.connector.hang = None
+    (answer,) = teams.connector.received_while_hanging
+    assert "Your pulse status" in json.dumps(answer)
+    (notice,) = teams.connector.sent[before:]
+    assert notice.conversation.startswith(TEAM_CHANNEL)
+    assert "did not confirm" in notice.body["text"]
 
 
 async def test_a_roster_cannot_re_point_someone_already_linked(teams: TeamsWorld) -> None:
