@@ -458,24 +458,39 @@ class Bot:
     async def link_platform_ids(self, *, platform: str, ids_by_email: dict[str, str]) -> int:
         """The same for a whole roster page in one transaction; returns how many are linked.
 
-        Never re-points a person already linked to another account: a roster's e-mail is
-        whatever that organisation's directory says, and would otherwise hand someone's
-        pulses to whoever shows their address (the CSV import can change a link)."""
+        Never re-points a person already linked to another account, nor gives an account
+        a second person: a roster's e-mail is whatever that organisation's directory says,
+        and would otherwise hand someone's pulses to whoever shows their address (the CSV
+        import can change a link)."""
         column = {"slack": "slack_user_id", "teams": "teams_user_id"}[platform]
         wanted = {email.lower(): user_id for email, user_id in ids_by_email.items()}
         if not wanted:
             return 0
         linked = 0
+        attribute = getattr(Person, column)
         async with self.db.session() as session:
             people = (
                 await session.exec(select(Person).where(col(Person.email).in_(list(wanted))))
             ).all()
+            holders = dict(  # platform id -> the person who has it already
+                (
+                    await session.exec(
+                        select(attribute, Person.id).where(
+                            col(attribute).in_(list(wanted.values()))
+                        )
+                    )
+                ).all()
+            )
             for person in people:
-                current = getattr(person, column)
-                if current not in (None, wanted[person.email]):
-                    log.warning("%s id for a person already linked elsewhere: kept", platform)
+                current, new = getattr(person, column), wanted[person.email]
+                if current not in (None, new) or holders.get(new, person.id) != person.id:
+                    log.warning(
+                        "%s id not linked to person %s: one of the two is linked elsewhere",
+                        platform,
+                        person.id,
+                    )
                     continue
-                setattr(person, column, wanted[person.email])
+                setattr(person, column, new)
                 session.add(person)
                 linked += 1
             await session.commit()

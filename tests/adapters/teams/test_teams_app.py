@@ -665,6 +665,23 @@ async def test_a_roster_cannot_re_point_someone_already_linked(teams: TeamsWorld
     assert "aad-impostor" not in await _references(teams)
 
 
+async def test_an_account_already_linked_is_not_given_a_second_person(teams: TeamsWorld) -> None:
+    async with teams.runtime.db.session() as session:
+        megan = (
+            await session.exec(select(Person).where(Person.email == "megan@example.com"))
+        ).one()
+        megan.teams_user_id = "aad-e0"  # set by the CSV: e0's account is Megan's
+        session.add(megan)
+        await session.commit()
+    teams.connector.members = {"29:e0": ROSTER["29:e0"]}
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    async with teams.runtime.db.session() as session:
+        holders = (
+            await session.exec(select(Person.email).where(Person.teams_user_id == "aad-e0"))
+        ).all()
+    assert holders == ["megan@example.com"]
+
+
 async def test_adding_the_app_to_a_team_again_restores_people(teams: TeamsWorld) -> None:
     teams.connector.members = {"29:e0": ROSTER["29:e0"]}
     install = _team_install(teams.connector)
