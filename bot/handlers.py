@@ -492,6 +492,7 @@ class Bot:
                     continue
                 setattr(person, column, new)
                 session.add(person)
+                holders[new] = person.id  # the same address twice in a page: once
                 linked += 1
             await session.commit()
             return linked

@@ -34,13 +34,19 @@ class MessageRef:
 class SendError(Exception):
     """The platform refused the message; nothing was delivered.
 
-    `retry_after` (seconds) is set when the platform asked us to slow down.
+    `retry_after` (seconds) is set when the platform asked us to slow down (everything
+    sent through the same rate scope waits). `retry_in` (seconds): this message alone may be
+    tried again that much later (a transient failure; it counts as an attempt, up to the
+    outbox's limit).
     """
 
-    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, retry_in: float | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.retry_in = retry_in
 
 
 class OutcomeUnknown(Exception):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from types import SimpleNamespace
 
@@ -18,9 +17,6 @@ from bot.ports import OutcomeUnknown, Recipient
 
 log = logging.getLogger("crosspulse.teams")
 MAX_BODY = 256 * 1024
-# Teams waits 15 s for a turn's answer, then may deliver the activity again: a private answer
-# sent from inside a turn gets this long (opening the chat included).
-WHISPER_BUDGET = 10.0
 
 
 def make_adapter(settings: Settings) -> CloudAdapter:
@@ -57,20 +53,19 @@ def messages_handler(  # type: ignore[no-untyped-def]
     async def notify(person_id: int, message) -> None:  # type: ignore[no-untyped-def]
         recipient = await bot.recipient(person_id)
         if recipient and port.can_reach(recipient):
-            try:
-                await port.send(recipient=recipient, message=message)
+            try:  # inside a turn: no retries (the caller bounds the time)
+                await port.send(recipient=recipient, message=message, retries=0)
             except Exception as exc:
                 log.warning("teams notify failed: %s", exc)
 
     async def whisper(user_id: str, message) -> str:  # type: ignore[no-untyped-def]
         """A private answer to someone who asked in a channel, in their 1:1 chat; inside
-        the turn, so no retries (Teams wants the turn answered within 15 s)."""
+        the turn, so no retries (the caller bounds the time)."""
         recipient = Recipient(person_id=0, email="", name="", teams_user_id=user_id)
         try:
-            async with asyncio.timeout(WHISPER_BUDGET):
-                await port.send(recipient=recipient, message=message, retries=0)
+            await port.send(recipient=recipient, message=message, retries=0)
             return "sent"
-        except (OutcomeUnknown, TimeoutError):  # it may still arrive
+        except OutcomeUnknown:  # it may still arrive
             return "unknown"
         except Exception as exc:
             log.warning("teams private answer failed: %s", exc)

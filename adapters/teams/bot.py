@@ -4,6 +4,7 @@ on install and on every turn, so pulses can reach people later."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from botbuilder.core import MessageFactory, TurnContext
@@ -30,6 +31,9 @@ from bot.templates import welcome
 log = logging.getLogger("crosspulse.teams")
 MULTI_KEYS = frozenset({WORKED_WITH})
 SHARED_CHATS = frozenset({"channel", "groupChat"})
+# Teams waits 15 s for a turn's answer, then may deliver the activity again: what a turn
+# sends beyond its own reply (private answers, thank-yous) shares this many seconds.
+TURN_BUDGET = 10.0
 DELIVERY_ORDER = ("sent", "unknown", "failed")  # whisper outcomes, best first
 CHANNEL_NOTICE = {
     "sent": "I've sent you my answer in our 1:1 chat.",
@@ -65,19 +69,23 @@ def activity_from(message: Message) -> Activity:
 
 
 def tenant_of(activity: Activity) -> str | None:
-    """The Entra tenant Teams names in the channel data (or the conversation), lower-case."""
-    tenant = ((activity.channel_data or {}).get("tenant") or {}).get("id")
-    if not tenant and activity.conversation is not None:
-        tenant = activity.conversation.tenant_id
-    return tenant.lower() if isinstance(tenant, str) else None
+    """The Entra tenant, lower-case: Teams names it in `channelData.tenant.id` and as
+    `conversation.tenantId` (which botbuilder, reading `tenantID`, keeps only among the
+    conversation's additional properties)."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant")
+    found = tenant.get("id") if isinstance(tenant, dict) else None
+    if not found and activity.conversation is not None:
+        extra = activity.conversation.additional_properties or {}
+        found = activity.conversation.tenant_id or extra.get("tenantId")
+    return found.lower() if isinstance(found, str) and found else None
 
 
 def reference_of(activity: Activity) -> ConversationReference:
-    """botbuilder reads the tenant from `conversation.tenantID`, Teams sends it as
-    `tenantId` there and in `channelData.tenant.id`: take it from the channel data, which
-    opening a 1:1 chat and per-tenant pacing need."""
+    """The conversation reference with its tenant filled in, which opening a 1:1 chat and
+    per-tenant pacing need (botbuilder leaves it empty for Teams, see `tenant_of`)."""
     reference = TurnContext.get_conversation_reference(activity)
-    tenant = ((activity.channel_data or {}).get("tenant") or {}).get("id")
+    tenant = tenant_of(activity)
     if reference.conversation is not None and tenant and not reference.conversation.tenant_id:
         reference.conversation.tenant_id = tenant
     return reference
@@ -86,6 +94,10 @@ def reference_of(activity: Activity) -> ConversationReference:
 def is_team_scope(reference: ConversationReference) -> bool:
     """Stored at a team install: reaches the person only once a 1:1 chat is opened."""
     return bool(reference.conversation and reference.conversation.conversation_type == "channel")
+
+
+def _deadline() -> float:
+    return asyncio.get_running_loop().time() + TURN_BUDGET
 
 
 def _in_shared_chat(activity: Activity) -> bool:
@@ -326,7 +338,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
                 else:
                     await turn_context.send_activity(activity_from(effect.message))
             elif isinstance(effect, Notify):
-                await self.notify(effect.person_id, effect.message)
+                await self._notify_within(effect, _deadline())
 
     async def _apply_in_shared_chat(self, turn_context: TurnContext, effects: list[Effect]) -> None:
         """Teams has no ephemeral messages: every answer to the asker (their status, a
@@ -334,20 +346,38 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         chat, opened through the team if need be; the channel sees only whether it went.
         "I don't know you yet" holds nothing about anyone and stays in the channel."""
         outcomes: list[str] = []
+        deadline = _deadline()
         for effect in effects:
             if isinstance(effect, Notify):
-                await self.notify(effect.person_id, effect.message)
+                await self._notify_within(effect, deadline)
             elif effect.message.kind == "stranger":
                 await turn_context.send_activity(activity_from(effect.message))
             else:
-                outcomes.append(await self._answer_privately(turn_context, effect.message))
+                outcomes.append(await self._answer_privately(turn_context, effect, deadline))
         if outcomes:
             worst = max(outcomes, key=DELIVERY_ORDER.index)
             await turn_context.send_activity(MessageFactory.text(CHANNEL_NOTICE[worst]))
 
-    async def _answer_privately(self, turn_context: TurnContext, message: Message) -> str:
+    async def _answer_privately(
+        self, turn_context: TurnContext, effect: Reply | Replace, deadline: float
+    ) -> str:
         asker = turn_context.activity.from_property
-        known = await load_reference(self.bot.db, platform=Platform.TEAMS, user_id=user_key(asker))
-        if known is None and self._team_id(turn_context):
-            await self._adopt(turn_context, [asker])  # a way to their 1:1 chat through the team
-        return await self.whisper(user_key(asker), message)
+        try:
+            async with asyncio.timeout_at(deadline):
+                known = await load_reference(
+                    self.bot.db, platform=Platform.TEAMS, user_id=user_key(asker)
+                )
+                if known is None and self._team_id(turn_context):
+                    await self._adopt(turn_context, [asker])  # a way in through the team
+                return await self.whisper(user_key(asker), effect.message)
+        except TimeoutError:  # the send may be under way: it may still arrive
+            return "unknown"
+
+    async def _notify_within(self, effect: Notify, deadline: float) -> None:
+        """Someone else's message (a thank-you) from inside a turn: given what is left of
+        the turn's time; past it, left unsent (logged) rather than risking a redelivery."""
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self.notify(effect.person_id, effect.message)
+        except TimeoutError:
+            log.warning("teams notify not confirmed within the turn's time")

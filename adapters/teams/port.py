@@ -28,7 +28,7 @@ log = logging.getLogger("crosspulse.teams")
 Turn = Callable[[TurnContext], Awaitable[None]]
 TRANSIENT = {412, 502, 503, 504}  # Microsoft's guidance: retry these with backoff and jitter
 RETRIES = 3
-DEFER_AFTER_TRANSIENT = 60.0  # seconds before the outbox tries once the retries are spent
+RETRY_LATER = 60.0  # seconds before the outbox tries a delivery again once retries are spent
 BACKOFF = 1.0  # seconds, doubled each retry, times a random 0.5-1.5
 # Microsoft's documented limits: 50 requests/s per app per tenant (we keep to 40), and per
 # bot per conversation 7 in 1 s, 60 in 30 s, 1,800 in an hour.
@@ -109,8 +109,8 @@ class TeamsPort:
                 await self._call(deliver(), recipient.teams_user_id)
                 break
             except _Transient as exc:
-                if attempt == retries:  # later, not never: the outbox defers the delivery
-                    raise SendError(f"Teams: {exc}", retry_after=DEFER_AFTER_TRANSIENT) from None
+                if attempt == retries:  # later, not never: the outbox tries this one again
+                    raise SendError(f"Teams: {exc}", retry_in=RETRY_LATER) from None
                 await self.sleep(BACKOFF * 2**attempt * random.uniform(0.5, 1.5))
         conversation, activity_id = sent[0] if sent else (reference.conversation.id, "")
         return MessageRef(platform=self.platform, channel=conversation, id=activity_id)

@@ -606,7 +606,9 @@ async def test_a_service_that_cannot_be_reached_defers_the_pulse(teams: TeamsWor
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}/"
     async with teams.runtime.db.session() as session:
-        ref = (await session.exec(select(ConversationRef))).one()
+        ref = (
+            await session.exec(select(ConversationRef).where(ConversationRef.user_id == MEGAN))
+        ).one()
         ref.reference = {**ref.reference, "serviceUrl": dead}
         session.add(ref)
         await session.commit()
@@ -616,12 +618,21 @@ async def test_a_service_that_cannot_be_reached_defers_the_pulse(teams: TeamsWor
         waits.append(seconds)
 
     teams.runtime.ports["teams"].sleep = no_wait  # type: ignore[attr-defined]
+    own = payload("teams_message_activity_personal.json", teams.connector, text="status")
+    own.update(attachments=[], conversation={"conversationType": "personal", "id": "a:e0"})
+    own["from"] = {"id": "29:e0", "aadObjectId": "aad-e0"}
+    await teams.post(own)  # e0, reachable, in the same tenant and scope
+    await _link(teams, "e0@example.com", "aad-e0")
     ten = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    before = len(teams.connector.sent)
     report = await tick(teams.runtime.db, now=ten, ports=teams.runtime.ports)
-    assert (report.sent, report.failed, report.unknown, report.deferred) == (0, 0, 0, 1)
+    assert (report.sent, report.failed, report.unknown, report.deferred) == (1, 0, 0, 1)
+    assert [s.conversation for s in teams.connector.sent[before:]] == ["a:e0"], "not held up"
     assert len(waits) == 3, "three retries with backoff before deferring"
     async with teams.runtime.db.session() as session:
-        ref = (await session.exec(select(ConversationRef))).one()
+        ref = (
+            await session.exec(select(ConversationRef).where(ConversationRef.user_id == MEGAN))
+        ).one()
         ref.reference = {**ref.reference, "serviceUrl": teams.connector.url}
         session.add(ref)
         await session.commit()
@@ -717,14 +728,16 @@ async def test_removing_the_bot_from_a_group_chat_keeps_the_removers_own_chat(
     assert (await _references(teams))[MEGAN].reachable is True
 
 
-async def _link_megan(world: TeamsWorld) -> None:
+async def _link(world: TeamsWorld, email: str, teams_user_id: str) -> None:
     async with world.runtime.db.session() as session:
-        megan = (
-            await session.exec(select(Person).where(Person.email == "megan@example.com"))
-        ).one()
-        megan.teams_user_id = MEGAN
-        session.add(megan)
+        person = (await session.exec(select(Person).where(Person.email == email))).one()
+        person.teams_user_id = teams_user_id
+        session.add(person)
         await session.commit()
+
+
+async def _link_megan(world: TeamsWorld) -> None:
+    await _link(world, "megan@example.com", MEGAN)
 
 
 async def _megan_in_her_chat(world: TeamsWorld) -> None:
@@ -796,3 +809,51 @@ async def test_replies_reuse_one_connection_to_the_connector(teams: TeamsWorld) 
         assert len(other.sent) == 1, "the reply went to the service URL it came from"
     finally:
         await other.stop()
+
+
+async def test_a_turn_never_waits_past_its_budget_for_a_private_answer(
+    teams: TeamsWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Teams redelivers a turn it has not had an answer to within 15 s: a private answer
+    that Teams takes long to accept is given up on (as not confirmed) at the turn's budget,
+    whatever the connector client's own timeout."""
+    import asyncio
+
+    import adapters.teams.bot as teams_bot
+
+    monkeypatch.setattr(teams_bot, "TURN_BUDGET", 0.3)
+    teams.connector.members = {"29:e0": ROSTER["29:e0"]}
+    assert await teams.post(_team_install(teams.connector)) in (200, 201)
+    port = teams.runtime.ports["teams"]
+    port.adapter.bot_framework_authentication.timeout = 60  # type: ignore[attr-defined]
+    teams.connector.hang, teams.connector.hang_only = asyncio.Event(), "a:29:e0"
+    before = len(teams.connector.sent)
+    async with teams.http.post(  # fails the test if the turn outlives its budget by far
+        teams.url,
+        data=json.dumps(_mention(teams.connector, "e0", "status")),
+        headers={"Content-Type": "application/json"},
+        timeout=aiohttp.ClientTimeout(total=10),
+    ) as response:
+        assert response.status in (200, 201)
+    teams.connector.hang.set()
+    teams.connector.hang = None
+    (notice,) = teams.connector.sent[before:]
+    assert "did not confirm" in notice.body["text"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "tenant"),
+    [
+        ({"channelData": {"tenant": {"id": "ABC"}}}, "abc"),
+        ({"conversation": {"id": "a:1", "tenantId": "Def"}}, "def"),
+        ({"channelData": "not an object", "conversation": {"id": "a:1"}}, None),
+        ({"channelData": {"tenant": "not an object"}}, None),
+        ({}, None),
+    ],
+)
+def test_the_tenant_is_found_where_teams_puts_it(fields: dict, tenant: str | None) -> None:
+    from botbuilder.schema import Activity
+
+    from adapters.teams.bot import tenant_of
+
+    assert tenant_of(Activity().deserialize({"type": "message", **fields})) == tenant
