@@ -179,13 +179,16 @@ async def mark_sent(
 
 async def mark_failed(
     session: AsyncSession, *, delivery: Delivery, reason: str, retry_at: datetime | None
-) -> None:
-    """A refused send: back to pending for a retry while attempts remain, else failed."""
-    if retry_at is not None and delivery.attempts < MAX_ATTEMPTS:
+) -> bool:
+    """A refused send: back to pending for a retry while attempts remain, else failed.
+    True when it will be tried again."""
+    retrying = retry_at is not None and delivery.attempts < MAX_ATTEMPTS
+    if retrying:
         retry = {"state": DeliveryState.PENDING, "due_at": retry_at}
     else:
         retry = {"state": DeliveryState.FAILED}
     await _set(session, delivery, last_error=reason[:500], **retry)
+    return retrying
 
 
 async def mark_unknown(session: AsyncSession, *, delivery: Delivery, reason: str) -> None:

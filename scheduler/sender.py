@@ -27,15 +27,7 @@ from bot.enums import DeliveryKind
 from bot.messages import Message
 from bot.models import Delivery, Person
 from bot.org import recipient_of
-from bot.outbox import (
-    MAX_ATTEMPTS,
-    claim_due,
-    defer,
-    mark_failed,
-    mark_sending,
-    mark_sent,
-    mark_unknown,
-)
+from bot.outbox import claim_due, defer, mark_failed, mark_sending, mark_sent, mark_unknown
 from bot.ports import ChatPort, OutcomeUnknown, Recipient, SendError
 
 if TYPE_CHECKING:
@@ -170,15 +162,15 @@ async def _send_one(job: _Job, *, drain: _Drain) -> None:
             return
         refused = exc.reason
         retry_at = drain.now() + timedelta(seconds=exc.retry_in) if exc.retry_in else None
-        if retry_at is not None and delivery.attempts < MAX_ATTEMPTS:
-            report.deferred += 1  # this one alone, later; its scope goes on
-        else:
-            report.failed += 1
         log.warning("send %s failed: %s", delivery.idempotency_key, refused)
-        await _with_database(
+        retrying = await _with_database(
             drain.db,
             lambda s: mark_failed(s, delivery=delivery, reason=refused, retry_at=retry_at),
         )
+        if retrying:
+            report.deferred += 1  # this one alone, later; its scope goes on
+        else:
+            report.failed += 1
         return
     except OutcomeUnknown as exc:
         report.unknown += 1

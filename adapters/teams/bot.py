@@ -172,13 +172,12 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         current = (activity.conversation.id, activity.service_url)
         if self._stored.get(user) == current:
             return  # already stored by this process: no write on every turn
-        reference = reference_of(activity)
         self._stored[user] = current
         await save_reference(
             self.bot.db,
             platform=Platform.TEAMS,
-            user_id=user_key(activity.from_property),
-            reference=reference.serialize(),
+            user_id=user,
+            reference=reference_of(activity).serialize(),
         )
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
@@ -214,10 +213,11 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         if any(m.id == bot_id for m in members_removed):
             await self._forget_team(turn_context)
             return
+        leaving = {m.id for m in members_removed}
         await mark_unreachable_where(
             self.bot.db,
             platform=Platform.TEAMS,
-            matches=lambda ref: _through(ref, team) and _for(ref, {m.id for m in members_removed}),
+            matches=lambda ref: _through(ref, team) and _for(ref, leaving),
         )
 
     @staticmethod
@@ -247,8 +247,9 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
     async def _adopt(self, turn_context: TurnContext, members: list[ChannelAccount]) -> None:
         """Link team members by e-mail and store a team-scope reference for each person
         Crosspulse knows (nothing is kept about anyone else); a reference they gave
-        themselves is kept. Three statements per roster page."""
+        themselves is kept. Four statements per roster page."""
         complete: list[ChannelAccount] = []
+        ids_by_email: dict[str, str] = {}
         for member in members:
             if not _email_of(member):  # Teams sometimes gives only ids: the roster has more
                 try:
@@ -256,10 +257,9 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
                 except Exception as exc:
                     log.warning("roster lookup failed: %s", type(exc).__name__)
             complete.append(member)
-        await self.bot.link_platform_ids(
-            platform=Platform.TEAMS,
-            ids_by_email={_email_of(m): user_key(m) for m in complete if _email_of(m)},  # type: ignore[misc]
-        )
+            if email := _email_of(member):
+                ids_by_email[email] = user_key(member)
+        await self.bot.link_platform_ids(platform=Platform.TEAMS, ids_by_email=ids_by_email)
         known = await self.bot.known_platform_ids(
             platform=Platform.TEAMS, user_ids=[user_key(m) for m in complete]
         )
