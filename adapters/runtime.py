@@ -40,7 +40,7 @@ async def build(
 ) -> Runtime:
     db = Database(settings.database_url)
     if migrate:
-        await db.migrate()
+        await db.migrate(secret=settings.secret_bytes)
     bot = Bot(db=db, secret=settings.secret_bytes, clock=clock or SystemClock())
     return Runtime(settings=settings, db=db, bot=bot, ports=ports or {})
 

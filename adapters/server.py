@@ -102,7 +102,9 @@ async def run_server(settings: Settings) -> None:
     await runtime.tenant_and_survey()
     leader = Leader(runtime.db)
     await leader.acquire()  # on SQLite, refuses a second process right here
-    scheduler = start_scheduler(runtime.db, ports=runtime.ports, leader=leader)
+    scheduler = start_scheduler(
+        runtime.db, ports=runtime.ports, leader=leader, secret=runtime.settings.secret_bytes
+    )
     app = make_app(runtime)
     socket_mode = None
     if settings.slack_app_token is not None and SLACK_BOLT in app:

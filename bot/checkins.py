@@ -1,4 +1,10 @@
-"""Recording answers: once per person and round, under a pseudonym, all or nothing."""
+"""Recording answers: once per person and round, sealed until the round closes.
+
+The only rows an answer writes are its participation (who answered, for nudges and
+response rates) and its sealed box (`bot/sealing.py`); nothing readable, timed or
+ordered lines the two up. The box is opened again only for the per-team follow-up, for
+erasure, and when the round closes (`bot/publish.py`).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +16,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit
 from bot.db import insert_unless_present
-from bot.enums import ParticipationStage, RoundState
-from bot.models import Comment, Delivery, Participation, Person, Response, Round
-from bot.pseudonym import respondent_key
-from bot.rollup import RESPONDENTS, Increments
+from bot.enums import RoundState
+from bot.models import Delivery, Participation, Person, Round, SealedAnswer
+from bot.names import scrub_comment
+from bot.sealing import SealedContent, Sealer
 from bot.surveys import (
-    BLOCKED_BY,
-    WORKED_WITH,
     AnswerError,
     Answers,
     CheckIn,
@@ -65,7 +69,7 @@ async def record_checkin(
     secret: bytes,
     now: datetime,
 ) -> CheckIn:
-    """Validate and store a check-in; raise AnswerError (nothing stored) when it cannot."""
+    """Validate, scrub and seal a check-in; raise AnswerError (nothing stored) when it cannot."""
     await _check_window(session, person=person, round_=round_, now=now)
     questions = [Question.from_dict(q) for q in round_.questions]
     checkin = validate_checkin(
@@ -74,50 +78,49 @@ async def record_checkin(
         own_department=person.department_id,
         departments=departments,
     )
-    key = respondent_key(secret=secret, salt=person.pseudonym_salt)
-    stage = ParticipationStage.ANSWERED if checkin.worked_with else ParticipationStage.COMPLETE
-    rows: list[Response] = [
-        _response(person, round_, key, item, value) for item, value in checkin.scores.items()
-    ]
-    rows += [_response(person, round_, key, WORKED_WITH, 1, d) for d in checkin.worked_with]
-    if checkin.blocked_by is not None:
-        rows.append(_response(person, round_, key, BLOCKED_BY, 1, checkin.blocked_by))
+    sealer = Sealer(secret)
+    comment = (
+        await scrub_comment(session, tenant_id=person.tenant_id, text=checkin.comment)
+        if checkin.comment
+        else None
+    )
+    content = SealedContent(
+        respondent=sealer.respondent(round_id=round_.id, salt=person.pseudonym_salt),
+        department_id=person.department_id,
+        scores=dict(checkin.scores),
+        worked_with=checkin.worked_with,
+        blocked_by=checkin.blocked_by,
+        comment=comment,
+    )
+    box = sealer.seal(content, round_id=round_.id)
     first = await insert_unless_present(
-        session,
-        Participation,
-        round_id=round_.id,
-        person_id=person.id,
-        week=round_.week,
-        stage=stage,
-        answered_at=now,
+        session, Participation, round_id=round_.id, person_id=person.id, week=round_.week
     )
     if not first:
         await session.rollback()
         raise AlreadyAnswered("You have already checked in for this pulse; thank you!")
-    session.add_all(rows)
-    increments = Increments()
-    for row in rows:
-        increments.add_response(row)
-    increments.add(
-        tenant_id=person.tenant_id,
-        week=round_.week,
-        department_id=person.department_id,
-        item=RESPONDENTS,
-    )
-    await increments.write(session)
-    if checkin.comment:
-        session.add(
-            Comment(
-                tenant_id=person.tenant_id,
-                round_id=round_.id,
-                respondent=key,
-                week=round_.week,
-                department_id=person.department_id,
-                text=checkin.comment,
-            )
+    session.add(
+        SealedAnswer(
+            id=sealer.row_id(round_id=round_.id, salt=person.pseudonym_salt),
+            round_id=round_.id,
+            box=box,
         )
+    )
     await session.commit()
     return checkin
+
+
+async def sealed_answer(
+    session: AsyncSession, *, person: Person, round_: Round, secret: bytes
+) -> tuple[SealedAnswer, SealedContent] | None:
+    """The person's own sealed answer to an open round, opened (the follow-up needs it)."""
+    sealer = Sealer(secret)
+    row = await session.get(
+        SealedAnswer, sealer.row_id(round_id=round_.id, salt=person.pseudonym_salt)
+    )
+    if row is None:
+        return None
+    return row, sealer.unseal(row.box, round_id=round_.id)
 
 
 async def record_smoothness(
@@ -130,63 +133,37 @@ async def record_smoothness(
     secret: bytes,
     now: datetime,
 ) -> dict[int, int]:
-    """The per-team follow-up; accepted once, after the check-in, inside the window."""
+    """The per-team follow-up; accepted once, after the check-in, inside the window. It is
+    sealed into the same box, so no row tells who was asked a follow-up."""
     await _check_window(session, person=person, round_=round_, now=now)
-    mine = (Participation.round_id == round_.id, Participation.person_id == person.id)
-    stage = (await session.exec(select(Participation.stage).where(*mine))).first()
-    if stage is None:
+    found = await sealed_answer(session, person=person, round_=round_, secret=secret)
+    if found is None:
         raise AnswerError("Please answer the pulse itself first.")
-    if stage == ParticipationStage.COMPLETE:
+    row, content = found
+    if not content.followup_owed:
         raise AlreadyAnswered("You have already rated those teams for this pulse; thank you!")
-    others = {d: name for d, name in departments.items() if d != person.department_id}
-    ratings = validate_smoothness(answers, targets=others)
-    # Guarded: of two concurrent submits only one moves the stage on and stores its ratings.
+    named = {d: departments[d] for d in content.worked_with if d in departments}
+    ratings = validate_smoothness(answers, targets=named)
+    old_box = row.box
+    box = Sealer(secret).seal(
+        SealedContent(**{**content.__dict__, "smoothness": ratings}), round_id=round_.id
+    )
+    # Guarded on the old box: of two concurrent submits only one replaces it.
     moved = await session.exec(
-        update(Participation)
-        .where(*mine, Participation.stage == ParticipationStage.ANSWERED)
-        .values(stage=ParticipationStage.COMPLETE)
+        update(SealedAnswer)
+        .where(SealedAnswer.id == row.id, SealedAnswer.box == old_box)
+        .values(box=box)
     )
     if moved.rowcount != 1:
         await session.rollback()
         raise AlreadyAnswered("You have already rated those teams for this pulse; thank you!")
-    key = respondent_key(secret=secret, salt=person.pseudonym_salt)
-    rows = [
-        _response(person, round_, key, "smoothness", value, department)
-        for department, value in ratings.items()
-    ]
-    session.add_all(rows)
-    increments = Increments()
-    for row in rows:
-        increments.add_response(row)
-    await increments.write(session)
     await session.commit()
     return ratings
 
 
-def _response(
-    person: Person, round_: Round, key: str, item: str, value: int, target: int | None = None
-) -> Response:
-    return Response(
-        tenant_id=person.tenant_id,
-        round_id=round_.id,
-        respondent=key,
-        week=round_.week,
-        department_id=person.department_id,
-        item=item,
-        value=value,
-        target_department_id=target,
-    )
-
-
-def log_rejected(
-    session: AsyncSession, *, tenant_id: int, person_id: int, round_id: int | None, reason: str
-) -> None:
-    """Tampered or out-of-range answers leave an audit trace (the reason, never the values)."""
+def log_rejected(session: AsyncSession, *, tenant_id: int, round_id: int | None) -> None:
+    """Tampered or out-of-range answers leave an audit trace: that one was refused, and in
+    which round; never who sent it, what it said or why (a reason can quote a value)."""
     audit.record(
-        session,
-        tenant_id=tenant_id,
-        actor=f"person:{person_id}",
-        action="answer.rejected",
-        round_id=round_id,
-        reason=reason,
+        session, tenant_id=tenant_id, actor="someone", action="answer.rejected", round_id=round_id
     )

@@ -39,6 +39,9 @@ def make_engine(url: str) -> AsyncEngine:
             # WAL + NORMAL: a process crash loses nothing committed; only an OS crash or
             # power loss can roll back the last transactions (sqlite.org/wal.html).
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten, not left in free pages for a file's reader: the
+            # sealed answers of a closed round, an erased person, pre-migration rows.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -60,9 +63,15 @@ class Database:
         async with self._sessions() as session:
             yield session
 
-    async def migrate(self) -> None:
+    async def migrate(self, *, secret: bytes | None = None) -> None:
+        """Apply the migrations; `secret` (CROSSPULSE_SECRET's pseudonym key) is needed by
+        those that re-key answers. On SQLite the write-ahead log is then truncated, so no
+        page a migration rewrote lingers beside the file."""
         async with self.engine.begin() as conn:
-            await conn.run_sync(_upgrade_head)
+            await conn.run_sync(_upgrade_head, secret)
+        if self.engine.dialect.name == "sqlite":
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -74,9 +83,10 @@ def alembic_config() -> Config:
     return config
 
 
-def _upgrade_head(sync_conn) -> None:  # type: ignore[no-untyped-def]
+def _upgrade_head(sync_conn, secret: bytes | None) -> None:  # type: ignore[no-untyped-def]
     config = alembic_config()
     config.attributes["connection"] = sync_conn
+    config.attributes["secret"] = secret
     command.upgrade(config, "head")
 
 

@@ -19,6 +19,7 @@ from bot.digest_data import DepartmentFigures, DigestData, Pair
 from bot.enums import DeliveryKind, DeliveryState, RoundState
 from bot.figures import WeekFigures, week_figures
 from bot.models import Comment, Delivery, Department, Kudos, Person, Round, Survey
+from bot.rollup import POOLED
 from bot.schedule import previous_week
 from bot.scrub import scrub
 
@@ -45,12 +46,8 @@ async def build_digest(
     before = await week_figures(session, tenant_id=survey.tenant_id, week=previous_week(week))
     sizes = {d: now.respondents.get(d, 0) for d in names}
     org_n = now.org_respondents()
-    hidden = suppressed_groups(sizes, k=k) if shown(org_n, k) else set(names)
-    hidden_before = (
-        suppressed_groups({d: before.respondents.get(d, 0) for d in names}, k=k)
-        if shown(before.org_respondents(), k)
-        else set(names)
-    )
+    hidden = _hidden(now, names, k)
+    hidden_before = _hidden(before, names, k)
     scope_id = _scope_id(names, department)
     scope = ORG if scope_id is None else names[scope_id]
     if (scope_id is None and not shown(org_n, k)) or (scope_id is not None and scope_id in hidden):
@@ -90,7 +87,7 @@ async def build_digest(
         pairs = tuple(p for p in pairs if scope in (p.source, p.target))
         changes = tuple(c for c in changes if c.subject == scope)
     comments = await _comments(
-        session, survey=survey, week=week, scope_id=scope_id, kc=kc, sizes=sizes
+        session, survey=survey, week=week, scope_id=scope_id, kc=kc, sizes=sizes, org_n=org_n
     )
     kudos = await _kudos(
         session, survey=survey, week=week, names=names, k=k, hidden=hidden, scope_id=scope_id
@@ -120,6 +117,16 @@ async def build_digest(
         comments=comments,
         changes=changes,
     )
+
+
+def _hidden(figures: WeekFigures, names: dict[int, str], k: int) -> set[int]:
+    """Departments withheld this week. The pooled small departments count as one withheld
+    group, so a threshold raised since publication still protects them."""
+    if not shown(figures.org_respondents(), k):
+        return set(names)
+    sizes = {d: figures.respondents.get(d, 0) for d in names}
+    sizes[POOLED] = figures.respondents.get(POOLED, 0)
+    return suppressed_groups(sizes, k=k) - {POOLED}
 
 
 async def _unreachable(session: AsyncSession, *, survey: Survey, week: str) -> int:
@@ -212,8 +219,9 @@ def _pairs(
 ) -> tuple[Pair, ...]:
     """The collaboration matrix; every cell below k (ties, raters, blocked) is withheld."""
     pairs = []
+    named = {cell: items for cell, items in cells.items() if cell[0] in names and cell[1] in names}
     for (source, target), items in sorted(
-        cells.items(), key=lambda c: (names[c[0][0]], names[c[0][1]])
+        named.items(), key=lambda c: (names[c[0][0]], names[c[0][1]])
     ):
         ties = items.get("worked_with", (0, 0))[0]
         raters, total = items.get("smoothness", (0, 0.0))
@@ -254,8 +262,7 @@ async def engagement_trend(
                 else None
             )
         else:
-            sizes = {d: figures.respondents.get(d, 0) for d in names}
-            hidden = suppressed_groups(sizes, k=k)
+            hidden = _hidden(figures, names, k)
             value = (
                 None
                 if scope_id in hidden
@@ -294,10 +301,12 @@ async def _comments(
     scope_id: int | None,
     kc: int,
     sizes: dict[int, int],
+    org_n: int,
 ) -> tuple[str, ...]:
     """Comments of the scope, under the comment threshold with secondary suppression: the
-    organisation's comments minus a department's must still come from kc people or more."""
-    n = sum(sizes.values()) if scope_id is None else sizes[scope_id]
+    organisation's comments minus a department's must still come from kc people or more.
+    Comments were pooled the same way when the round closed (`bot/publish.py`)."""
+    n = org_n if scope_id is None else sizes[scope_id]
     if not comment_allowed(n, kc):
         return ()
     if scope_id is not None and scope_id in suppressed_groups(sizes, k=kc):

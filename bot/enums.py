@@ -45,10 +45,3 @@ class DeliveryState(StrEnum):
 class RoundState(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
-
-
-class ParticipationStage(StrEnum):
-    """Whether the per-team follow-up is still owed; never which teams."""
-
-    ANSWERED = "answered"
-    COMPLETE = "complete"

@@ -8,13 +8,19 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit, personal
-from bot.checkins import AlreadyAnswered, log_rejected, record_checkin, record_smoothness
+from bot.checkins import (
+    AlreadyAnswered,
+    log_rejected,
+    record_checkin,
+    record_smoothness,
+    sealed_answer,
+)
 from bot.commands import Command, Verb, parse
 from bot.compose import digest_message, latest_week, pulse_message
 from bot.db import Database
 from bot.digest import WeekStillOpen
 from bot.directory import DirectoryMember, SyncReport, sync_directory
-from bot.enums import ParticipationStage, Role
+from bot.enums import Role
 from bot.events import ActionEvent, Actor, CommandEvent, Effect, Event, Notify, Replace, Reply
 from bot.home import home_view
 from bot.messages import Action, Message, Style
@@ -174,25 +180,19 @@ class Bot:
                 "You have opted out",
                 "Nothing was recorded. Type `/pulse optin` to take part again.",
             )
-        round_ = await session.get(Round, int(event.value)) if event.value.isdigit() else None
+        round_ = await session.get(Round, _round_id(event.value))
         if (
             round_ is None
             or (await session.get(Survey, round_.survey_id)).tenant_id != person.tenant_id
         ):
-            log_rejected(
-                session,
-                tenant_id=person.tenant_id,
-                person_id=person.id,
-                round_id=None,
-                reason="unknown round",
-            )
+            log_rejected(session, tenant_id=person.tenant_id, round_id=None)
             await session.commit()
             return _notice(
                 "That pulse doesn't exist",
                 "Nothing was recorded. Type `/pulse` to get the current one.",
             )
         round_id, week = round_.id, round_.week
-        tenant_id, person_id = person.tenant_id, person.id
+        tenant_id = person.tenant_id
         departments = await departments_by_id(session, tenant_id=person.tenant_id)
         args = dict(
             person=person,
@@ -214,13 +214,7 @@ class Bot:
             return _notice("Already answered", str(exc))
         except AnswerError as exc:
             await session.rollback()
-            log_rejected(
-                session,
-                tenant_id=tenant_id,
-                person_id=person_id,
-                round_id=round_id,
-                reason=str(exc),
-            )
+            log_rejected(session, tenant_id=tenant_id, round_id=round_id)
             await session.commit()
             return _notice(
                 "Your answer was not recorded", f"{exc} Nothing was saved; please try again."
@@ -238,30 +232,27 @@ class Bot:
                 f"The next one reaches you {await self._next_pulse(session, person)}.",
             )
         round_, delivery = found
-        done = (
+        sealed = await sealed_answer(session, person=person, round_=round_, secret=self.secret)
+        answered = (
             await session.exec(
-                select(Participation).where(
+                select(Participation.id).where(
                     Participation.round_id == round_.id,
                     Participation.person_id == person.id,
                 )
             )
         ).first()
-        if done is None:
+        if answered is None:
             return [
                 Reply(
                     await pulse_message(session, person=person, round_=round_, delivery=delivery),
                     ephemeral=False,
                 )
             ]
-        if done.stage == ParticipationStage.ANSWERED:
+        if sealed is not None and sealed[1].followup_owed:
             departments = await departments_by_id(session, tenant_id=person.tenant_id)
-            others = tuple(
-                (d, n)
-                for d, n in sorted(departments.items(), key=lambda x: x[1])
-                if d != person.department_id
-            )
+            named = tuple((d, departments[d]) for d in sealed[1].worked_with if d in departments)
             return [
-                Reply(followup.render(followup.FollowupData(round_.id, others)), ephemeral=False)
+                Reply(followup.render(followup.FollowupData(round_.id, named)), ephemeral=False)
             ]
         return _notice(
             "You're all checked in",
@@ -513,3 +504,9 @@ class Bot:
             if person is None:
                 return None
             return recipient_of(person)
+
+
+def _round_id(value: str) -> int:
+    """A round id from a button's value; anything else (digits of other scripts, a
+    5,000-digit number) is no round (0)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0

@@ -1,10 +1,10 @@
-"""SQLModel tables. Responses carry a keyed pseudonym and a week, never a person id."""
+"""SQLModel tables. Responses carry a per-round pseudonym and a week, never a person id."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -133,19 +133,32 @@ class Delivery(SQLModel, table=True):
 
 
 class Participation(SQLModel, table=True):
-    """Who answered which round; kept apart from what they answered."""
+    """Who answered which round (for nudges and response rates); nothing about what, or
+    when: no time, no stage, so it cannot be lined up with anything else."""
 
     __table_args__ = (UniqueConstraint("round_id", "person_id"),)
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="round.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     week: str = Field(max_length=8)
-    stage: str = Field(default="answered", max_length=10)
-    answered_at: datetime = Field(default_factory=utcnow)
+
+
+class SealedAnswer(SQLModel, table=True):
+    """An answer of a round still open, sealed (`bot/sealing.py`): a keyed id, no time, one
+    size. SQLite keeps the rows in id order (no rowid), so not even the file's order tells
+    when one was written. Deleted when the round closes and its answers are published."""
+
+    __tablename__ = "sealed_answer"
+    __table_args__ = {"sqlite_with_rowid": False}
+    id: str = Field(primary_key=True, max_length=64)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    box: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Response(SQLModel, table=True):
-    """One answered item, under a keyed pseudonym and a week: no person id, no timestamp."""
+    """One answered item, under the round's pseudonym and a week: no person id, no time.
+    Written shuffled when the round closes. `department_id` is None for the pooled answers
+    of departments too small to be shown that week (see `bot/publish.py`)."""
 
     __table_args__ = (Index("ix_response_week_dept", "week", "department_id"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -153,19 +166,22 @@ class Response(SQLModel, table=True):
     round_id: int = Field(foreign_key="round.id", index=True)
     respondent: str = Field(max_length=64, index=True)
     week: str = Field(max_length=8)
-    department_id: int = Field(foreign_key="department.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")
     item: str = Field(max_length=40)
     value: int
     target_department_id: int | None = Field(default=None, foreign_key="department.id")
 
 
 class Comment(SQLModel, table=True):
+    """A comment, scrubbed before it was sealed; `respondent` is cleared when its author is
+    erased (the published text stays, unlinked), `department_id` None when pooled."""
+
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenant.id", index=True)
     round_id: int = Field(foreign_key="round.id", index=True)
-    respondent: str = Field(max_length=64, index=True)
+    respondent: str | None = Field(default=None, max_length=64, index=True)
     week: str = Field(max_length=8, index=True)
-    department_id: int = Field(foreign_key="department.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")
     text: str = Field(max_length=2000)
 
 
@@ -198,7 +214,8 @@ class WeeklyRollup(SQLModel, table=True):
     """n, sum and sum of squares per week, department, item and target department, kept up
     to date as answers arrive, so a digest never rescans history. `target` 0 means none.
     Items: every response item, plus `respondents`, `invited`, `enps_promoter`,
-    `enps_detractor`."""
+    `enps_detractor`. Department 0 pools the departments too small to show that week.
+    Written once, when the week's round closes: published figures never move."""
 
     __tablename__ = "weekly_rollup"
     __table_args__ = (
@@ -208,7 +225,7 @@ class WeeklyRollup(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenant.id")
     week: str = Field(max_length=8)
-    department_id: int = Field(foreign_key="department.id")
+    department_id: int
     item: str = Field(max_length=40)
     target: int = 0
     n: int = 0

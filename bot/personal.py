@@ -68,8 +68,9 @@ async def status_data(session: AsyncSession, *, person: Person, now: datetime) -
     last = (
         await session.exec(
             select(Participation.week)
+            .join(Round, Round.id == Participation.round_id)
             .where(Participation.person_id == person.id)
-            .order_by(col(Participation.answered_at).desc())
+            .order_by(col(Round.slot).desc())
         )
     ).first()
     department = await session.get(Department, person.department_id)

@@ -8,19 +8,23 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import audit, rollup
+from bot import audit
 from bot.enums import DeliveryState
 from bot.models import (
+    AuditLog,
     Comment,
     Delivery,
     Kudos,
     Participation,
     Person,
     Response,
+    Round,
+    SealedAnswer,
+    Survey,
     WeeklyRollup,
 )
-from bot.pseudonym import respondent_key
 from bot.schedule import iso_week
+from bot.sealing import Sealer
 
 
 async def set_opted_out(session: AsyncSession, *, person: Person, opted_out: bool) -> None:
@@ -42,21 +46,28 @@ async def set_opted_out(session: AsyncSession, *, person: Person, opted_out: boo
 
 
 async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, actor: str) -> None:
-    """Delete the person and everything stored under them or their pseudonym."""
-    key = respondent_key(secret=secret, salt=person.pseudonym_salt)
-    person_id, tenant_id = person.id, person.tenant_id
-    weeks = set(
-        await session.exec(select(Response.week).where(Response.respondent == key).distinct())
-    )
-    weeks |= {
-        w
-        for w in await session.exec(
-            select(Delivery.week).where(Delivery.person_id == person_id).distinct()
+    """Delete the person and everything stored under them or their pseudonyms.
+
+    Their responses are found by recomputing each round's pseudonym from their salt, and an
+    open round's sealed answer by its keyed id. The figures of closed weeks stay as published
+    (the rollup is not rebuilt), and their comments stay in those weeks' digests but lose
+    their pseudonym: taking either out would tell whoever compares two digests which figure
+    or comment was theirs. With the salt gone, nothing links them to the person again.
+    """
+    sealer = Sealer(secret)
+    person_id, tenant_id, salt = person.id, person.tenant_id, person.pseudonym_salt
+    rounds = (
+        await session.exec(
+            select(Round.id).join(Survey).where(Survey.tenant_id == tenant_id)
         )
-        if w
-    }
-    await session.exec(delete(Response).where(Response.respondent == key))
-    await session.exec(delete(Comment).where(Comment.respondent == key))
+    ).all()
+    keys = [sealer.respondent(round_id=r, salt=salt) for r in rounds]
+    boxes = [sealer.row_id(round_id=r, salt=salt) for r in rounds]
+    await session.exec(delete(Response).where(col(Response.respondent).in_(keys)))
+    await session.exec(
+        update(Comment).where(col(Comment.respondent).in_(keys)).values(respondent=None)
+    )
+    await session.exec(delete(SealedAnswer).where(col(SealedAnswer.id).in_(boxes)))
     await session.exec(delete(Participation).where(Participation.person_id == person_id))
     await session.exec(delete(Delivery).where(Delivery.person_id == person_id))
     await session.exec(
@@ -64,7 +75,6 @@ async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, 
     )
     await session.exec(update(Person).where(Person.manager_id == person_id).values(manager_id=None))
     await session.exec(delete(Person).where(Person.id == person_id))
-    await rollup.rebuild(session, tenant_id=tenant_id, weeks=weeks)
     audit.record(
         session,
         tenant_id=tenant_id,
@@ -75,19 +85,33 @@ async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, 
     await session.commit()
 
 
+FINISHED = (
+    DeliveryState.SENT,
+    DeliveryState.FAILED,
+    DeliveryState.UNKNOWN,
+    DeliveryState.MISSED,
+    DeliveryState.CANCELLED,
+)
+
+
 async def enforce_retention(
     session: AsyncSession, *, tenant_id: int, weeks: int, now: datetime
 ) -> int:
-    """Delete answers and kudos older than the retention period; returns rows deleted."""
-    cutoff = iso_week((now - timedelta(weeks=weeks)).date())
+    """Delete what is older than the retention period (answers, comments, kudos, figures,
+    who answered, finished deliveries, audit rows); returns the rows deleted."""
+    before = now - timedelta(weeks=weeks)
+    cutoff = iso_week(before.date())
     deleted = 0
-    for table in (Response, Comment):
+    for table in (Response, Comment, Kudos):
         result = await session.exec(
             delete(table).where(table.tenant_id == tenant_id, col(table.week) < cutoff)
         )
         deleted += result.rowcount or 0
+    tenant_rounds = select(Round.id).join(Survey).where(Survey.tenant_id == tenant_id)
     result = await session.exec(
-        delete(Kudos).where(Kudos.tenant_id == tenant_id, col(Kudos.week) < cutoff)
+        delete(Participation).where(
+            col(Participation.round_id).in_(tenant_rounds), col(Participation.week) < cutoff
+        )
     )
     deleted += result.rowcount or 0
     await session.exec(
@@ -95,6 +119,18 @@ async def enforce_retention(
             WeeklyRollup.tenant_id == tenant_id, col(WeeklyRollup.week) < cutoff
         )
     )
+    result = await session.exec(
+        delete(Delivery).where(
+            Delivery.tenant_id == tenant_id,
+            col(Delivery.week) < cutoff,
+            col(Delivery.state).in_(FINISHED),
+        )
+    )
+    deleted += result.rowcount or 0
+    result = await session.exec(
+        delete(AuditLog).where(AuditLog.tenant_id == tenant_id, col(AuditLog.at) < before)
+    )
+    deleted += result.rowcount or 0
     if deleted:
         audit.record(
             session,

@@ -1,7 +1,9 @@
-"""The weekly rollup: per week, department, item and target, kept current as answers arrive.
+"""The weekly rollup: per week, department, item and target; what every figure is read from.
 
-Increments are upserts in the answer's own transaction; erasure rebuilds the weeks it
-touched from the raw rows, so the rollup always equals a fresh aggregate.
+Invitations are counted as people are enrolled; answers once, when the round closes
+(`bot/publish.py`), so the rollup of a closed week never moves: a later erasure deletes the
+person's rows but not the figures already published. `rebuild` recomputes weeks from the
+raw rows (tests compare it with what was published).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ RESPONDENTS = "respondents"
 INVITED = "invited"
 PROMOTER = "enps_promoter"
 DETRACTOR = "enps_detractor"
+POOLED = 0  # the department key of the week's pooled small departments
 KEY = ("tenant_id", "week", "department_id", "item", "target")
 
 Key = tuple[int, str, int, str, int]
@@ -49,21 +52,31 @@ class Increments:
         cell[1] += value * count
         cell[2] += value * value * count
 
-    def add_response(self, row: Response) -> None:
+    def add_item(
+        self,
+        *,
+        tenant_id: int,
+        week: str,
+        department_id: int,
+        item: str,
+        value: int,
+        target: int | None,
+    ) -> None:
+        """One answered item, with the eNPS promoter or detractor count it implies."""
         self.add(
-            tenant_id=row.tenant_id,
-            week=row.week,
-            department_id=row.department_id,
-            item=row.item,
-            value=row.value,
-            target=row.target_department_id,
+            tenant_id=tenant_id,
+            week=week,
+            department_id=department_id,
+            item=item,
+            value=value,
+            target=target,
         )
-        if row.item == "enps" and (row.value >= 9 or row.value <= 6):
+        if item == "enps" and (value >= 9 or value <= 6):
             self.add(
-                tenant_id=row.tenant_id,
-                week=row.week,
-                department_id=row.department_id,
-                item=PROMOTER if row.value >= 9 else DETRACTOR,
+                tenant_id=tenant_id,
+                week=week,
+                department_id=department_id,
+                item=PROMOTER if value >= 9 else DETRACTOR,
             )
 
     async def write(self, session: AsyncSession) -> None:
@@ -122,13 +135,14 @@ async def rebuild(session: AsyncSession, *, tenant_id: int, weeks: set[str]) -> 
         )
     )
     target = func.coalesce(Response.target_department_id, 0)
+    department = func.coalesce(Response.department_id, POOLED)
     in_scope = (Response.tenant_id == tenant_id, col(Response.week).in_(weeks))
     columns = ["tenant_id", "week", "department_id", "item", "target", "n", "total", "sumsq"]
     sources = [
         select(
             Response.tenant_id,
             Response.week,
-            Response.department_id,
+            department,
             Response.item,
             target,
             func.count(),
@@ -136,11 +150,11 @@ async def rebuild(session: AsyncSession, *, tenant_id: int, weeks: set[str]) -> 
             func.sum(Response.value * Response.value),
         )
         .where(*in_scope)
-        .group_by(Response.tenant_id, Response.week, Response.department_id, Response.item, target),
+        .group_by(Response.tenant_id, Response.week, department, Response.item, target),
         select(
             Response.tenant_id,
             Response.week,
-            Response.department_id,
+            department,
             literal(RESPONDENTS),
             literal(0, Integer),
             func.count(func.distinct(Response.respondent)),
@@ -148,7 +162,7 @@ async def rebuild(session: AsyncSession, *, tenant_id: int, weeks: set[str]) -> 
             func.count(func.distinct(Response.respondent)),
         )
         .where(*in_scope)
-        .group_by(Response.tenant_id, Response.week, Response.department_id),
+        .group_by(Response.tenant_id, Response.week, department),
     ]
     for item, condition in ((PROMOTER, Response.value >= 9), (DETRACTOR, Response.value <= 6)):
         hits = func.sum(case((condition, 1), else_=0))
@@ -156,7 +170,7 @@ async def rebuild(session: AsyncSession, *, tenant_id: int, weeks: set[str]) -> 
             select(
                 Response.tenant_id,
                 Response.week,
-                Response.department_id,
+                department,
                 literal(item),
                 literal(0, Integer),
                 hits,
@@ -164,7 +178,7 @@ async def rebuild(session: AsyncSession, *, tenant_id: int, weeks: set[str]) -> 
                 hits,
             )
             .where(*in_scope, Response.item == "enps")
-            .group_by(Response.tenant_id, Response.week, Response.department_id)
+            .group_by(Response.tenant_id, Response.week, department)
             .having(hits > 0)
         )
     sources.append(

@@ -18,6 +18,7 @@ from bot import rollup
 from bot.db import insert_unless_present
 from bot.enums import DeliveryKind, DeliveryState, RoundState
 from bot.models import Delivery, Department, Participation, Person, Round, Survey
+from bot.publish import publish_round
 from bot.schedule import (
     MAX_SHIFT_DAYS,
     cadence_slots,
@@ -26,6 +27,7 @@ from bot.schedule import (
     send_instant,
     slot_opens_at,
 )
+from bot.sealing import Sealer
 from bot.surveys import round_questions
 
 
@@ -201,7 +203,11 @@ async def _last_nudges(
     return {(r, p): at for r, p, at in rows.all()}
 
 
-async def close_rounds(session: AsyncSession, *, survey: Survey, now: datetime) -> list[Round]:
+async def close_rounds(
+    session: AsyncSession, *, survey: Survey, now: datetime, secret: bytes
+) -> list[Round]:
+    """Close the rounds whose last window has ended and publish their answers, each in one
+    transaction with its closed state (a crash leaves it open and sealed, to redo)."""
     closed = list(
         (
             await session.exec(
@@ -213,10 +219,12 @@ async def close_rounds(session: AsyncSession, *, survey: Survey, now: datetime) 
             )
         ).all()
     )
+    sealer = Sealer(secret)
     for round_ in closed:
+        await publish_round(session, survey=survey, round_=round_, sealer=sealer)
         round_.state = RoundState.CLOSED
         session.add(round_)
-    await session.commit()
+        await session.commit()
     return closed
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import load_settings
 from bot.db import Database, insert_unless_present
 from bot.dedupe import prune
 from bot.enums import DeliveryKind, Role, RoundState
@@ -42,8 +43,12 @@ class TickReport:
     errors: list[str] = field(default_factory=list)
 
 
-async def tick(db: Database, *, now: datetime, ports: dict[str, ChatPort]) -> TickReport:
-    """Run all scheduler work due at `now` once: idempotent, safe to repeat or run twice."""
+async def tick(
+    db: Database, *, now: datetime, ports: dict[str, ChatPort], secret: bytes | None = None
+) -> TickReport:
+    """Run all scheduler work due at `now` once: idempotent, safe to repeat or run twice.
+    `secret` opens the sealed answers of rounds that close (default: the settings')."""
+    secret = secret if secret is not None else load_settings().secret_bytes
     report = TickReport()
     async with db.session() as session:
         surveys = (await session.exec(select(Survey).where(Survey.active))).all()
@@ -67,7 +72,9 @@ async def tick(db: Database, *, now: datetime, ports: dict[str, ChatPort]) -> Ti
             report.nudges += await schedule_nudges(session, survey=survey, now=now)
             survey = await session.get(Survey, survey_id, populate_existing=True)
             # Closed before the digest is queued: a digest is only made of closed weeks.
-            report.closed += len(await close_rounds(session, survey=survey, now=now))
+            report.closed += len(
+                await close_rounds(session, survey=survey, now=now, secret=secret)
+            )
             survey = await session.get(Survey, survey_id, populate_existing=True)
             report.digests += await schedule_digests(session, survey=survey, now=now)
         await expire(session, now=now)

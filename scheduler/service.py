@@ -22,14 +22,14 @@ JOB_DEFAULTS = {
 
 
 def start_scheduler(
-    db: Database, *, ports: dict[str, ChatPort], leader: Leader
+    db: Database, *, ports: dict[str, ChatPort], leader: Leader, secret: bytes
 ) -> AsyncIOScheduler:
     """Tick every minute while this replica is the leader; followers retry each minute."""
 
     async def run() -> None:
         if not await leader.acquire():
             return
-        report = await tick(db, now=datetime.now(UTC), ports=ports)
+        report = await tick(db, now=datetime.now(UTC), ports=ports, secret=secret)
         if report.sent or report.opened or report.failed:
             log.info("tick: %s", report)
 

@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.commands import Verb, parse
-from bot.models import Kudos, Participation, Person, Response
+from bot.models import Comment, Kudos, Participation, Person, Response, SealedAnswer
 from tests.bot.test_pulse_flow import good_answers
 from tests.conftest import World
 
@@ -108,11 +108,12 @@ async def test_forget_me_asks_then_erases_everything(world: World) -> None:
     shown = await world.channel.command("eng7@example.com", "forget-me")
     assert [a.id for a in shown[0].actions] == ["forget_confirm", "forget_cancel"]
     async with world.db.session() as session:
-        assert (await session.exec(select(func.count()).select_from(Response))).one() > 0
+        assert (await session.exec(select(func.count()).select_from(SealedAnswer))).one() > 0
     shown = await world.channel.act("eng7@example.com", action="forget_confirm")
     assert shown[0].title == "Your data is erased"
+    await world.close_open_rounds()
     async with world.db.session() as session:
-        for model in (Response, Participation, Kudos):
+        for model in (SealedAnswer, Response, Comment, Participation, Kudos):
             assert (await session.exec(select(func.count()).select_from(model))).one() == 0
         assert (
             await session.exec(select(Person).where(Person.email == "eng7@example.com"))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.models import AuditLog, Comment, Delivery, Participation, Response
+from bot.models import AuditLog, Comment, Delivery, Participation, Response, SealedAnswer
 from tests.conftest import World
 
 TUESDAY_0600 = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
@@ -87,6 +87,10 @@ async def test_answer_confirms_without_echo_and_second_submit_changes_nothing(
     )
     assert again[0].title == "Already answered"
     assert await count(world, Participation) == 1
+    assert await count(world, SealedAnswer) == 1
+    assert await count(world, Response) == 0, "answers stay sealed while the round is open"
+    await world.close_open_rounds()
+    assert await count(world, SealedAnswer) == 0, "a closed round keeps no sealed answer"
     assert await count(world, Comment) == 1
     assert await count(world, Response, item="smoothness") == 1
     async with world.db.session() as session:

@@ -10,10 +10,10 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from adapters.console.port import ConsolePort
-from bot import rollup
+from bot import sealing
 from bot.db import Database
 from bot.messages import Message
-from bot.models import Participation, Response
+from bot.models import Participation, Response, SealedAnswer
 from bot.ports import MessageRef, Recipient
 from scheduler.jobs import tick
 from tests.bot.test_pulse_flow import good_answers
@@ -37,11 +37,11 @@ async def test_crash_while_recording_an_answer_keeps_nothing_and_the_answer_can_
     pulse = world.port.latest("eng1@example.com", "pulse").message
     answers = good_answers(pulse)
 
-    async def crash(self, session) -> None:  # type: ignore[no-untyped-def]
+    def crash(self, content, *, round_id) -> bytes:  # type: ignore[no-untyped-def]
         raise ConnectionError("database went away mid-answer")
 
     with monkeypatch.context() as patch:
-        patch.setattr(rollup.Increments, "write", crash)
+        patch.setattr(sealing.Sealer, "seal", crash)
         with pytest.raises(ConnectionError):
             await world.channel.act(
                 "eng1@example.com", action="checkin", value=pulse.submit.value, answers=answers
@@ -52,6 +52,8 @@ async def test_crash_while_recording_an_answer_keeps_nothing_and_the_answer_can_
     )
     assert shown[0].kind == "confirmation", shown[0].fallback_text
     assert await _count(world, Participation) == 1
+    assert await _count(world, SealedAnswer) == 1
+    await world.close_open_rounds()
     assert await _count(world, Response, item="enps") == 1
 
 
@@ -76,6 +78,7 @@ async def test_double_submit_of_the_follow_up_stores_one_rating(world: World) ->
         return shown[0].title
 
     titles = await asyncio.gather(*(rate() for _ in range(4)))
+    await world.close_open_rounds()
     assert await _count(world, Response, item="smoothness") == 1
     assert sorted(titles).count("Already answered") == 3
 
