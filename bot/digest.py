@@ -31,8 +31,8 @@ async def build_digest(
     session: AsyncSession, *, survey: Survey, week: str, department: str | None = None
 ) -> DigestData:
     """The digest for the organisation, or one department of it, for one ISO week."""
-    k, kc = effective_k(survey.k_scores), max(survey.k_comments, effective_k(survey.k_scores))
     await _refuse_open_week(session, survey=survey, week=week)
+    k, kc = await thresholds(session, survey=survey, week=week)
     names = dict(
         (
             await session.exec(
@@ -47,7 +47,8 @@ async def build_digest(
     sizes = {d: now.respondents.get(d, 0) for d in names}
     org_n = now.org_respondents()
     hidden = _hidden(now, names, k)
-    hidden_before = _hidden(before, names, k)
+    k_before, _ = await thresholds(session, survey=survey, week=previous_week(week))
+    hidden_before = _hidden(before, names, max(k, k_before))
     scope_id = _scope_id(names, department)
     scope = ORG if scope_id is None else names[scope_id]
     if (scope_id is None and not shown(org_n, k)) or (scope_id is not None and scope_id in hidden):
@@ -117,6 +118,20 @@ async def build_digest(
         comments=comments,
         changes=changes,
     )
+
+
+async def thresholds(session: AsyncSession, *, survey: Survey, week: str) -> tuple[int, int]:
+    """The week's thresholds for scores and comments: today's, or those it was published
+    under when they were higher, so lowering a threshold never reveals a withheld figure."""
+    published = (
+        await session.exec(
+            select(func.max(Round.k_scores), func.max(Round.k_comments)).where(
+                Round.survey_id == survey.id, Round.week == week
+            )
+        )
+    ).one()
+    k = effective_k(max(survey.k_scores, published[0] or 0))
+    return k, max(survey.k_comments, published[1] or 0, k)
 
 
 def _hidden(figures: WeekFigures, names: dict[int, str], k: int) -> set[int]:
@@ -255,14 +270,15 @@ async def engagement_trend(
     trend = []
     for w in weeks:
         figures = await week_figures(session, tenant_id=survey.tenant_id, week=w)
+        week_k = max(k, (await thresholds(session, survey=survey, week=w))[0])
         if scope_id is None:
             value = (
                 engagement_index(figures.org_engagement())
-                if shown(figures.org_respondents(), k)
+                if shown(figures.org_respondents(), week_k)
                 else None
             )
         else:
-            hidden = _hidden(figures, names, k)
+            hidden = _hidden(figures, names, week_k)
             value = (
                 None
                 if scope_id in hidden

@@ -104,6 +104,9 @@ class Round(SQLModel, table=True):
     state: str = Field(default="open", max_length=10)
     closes_at: datetime
     opened_at: datetime = Field(default_factory=utcnow)
+    # The thresholds its figures were published under; a lower one later never applies.
+    k_scores: int | None = None
+    k_comments: int | None = None
 
 
 class Delivery(SQLModel, table=True):

@@ -83,6 +83,7 @@ async def publish_round(
         await session.exec(insert(Comment), params=comments)  # type: ignore[call-overload]
     await _rollup(responses, answers, survey=survey, round_=round_, pools=pools).write(session)
     await session.exec(delete(SealedAnswer).where(SealedAnswer.round_id == round_.id))
+    round_.k_scores, round_.k_comments = survey.k_scores, survey.k_comments
     return len(answers)
 
 

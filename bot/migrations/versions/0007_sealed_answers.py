@@ -145,6 +145,14 @@ def upgrade() -> None:
     with op.batch_alter_table('participation') as batch_op:
         batch_op.drop_column('stage')
         batch_op.drop_column('answered_at')
+    # Plain ADD COLUMN: a batch copy of `round` would break the foreign keys pointing at it.
+    op.add_column('round', sa.Column('k_scores', sa.Integer(), nullable=True))
+    op.add_column('round', sa.Column('k_comments', sa.Integer(), nullable=True))
+    op.execute(
+        "UPDATE round SET k_scores = (SELECT k_scores FROM survey WHERE survey.id = "
+        "round.survey_id), k_comments = (SELECT k_comments FROM survey WHERE survey.id = "
+        "round.survey_id) WHERE state = 'closed'"
+    )
 
     # Invitations are not answers: they go back as they were.
     kept_rollup = [r for r in rollup if r.item in ANSWER_ITEMS_EXCLUDED]
@@ -277,6 +285,8 @@ def downgrade() -> None:
     rounds = {r.id: r for r in _rows(
         bind, "SELECT r.id, r.week, s.tenant_id FROM round r JOIN survey s ON s.id = r.survey_id")}
     op.drop_table('sealed_answer')
+    op.drop_column('round', 'k_scores')
+    op.drop_column('round', 'k_comments')
     with op.batch_alter_table('participation') as batch_op:
         batch_op.add_column(sa.Column('stage', AutoString(length=10), nullable=False,
                                       server_default='complete'))
