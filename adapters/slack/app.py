@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -16,6 +14,8 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http_guard import Refused, decode, quiet_client_faults, read_body
+from adapters.slack.hardening import check_headers, check_query, check_shape, payload_of
 from adapters.slack.installations import DbInstallationStore, DbStateStore
 from adapters.slack.listeners import register
 from adapters.slack.manifest import BOT_SCOPES
@@ -89,12 +89,19 @@ def make_oauth_flow(settings: Settings, installations: DbInstallationStore) -> A
 
 
 def oauth_handler(app: AsyncApp):  # type: ignore[no-untyped-def]
-    """GET /slack/install and /slack/oauth_redirect: Bolt renders the page or the result."""
+    """GET /slack/install and /slack/oauth_redirect: Bolt renders the page or the result.
+    The body (none is expected) is read whole and decoded here, and the query must be
+    plain text: Bolt would answer 500 to a body that is not UTF-8, PostgreSQL to a NUL."""
 
     async def slack_oauth(request: web.Request) -> web.Response:
         flow = app.oauth_flow
         assert flow is not None
-        bolt_request = await to_bolt_request(request)
+        try:
+            body = decode(await read_body(request, limit=MAX_BODY))
+            check_query(request.query_string)
+        except Refused as refused:
+            return refused.response(log, "slack oauth")
+        bolt_request = await to_bolt_request(_with_body(request, body))
         if request.path == flow.install_path:
             return await to_aiohttp_response(await flow.handle_installation(bolt_request))
         return await to_aiohttp_response(await flow.handle_callback(bolt_request))
@@ -102,102 +109,44 @@ def oauth_handler(app: AsyncApp):  # type: ignore[no-untyped-def]
     return slack_oauth
 
 
-def _malformed(request: web.Request, body: bytes) -> str | None:
-    """What Bolt would answer 500 to: refuse it with a 4xx first, saying why."""
-    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-    if not timestamp.isdigit() or not request.headers.get("X-Slack-Signature"):
-        return "unauthorized"
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "body is not UTF-8"
-    if request.content_type == "application/json":
-        try:
-            parsed = json.loads(text or "null")
-        except ValueError:
-            return "body is not JSON"
-        if not isinstance(parsed, dict):
-            return "body must be a JSON object"
-        return _bad_shape(parsed)
-    form = parse_qs(text)
-    if "payload" in form:
-        try:
-            payload = json.loads(form["payload"][0])
-        except ValueError:
-            return "payload is not JSON"
-        if not isinstance(payload, dict):
-            return "payload must be a JSON object"
-        return _bad_shape(payload)
-    return None
-
-
-_OBJECTS = ("event", "user", "team", "channel", "view", "container", "state", "enterprise")
-_STRINGS = ("type", "team_id", "api_app_id", "enterprise_id", "user_id", "event_id")
-
-
-def _bad_shape(payload: dict) -> str | None:
-    """Fields Bolt reads before any listener runs, of the wrong type: refuse them (400)
-    rather than let Bolt fail on them (500). Slack itself never sends these."""
-    for name in _OBJECTS:
-        if payload.get(name) is not None and not isinstance(payload[name], dict | str):
-            return f"{name} has the wrong type"
-    if isinstance(payload.get("event"), str):
-        return "event must be an object"
-    for name in _STRINGS:
-        if payload.get(name) is not None and not isinstance(payload[name], str):
-            return f"{name} must be a string"
-    authorizations = payload.get("authorizations")
-    if authorizations is not None and not (
-        isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)
-    ):
-        return "authorizations must be a list of objects"
-    return None
-
-
 def events_handler(app: AsyncApp, signing_secret: str | None = None):  # type: ignore[no-untyped-def]
     """Checks the signature before anything parses the body: Bolt builds its request (and
-    can fail on a malformed field) before it verifies, so a forged body must stop here."""
+    can fail on a malformed field) before it verifies, so a forged body must stop here.
+    The body is read whole first: a signed request split over several TCP segments (or
+    chunks) is as valid as one that came in one."""
+    quiet_client_faults()
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     async def slack_events(request: web.Request) -> web.Response:
-        if (request.content_length or 0) > MAX_BODY:
-            return web.Response(status=413, text="request body too large")
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
-            return web.Response(status=413, text="request body too large")
-        problem = _malformed(request, body)
-        if problem == "unauthorized" or (
-            verifier is not None
-            and not verifier.is_valid_request(body, dict(request.headers.items()))
-        ):
-            log.warning("slack request without a valid signature from %s", request.remote)
-            return web.Response(status=401, text="unauthorized")
-        if problem:
-            log.warning("malformed slack request: %s", problem)
-            return web.Response(status=400, text=problem)
         try:
-            bolt_request = await to_bolt_request(_with_body(request, body))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            log.warning("malformed slack request: %s", type(exc).__name__)
-            return web.Response(status=400, text="malformed request")
+            check_headers(request)
+            text = decode(await read_body(request, limit=MAX_BODY))
+            if verifier is not None and not verifier.is_valid_request(
+                text, dict(request.headers.items())
+            ):
+                raise Refused(401, "invalid or expired signature")
+            check_shape(payload_of(text, request.headers.get("Content-Type")))
+        except Refused as refused:
+            return refused.response(log, "slack")
+        bolt_request = await to_bolt_request(_with_body(request, text))
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     return slack_events
 
 
 class _Buffered:
-    """to_bolt_request reads `await request.text()`; we already hold the capped body."""
+    """to_bolt_request reads `await request.text()`; we already hold the whole body."""
 
-    def __init__(self, request: web.Request, body: bytes) -> None:
+    def __init__(self, request: web.Request, body: str) -> None:
         self.query_string = request.query_string
         self.headers = request.headers
         self._body = body
 
     async def text(self) -> str:
-        return self._body.decode("utf-8")
+        return self._body
 
 
-def _with_body(request: web.Request, body: bytes) -> web.Request:
+def _with_body(request: web.Request, body: str) -> web.Request:
     return _Buffered(request, body)  # type: ignore[return-value]
 
 

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.slack.directory import member_from
 from adapters.slack.port import SlackPort
 from adapters.slack.render import render_home, render_message
-from adapters.slack.translate import actor_from, answers_from_state, message_ref
+from adapters.slack.translate import actor_from, answers_from_state, message_ref, round_value
 from bot.dedupe import first_time
 from bot.enums import Platform
 from bot.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
@@ -152,7 +152,9 @@ def _action_event(body: dict) -> ActionEvent:
     kind, _, action_id = action["action_id"].partition(":")
     values = (body.get("state") or {}).get("values") or {}
     answers = answers_from_state(values) if kind == "submit" else {}
-    value = action.get("value", "")
+    value = action.get("value") or ""
+    if kind == "submit":
+        value = round_value(value)
     return ActionEvent(
         actor_from(body), action_id, "" if value == "-" else value, answers, message_ref(body)
     )

@@ -9,9 +9,24 @@ from bot.surveys import Answers
 
 
 def actor_from(body: dict) -> Actor:
-    """Commands carry `user_id`; interactions carry `user.id`."""
-    user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
-    return Actor(platform=Platform.SLACK, user_id=str(user))
+    """Commands carry `user_id`; interactions carry `user.id` (or, rarely, `user` alone)."""
+    return Actor(platform=Platform.SLACK, user_id=str(body.get("user_id") or _id(body, "user")))
+
+
+def round_value(value: object) -> str:
+    """The round a submit button names, as our buttons write it (digits); anything else
+    (a forged "²", 5,000 digits) becomes "", which the core answers with "That pulse
+    doesn't exist" instead of failing on `int()` or on the database's integer range."""
+    text = str(value)
+    return text if text.isascii() and text.isdigit() and len(text) <= 18 else ""
+
+
+def _id(body: dict, key: str) -> str:
+    """`body[key]` may be an id or an object carrying one."""
+    found = body.get(key)
+    if isinstance(found, dict):
+        found = found.get("id")
+    return found if isinstance(found, str) else ""
 
 
 def message_ref(body: dict) -> MessageRef | None:
@@ -21,7 +36,7 @@ def message_ref(body: dict) -> MessageRef | None:
             platform=Platform.SLACK,
             channel=container.get("channel_id", ""),
             id=container.get("message_ts", ""),
-            workspace=(body.get("team") or {}).get("id") or body.get("team_id"),
+            workspace=_id(body, "team") or body.get("team_id"),
         )
     return None
 
@@ -41,9 +56,11 @@ def answers_from_state(values: dict) -> Answers:
 
 def _value(state: dict) -> str | list[str] | None:
     if "selected_options" in state:
-        return [str(o.get("value", "")) for o in state.get("selected_options") or []]
+        options = state.get("selected_options")
+        options = options if isinstance(options, list) else []
+        return [str(o.get("value", "")) for o in options if isinstance(o, dict)]
     if "selected_option" in state:
-        option = state.get("selected_option") or {}
-        return str(option.get("value", "")) if option else None
+        option = state.get("selected_option")
+        return str(option.get("value", "")) if isinstance(option, dict) and option else None
     value = state.get("value")
     return str(value).strip() if value is not None else None

@@ -6,10 +6,21 @@ import logging
 from types import SimpleNamespace
 
 from aiohttp import web
+from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
 
+from adapters.http_guard import (
+    Refused,
+    decode,
+    parse_json,
+    quiet_client_faults,
+    read_body,
+    single_header,
+)
 from adapters.teams.bot import CrosspulseTeamsBot
 from adapters.teams.clients import ReusingAuthentication
+from adapters.teams.hardening import check_activity
 from adapters.teams.port import TeamsPort
 from bot.config import Settings
 from bot.handlers import Bot
@@ -71,31 +82,35 @@ def messages_handler(  # type: ignore[no-untyped-def]
             log.warning("teams private answer failed: %s", exc)
             return "failed"
 
+    quiet_client_faults()
     teams_bot = CrosspulseTeamsBot(
         bot, notify=notify, whisper=whisper, tenants=tenants, allow_no_tenant=dev
     )
 
     async def api_messages(request: web.Request) -> web.Response:
-        """Bad input gets 4xx, never 500: botbuilder answers 500 to some of it."""
-        if (request.content_length or 0) > MAX_BODY:
-            return web.Response(status=413, text="request body too large")
-        if "application/json" not in request.headers.get("Content-Type", ""):
-            return web.Response(status=415, text="expected application/json")
+        """Bad input gets 4xx, never 500: the body is read whole (however it was split),
+        decoded, depth-checked and shape-checked here, then handed to botbuilder as the
+        Activity its `CloudAdapter.process` would have built from it."""
         try:
-            body = await request.json()
-        except ValueError:
-            return web.Response(status=400, text="body is not JSON")
-        if not isinstance(body, dict) or not body.get("type"):
-            return web.Response(status=400, text="body must be an Activity object")
+            content_type = single_header(request, "Content-Type") or ""
+            if "application/json" not in content_type:
+                raise Refused(415, "expected application/json")
+            body = check_activity(parse_json(decode(await read_body(request, limit=MAX_BODY))))
+            try:
+                activity = Activity().deserialize(body)
+            except ValueError:  # msrest's DeserializationError: a field of the wrong type
+                raise Refused(400, "body is not a valid Activity") from None
+            auth_header = single_header(request, "Authorization") or ""
+        except Refused as refused:
+            return refused.response(log, "teams")
         try:
-            response = await adapter.process(request, teams_bot)
-        except web.HTTPException as exc:
-            return web.Response(status=exc.status, text=exc.reason)
+            invoke = await adapter.process_activity(auth_header, activity, teams_bot.on_turn)
         except PermissionError:
-            return web.Response(status=401, text="unauthorized")
-        except Exception as exc:
-            log.warning("teams request refused: %s", type(exc).__name__)
-            return web.Response(status=401, text="unauthorized")
-        return response or web.Response(status=201)
+            return Refused(401, "unauthorized").response(log, "teams")
+        except Exception as exc:  # botbuilder's token checks raise several kinds
+            return Refused(401, f"unauthorized ({type(exc).__name__})").response(log, "teams")
+        if invoke:
+            return web.json_response(data=serializer_helper(invoke.body), status=invoke.status)
+        return web.Response(status=201)
 
     return api_messages
