@@ -4,12 +4,18 @@ The org is imported from a CSV with `org import`'s code, rounds are opened and s
 same `tick` the scheduler runs (on a moved clock), and people answer through the console
 adapter's event path. Two things are planted: Customer Support's engagement drops in the
 last week, and Data Science works alone (a silo).
+
+Deterministic: the same figures every run and every day. The simulated weeks are fixed
+(FIRST_SLOT, not today's date), and each person's choices in a week come from their own
+stream seeded by SEED, their e-mail, the week and what is being decided, so they do not depend
+on the order in which messages arrive.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +27,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from adapters.console.app import ConsoleChannel
-from adapters.console.port import ConsolePort
+from adapters.console.port import ConsolePort, Delivered
 from adapters.console.render import render_text
 from adapters.runtime import Runtime, build
 from bot.config import DEFAULT_DATABASE_URL, Settings
@@ -31,6 +37,13 @@ from bot.ports import FixedClock
 from scheduler.jobs import tick
 
 WEEKS = 8
+SEED = 2026
+# The first round's slot, a Tuesday: rounds run 6 Jan to 24 Feb 2026, the digest goes out on
+# Monday 2 March. No daylight-saving change falls inside in any of the demo's timezones.
+FIRST_SLOT = date(2026, 1, 6)
+ANSWER_RATE = 0.84  # of the people who get a pulse, this share answers it
+WAIT_FOR_NUDGE = 0.12  # of those, this share only answers after the reminder
+WEEK_IN_PULSE = re.compile(r"\((\d{4}-W\d{2})\)")
 STEP = timedelta(hours=3)
 DEPARTMENTS = {  # name: (share of people, engagement base 1-5, eNPS base 0-10)
     "Engineering": (0.22, 3.9, 8.0),
@@ -120,7 +133,14 @@ LAST = [
 ]
 
 
-def org_csv(people: int, rng: random.Random) -> str:
+def stream(email: str, week: str, purpose: str) -> random.Random:
+    """One person's own random stream for one decision in one week: the same every run,
+    whatever order the messages arrive in (a string seed is hashed with SHA-512, not with
+    Python's per-process hash)."""
+    return random.Random(f"{SEED}|{email}|{week}|{purpose}")
+
+
+def org_csv(people: int) -> str:
     lines = ["email,name,department,timezone,role,country,manager_email"]
     ceo = "morgan.reyes@example.com"
     for i, (name, _title) in enumerate(EXECUTIVES):
@@ -150,47 +170,52 @@ def org_csv(people: int, rng: random.Random) -> str:
 
 
 class Simulation:
-    """Decides how each simulated person answers; deterministic for a seed."""
+    """Decides how each simulated person answers; every draw is from that person's stream."""
 
-    def __init__(self, rng: random.Random, departments: dict[int, str], last_week: str) -> None:
-        self.rng = rng
+    def __init__(self, departments: dict[int, str], last_week: str) -> None:
         self.departments = departments
         self.ids = {name: d for d, name in departments.items()}
         self.last_week = last_week
 
-    def answers(self, message: Message, department: str, week: str) -> dict:
+    def attends(self, email: str, week: str) -> tuple[bool, bool]:
+        """Whether this person answers this week's pulse, and whether only after the nudge."""
+        rng = stream(email, week, "attendance")
+        answers = rng.random() < ANSWER_RATE
+        return answers, rng.random() < WAIT_FOR_NUDGE
+
+    def answers(self, message: Message, email: str, department: str, week: str) -> dict:
+        rng = stream(email, week, "checkin")
         base, enps_base = DEPARTMENTS.get(department, (0, 3.9, 8.0))[1:]
         if department == "Customer Support" and week == self.last_week:
             base, enps_base = base - 1.6, enps_base - 3.0
         answers: dict = {}
         for item in message.inputs:
             if item.key == "enps":
-                answers[item.key] = str(_clamp(round(self.rng.gauss(enps_base, 1.4)), 0, 10))
+                answers[item.key] = str(_clamp(round(rng.gauss(enps_base, 1.4)), 0, 10))
             elif item.kind == "scale":
-                answers[item.key] = str(_clamp(round(self.rng.gauss(base, 0.7)), 1, 5))
+                answers[item.key] = str(_clamp(round(rng.gauss(base, 0.7)), 1, 5))
             elif item.key == "worked_with":
-                picks = self._partners(department)
+                picks = self._partners(rng, department)
                 if picks:
                     answers[item.key] = [str(self.ids[p]) for p in picks if p in self.ids]
-            elif item.key == "blocked_by" and self.rng.random() < 0.08:
+            elif item.key == "blocked_by" and rng.random() < 0.08:
                 partners = [p for p in PARTNERS.get(department, []) if p in self.ids]
                 if partners:
-                    answers[item.key] = str(self.ids[self.rng.choice(partners)])
-            elif item.key == "comment" and self.rng.random() < 0.07:
-                answers[item.key] = self.rng.choice(COMMENTS)
+                    answers[item.key] = str(self.ids[rng.choice(partners)])
+            elif item.key == "comment" and rng.random() < 0.07:
+                answers[item.key] = rng.choice(COMMENTS)
         return answers
 
-    def _partners(self, department: str) -> list[str]:
+    def _partners(self, rng: random.Random, department: str) -> list[str]:
         if department == "Data Science":
-            return ["Engineering"] if self.rng.random() < 0.1 else []
+            return ["Engineering"] if rng.random() < 0.1 else []
         partners = PARTNERS.get(department, [d for d in self.ids if d != department])
-        count = self.rng.choice([1, 1, 2, 2, 3])
-        return self.rng.sample(partners, min(count, len(partners)))
+        count = rng.choice([1, 1, 2, 2, 3])
+        return rng.sample(partners, min(count, len(partners)))
 
-    def smoothness(self, message: Message) -> dict:
-        return {
-            item.key: str(_clamp(round(self.rng.gauss(3.9, 0.7)), 1, 5)) for item in message.inputs
-        }
+    def smoothness(self, message: Message, email: str, week: str) -> dict:
+        rng = stream(email, week, "smoothness")
+        return {item.key: str(_clamp(round(rng.gauss(3.9, 0.7)), 1, 5)) for item in message.inputs}
 
 
 def _clamp(value: int, low: int, high: int) -> int:
@@ -229,19 +254,17 @@ async def run_demo(
     settings: Settings, *, output: Path, reset: bool, people: int, out: Console
 ) -> dict:
     """Run the whole showcase; returns the final digest as JSON data (tests read it)."""
-    started = datetime.now(UTC)
-    rng = random.Random(2026)
+    started = datetime.now(UTC)  # only to say how long it took
     output.mkdir(parents=True, exist_ok=True)
     settings = await _fresh_database(settings, output, reset)
-    today = datetime.now(UTC).date()
-    first_slot = today - timedelta(days=(today.weekday() - 1) % 7 + 7 * WEEKS)
+    first_slot = FIRST_SLOT
     clock = FixedClock(
         datetime.combine(first_slot - timedelta(days=2), datetime.min.time(), tzinfo=UTC)
     )
     port = ConsolePort()
     runtime = await build(settings, clock=clock, ports={"console": port})
     try:
-        return await _simulate(runtime, port, clock, rng, first_slot, people, output, out, started)
+        return await _simulate(runtime, port, clock, first_slot, people, output, out, started)
     finally:
         await runtime.db.dispose()
 
@@ -250,7 +273,6 @@ async def _simulate(
     runtime: Runtime,
     port: ConsolePort,
     clock: FixedClock,
-    rng: random.Random,
     first_slot: date,
     people: int,
     output: Path,
@@ -263,7 +285,7 @@ async def _simulate(
     from bot.schedule import iso_week
 
     tenant, survey = await runtime.tenant_and_survey(today=first_slot)
-    csv_text = org_csv(people, rng)
+    csv_text = org_csv(people)
     (output / "org.csv").write_text(csv_text)
     async with runtime.db.session() as session:
         await import_rows(session, tenant_id=tenant.id, rows=parse_csv(csv_text), actor="demo")
@@ -272,14 +294,14 @@ async def _simulate(
         people_rows = (await session.exec(text("SELECT email, department_id FROM person"))).all()
     department_of = {email: departments[d] for email, d in people_rows}
     last_slot = first_slot + timedelta(weeks=WEEKS - 1)
-    sim = Simulation(rng, departments, iso_week(last_slot))
+    sim = Simulation(departments, iso_week(last_slot))
     channel = ConsoleChannel(bot=runtime.bot, port=port)
     # Until the Monday after the last round, once every executive's 08:00 has passed.
     end = datetime.combine(
         last_slot + timedelta(days=6), datetime.min.time(), tzinfo=UTC
     ) + timedelta(hours=18)
     seen: dict[str, int] = {}
-    will_answer: dict[tuple[str, str], bool] = {}
+    answering: dict[tuple[str, str], str] = {}  # (email, week): "seen" or "answered"
     steps = int((end - clock.now()) / STEP) + 1
     with Progress(transient=True, console=out) as progress:
         task = progress.add_task(
@@ -290,7 +312,7 @@ async def _simulate(
             for email, items in list(port.inbox.items()):
                 for item in items[seen.get(email, 0) :]:
                     await _respond(
-                        channel, sim, rng, email, department_of.get(email, ""), item, will_answer
+                        channel, sim, email, department_of.get(email, ""), item, answering
                     )
                 seen[email] = len(port.inbox[email])
             clock.at += STEP
@@ -319,28 +341,31 @@ async def _simulate(
 async def _respond(
     channel: ConsoleChannel,
     sim: Simulation,
-    rng: random.Random,
     email: str,
     department: str,
-    item,
-    will_answer: dict,
-) -> None:  # type: ignore[no-untyped-def]
+    item: Delivered,
+    progress: dict[tuple[str, str], str],
+) -> None:
+    """Answer a pulse as this person would: at most once a week, some only when the nudge
+    (the week's second pulse message) comes, some never."""
     message = item.message
     if message.kind != "pulse" or not message.submit:
         return
-    key = (email, message.submit.value)
-    if key not in will_answer:
-        will_answer[key] = rng.random() < 0.84
-        if not will_answer[key] or rng.random() < 0.12:
-            return  # some wait for a nudge; some never answer
-    elif not will_answer[key]:
+    found = WEEK_IN_PULSE.search(message.fallback_text)
+    if found is None:
+        raise RuntimeError(f"the demo cannot read the week in a pulse: {message.fallback_text!r}")
+    week = found.group(1)
+    answers, waits = sim.attends(email, week)
+    state = progress.get((email, week))
+    progress[(email, week)] = "answered" if state == "answered" else "seen"
+    if not answers or state == "answered" or (waits and state is None):
         return
-    week = message.fallback_text.split("(")[1].split(")")[0]
+    progress[(email, week)] = "answered"
     replies = await channel.act(
         email,
         action="checkin",
         value=message.submit.value,
-        answers=sim.answers(message, department, week),
+        answers=sim.answers(message, email, department, week),
         ref=item.ref,
     )
     for reply in replies:
@@ -349,7 +374,7 @@ async def _respond(
                 email,
                 action="smoothness",
                 value=reply.submit.value,
-                answers=sim.smoothness(reply),
+                answers=sim.smoothness(reply, email, week),
                 ref=item.ref,
             )
 

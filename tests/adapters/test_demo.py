@@ -1,4 +1,5 @@
-"""`crosspulse demo` end to end: the planted silo and drop appear, and nothing else."""
+"""`crosspulse demo` end to end: the planted silo and drop appear, and nothing else; the demo
+gives the same figures every run, every day and on both databases."""
 
 from __future__ import annotations
 
@@ -8,8 +9,48 @@ from pathlib import Path
 
 from rich.console import Console
 
-from adapters.demo import run_demo
+from adapters.demo import FIRST_SLOT, Simulation, run_demo
 from bot.config import load_settings
+from bot.surveys import Question, round_questions
+from bot.templates import pulse
+
+# The figures of the demo's final digest (week 9 of 2026, whatever today's date). They depend
+# only on the simulated answers; a change here means the demo or the figures changed.
+EXPECTED = {
+    "week": "2026-W09",
+    "invited": 200,
+    "responded": 153,
+    "engagement": 64.0,
+    "enps": 7.8,
+    "departments": [
+        ("Customer Support", 24, 33.3, -91.7),
+        ("Data Science", 12, 69.8, 0.0),
+        ("Engineering", 43, 70.3, 48.8),
+        ("Finance", 12, 65.6, 16.7),
+        ("Marketing", 14, 68.8, 7.1),
+        ("People", 9, 73.6, 44.4),
+        ("Product", 10, 72.5, 50.0),
+        ("Sales", 22, 67.6, 4.5),
+    ],
+    "changes": [
+        ("Customer Support", "engagement", 71.4, 33.3),
+        ("Customer Support", "enps", 12.5, -91.7),
+    ],
+    "trend": [("2026-W06", 71.1), ("2026-W07", 69.1), ("2026-W08", 70.8), ("2026-W09", 64.0)],
+}
+
+
+def _figures(data: dict) -> dict:
+    return {
+        **{key: data[key] for key in ("week", "invited", "responded", "engagement", "enps")},
+        "departments": [
+            (d["name"], d["responded"], d["engagement"], d["enps"])
+            for d in data["departments"]
+            if not d["suppressed"]
+        ],
+        "changes": [(c["subject"], c["metric"], c["before"], c["after"]) for c in data["changes"]],
+        "trend": [(t["week"], t["engagement"]) for t in data["trend"]],
+    }
 
 
 async def test_demo_finds_what_was_planted(database_url: str, tmp_path: Path) -> None:
@@ -18,6 +59,7 @@ async def test_demo_finds_what_was_planted(database_url: str, tmp_path: Path) ->
     data = await run_demo(
         settings, output=tmp_path / "out", reset=True, people=200, out=Console(file=out, width=100)
     )
+    assert _figures(data) == EXPECTED  # the same every run and every day
     assert data["suppressed"] is False and data["invited"] == 200
     assert 0.7 < data["responded"] / data["invited"] < 0.95
     changes = data["changes"]
@@ -38,3 +80,37 @@ async def test_demo_finds_what_was_planted(database_url: str, tmp_path: Path) ->
     shown = out.getvalue()
     assert "Digest delivered to the CEO" in shown and "Customer Support" in shown
     assert json.loads((tmp_path / "out" / "digest.json").read_text())["week"] == data["week"]
+
+
+def test_each_person_answers_from_their_own_stream() -> None:
+    """What a simulated person answers depends on who they are and the week, not on the order
+    the messages arrive in nor on what anybody else was asked before."""
+    questions = round_questions(round_number=1, per_round=2, custom=[])
+    message = pulse.render(
+        pulse.PulseData(
+            round_id=1,
+            week="2026-W02",
+            questions=tuple(Question.from_dict(q) for q in questions),
+            other_departments=((1, "Engineering"), (2, "Product"), (3, "Sales")),
+            closes="Fri 9 Jan, 10:00",
+        )
+    )
+    departments = {1: "Engineering", 2: "Product", 3: "Sales", 4: "Customer Support"}
+    people = [(f"p{i}@example.com", departments[1 + i % 4]) for i in range(40)]
+
+    def run(order: list[tuple[str, str]]) -> dict[str, tuple]:
+        sim = Simulation(departments, last_week="2026-W09")
+        return {
+            email: (
+                sim.attends(email, "2026-W02"),
+                sim.answers(message, email, department, "2026-W02"),
+                sim.smoothness(message, email, "2026-W02"),
+            )
+            for email, department in order
+        }
+
+    forwards = run(people)
+    assert run(list(reversed(people))) == forwards
+    assert run(people[::3]) == {email: forwards[email] for email, _ in people[::3]}
+    assert len({str(answers) for _, answers, _ in forwards.values()}) > 30  # not one stream
+    assert FIRST_SLOT.weekday() == 1  # the rounds' slot is a Tuesday
