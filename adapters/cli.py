@@ -3,41 +3,103 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
+import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
+import click
 import typer
+from alembic.util.exc import CommandError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from adapters.runtime import Runtime, build, parse_instant
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(
     help="Crosspulse: collaboration-health pulses for Slack and Teams.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 org_app = typer.Typer(help="The organisation: people and departments.", no_args_is_help=True)
 survey_app = typer.Typer(help="The survey settings an admin owns.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(survey_app, name="survey")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one problem, one line: never wrapped mid-sentence
+# Instants a pulse schedule can mean; beyond them date arithmetic overflows.
+YEARS = (2000, 2999)
 
 
-def _run(work: Callable[[Runtime], Awaitable[Any]], *, migrate: bool = True) -> Any:
-    """Load settings, build the runtime, run `work`, and turn known errors into exit 2."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+def _fail(message: str, *, code: int = 2) -> NoReturn:
+    """A clear message on stderr and a non-zero exit; the text is never read as markup."""
+    err.print(f"[red]{escape(message)}[/red]")
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        _fail(str(exc))
+    if settings.is_sqlite:  # SQLite creates the file, never its directory
+        path = make_url(settings.database_url).database or ""
+        if path and not path.startswith(":") and not Path(path).parent.is_dir():
+            _fail(f"DATABASE_URL: no directory {Path(path).parent} for the SQLite file")
+    return settings
+
+
+def _where(url: str) -> str:
+    """The database for a message: never its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ValueError:
+        return "DATABASE_URL"
+
+
+@contextmanager
+def _plain_errors(settings: Settings, *, bugs: bool = True) -> Iterator[None]:
+    """Turn what an operator can fix (settings, an unreachable database, a path) into one
+    line and exit 2, and (with `bugs`) anything else into one line and exit 1."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort):
+        raise
+    except ConfigError as exc:
+        _fail(str(exc))
+    except (DBAPIError, CommandError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        _fail(
+            f"Cannot use the database {_where(settings.database_url)}: "
+            f"{reason[0] if reason else type(exc).__name__}. Check DATABASE_URL and that the "
+            "database is running."
+        )
+    except SQLAlchemyError as exc:
+        _fail(f"Database error on {_where(settings.database_url)}: {type(exc).__name__}")
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        _fail(f"{exc.strerror or exc}{where}")
+    except Exception as exc:  # a bug, not the operator's input: still no traceback
+        if not bugs:
+            raise
+        _fail(f"Unexpected error ({type(exc).__name__}): {exc}", code=1)
+
+
+def _run(work: Callable[[Runtime], Awaitable[Any]], *, migrate: bool = True) -> Any:
+    """Load settings, build the runtime, run `work`; known errors become messages."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings()
 
     async def main() -> Any:
         runtime = await build(settings, migrate=migrate)
@@ -46,12 +108,48 @@ def _run(work: Callable[[Runtime], Awaitable[Any]], *, migrate: bool = True) -> 
         finally:
             await runtime.db.dispose()
 
-    return asyncio.run(main())
+    with _plain_errors(settings):
+        return asyncio.run(main())
 
 
-def _fail(message: str) -> None:
-    err.print(f"[red]{message}[/red]")
-    raise typer.Exit(2)
+def _instant(at: str | None) -> datetime:
+    """`--at`: ISO-8601 (UTC when no offset), within the years a schedule can mean."""
+    try:
+        instant = parse_instant(at)
+    except ValueError:
+        _fail(f"--at '{at}' is not ISO-8601, e.g. 2026-11-24T09:00:00+00:00")
+    try:
+        instant = instant.astimezone(UTC)
+    except OverflowError:
+        instant = datetime.min.replace(tzinfo=UTC)
+    if not YEARS[0] <= instant.year <= YEARS[1]:
+        _fail(f"--at '{at}' must be between the years {YEARS[0]} and {YEARS[1]}")
+    return instant
+
+
+def _iso_week(week: str) -> str:
+    """`--week`: YYYY-Www naming a week that exists (W53 only in long years)."""
+    found = re.fullmatch(r"(\d{4})-W(\d{2})", week.strip(), re.ASCII)
+    if not found:
+        _fail(f"--week '{week}' must look like 2026-W48")
+    year, number = int(found[1]), int(found[2])
+    if not YEARS[0] <= year <= YEARS[1]:
+        _fail(f"--week '{week}' must be in the years {YEARS[0]} to {YEARS[1]}")
+    last = date(year, 12, 28).isocalendar().week  # 28 December is always in the last week
+    if not 1 <= number <= last:
+        _fail(f"--week '{week}' is not a week: {year} has weeks W01 to W{last:02d}")
+    return week.strip()
+
+
+def _write(path: Path, data: str | bytes) -> None:
+    """Write an output file, or say plainly why it cannot be written."""
+    try:
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"Cannot write {path}: {exc.strerror or exc}")
 
 
 @app.command()
@@ -85,6 +183,8 @@ def org_import(
         rows = parse_csv(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         _fail(f"{file} is not UTF-8 text; save it as CSV UTF-8 and try again.")
+    except OSError as exc:  # a directory, no permission
+        _fail(f"Cannot read {file}: {exc.strerror or exc}")
     except OrgImportError as exc:
         _fail("Nothing imported. Fix these and run again:\n" + "\n".join(exc.problems))
 
@@ -117,6 +217,9 @@ def org_import(
 def org_sync_slack() -> None:
     """Link people to their Slack accounts by e-mail (users.list), take their timezones,
     deactivate those Slack deactivated, enrol members not yet imported as Unassigned."""
+    import aiohttp
+    from slack_sdk.errors import SlackApiError
+
     from adapters.ports import configured_ports
     from adapters.slack.app import make_client
     from adapters.slack.directory import fetch_members
@@ -134,8 +237,13 @@ def org_sync_slack() -> None:
         else:
             return "Slack is not configured: set SLACK_BOT_TOKEN (or the OAuth settings)."
         members = []
-        for token in tokens:
-            members += await fetch_members(client, token=token)
+        try:
+            for token in tokens:
+                members += await fetch_members(client, token=token)
+        except SlackApiError as exc:
+            return f"Slack refused users.list: {exc.response.get('error', 'error')}."
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return f"Slack could not be reached ({type(exc).__name__}); try again later."
         return await rt.bot.sync_directory(platform="slack", members=members)
 
     result = _run(work)
@@ -170,18 +278,18 @@ def survey_set(pairs: Annotated[list[str], typer.Argument(help="KEY=VALUE ...")]
     """Change survey settings; all are checked before any is applied."""
     from bot.survey_settings import SettingError, apply_settings
 
-    async def work(rt: Runtime) -> list[str] | str:
+    async def work(rt: Runtime) -> list[str] | SettingError:
         _, survey = await rt.tenant_and_survey()
         async with rt.db.session() as session:
             survey = await session.merge(survey)
             try:
                 return await apply_settings(session, survey=survey, pairs=pairs, actor="cli")
             except SettingError as exc:
-                return str(exc)
+                return exc
 
     result = _run(work)
-    if isinstance(result, str):
-        _fail(f"Nothing changed: {result}")
+    if isinstance(result, SettingError):
+        _fail("Nothing changed. Fix these and run again:\n" + "\n".join(result.problems))
     console.print(f"Updated: {', '.join(result)}")
 
 
@@ -194,10 +302,7 @@ def tick(
     from scheduler.jobs import tick as run_tick
     from scheduler.leader import Leader, SecondProcessError
 
-    try:
-        now = parse_instant(at)
-    except ValueError:
-        _fail(f"--at '{at}' is not ISO-8601, e.g. 2026-11-24T09:00:00+00:00")
+    now = _instant(at)
 
     async def work(rt: Runtime) -> Any:
         await rt.tenant_and_survey(today=now.date())
@@ -228,16 +333,18 @@ def digest(
     department: Annotated[str | None, typer.Option(help="one department's digest")] = None,
 ) -> None:
     """Print the digest exactly as executives get it."""
-    import re
+    from sqlmodel import select
 
     from adapters.console.render import render_text
     from bot.compose import digest_message, latest_week
     from bot.digest import build_digest
+    from bot.export import closed_weeks
+    from bot.models import Round
 
     if format not in ("text", "json"):
         _fail("--format must be text or json")
-    if week and not re.fullmatch(r"\d{4}-W\d{2}", week):
-        _fail(f"--week '{week}' must look like 2026-W48")
+    if week is not None:
+        week = _iso_week(week)
 
     async def work(rt: Runtime) -> str | None:
         _, survey = await rt.tenant_and_survey()
@@ -247,6 +354,16 @@ def digest(
                 err.print(
                     "No closed round yet: the first digest follows the close of the first "
                     "pulse (crosspulse tick runs the close)."
+                )
+                return None
+            ran = await session.exec(select(Round.week).where(Round.survey_id == survey.id))
+            if chosen not in set(ran.all()):
+                recent = (await closed_weeks(session, survey=survey))[-6:]
+                err.print(
+                    escape(
+                        f"No pulse ran in {chosen}; weeks with a digest: "
+                        f"{', '.join(recent) if recent else 'none yet'}."
+                    )
                 )
                 return None
             try:
@@ -259,7 +376,7 @@ def digest(
                     session, survey=survey, week=chosen, department=department
                 )
             except LookupError as exc:  # an unknown department, or a week still open
-                err.print(str(exc))
+                err.print(escape(str(exc)))
                 return None
             return render_text(message)
 
@@ -271,8 +388,14 @@ def digest(
 
 @app.command()
 def export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None) -> None:
-    """Write the aggregates as CSV (never an individual answer)."""
+    """Write the aggregates of every closed week as CSV (never an individual answer; a
+    week still taking answers is left out until its round closes)."""
     from bot.export import export_csv
+
+    if output is not None and not output.parent.is_dir():
+        _fail(f"Cannot write {output}: no directory {output.parent}")
+    if output is not None and output.is_dir():
+        _fail(f"Cannot write {output}: it is a directory; give a file name")
 
     async def work(rt: Runtime) -> str:
         _, survey = await rt.tenant_and_survey()
@@ -281,7 +404,7 @@ def export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None
 
     text = _run(work)
     if output:
-        output.write_text(text)
+        _write(output, text)
         console.print(f"Wrote {output}")
     else:
         sys.stdout.write(text)
@@ -313,16 +436,20 @@ def console_command(
     at: Annotated[str | None, typer.Option(help="pretend it is this ISO-8601 instant")] = None,
 ) -> None:
     """The bot in a terminal, as any person of the organisation."""
+    from sqlmodel import select
+
     from adapters.console.app import ConsoleChannel, run_console
     from adapters.console.port import ConsolePort
+    from bot.models import Person
     from bot.ports import FixedClock
 
-    try:
-        clock = FixedClock(parse_instant(at)) if at else None
-    except ValueError:
-        _fail(f"--at '{at}' is not ISO-8601, e.g. 2026-11-24T09:00:00+00:00")
+    clock = FixedClock(_instant(at)) if at else None
 
     async def work(rt: Runtime) -> None:
+        async with rt.db.session() as session:  # the console finds people by e-mail alone
+            known = await session.exec(select(Person.id).where(Person.email == as_.lower()))
+            if known.first() is None:
+                _fail(f"Nobody with e-mail {as_}: import them first (crosspulse org import).")
         if clock is not None:
             rt.bot.clock = clock
         channel = ConsoleChannel(bot=rt.bot, port=ConsolePort())
@@ -342,14 +469,14 @@ def demo(
     """Zero-config showcase: a simulated organisation, eight weekly rounds, a real digest."""
     from adapters.demo import run_demo
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        _fail(str(exc))
-    try:
-        asyncio.run(run_demo(settings, output=output, reset=reset, people=people, out=console))
-    except RuntimeError as exc:
-        _fail(str(exc))
+    settings = _settings()
+    if output.exists() and not output.is_dir():
+        _fail(f"--output {output} is a file; give a directory for the chart and renders")
+    with _plain_errors(settings):
+        try:
+            asyncio.run(run_demo(settings, output=output, reset=reset, people=people, out=console))
+        except RuntimeError as exc:
+            _fail(str(exc))
 
 
 @app.command()
@@ -363,17 +490,27 @@ def manifest(
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
 ) -> None:
     """Write the Slack app manifest (JSON) or the Teams app package (zip) for this deployment."""
+    from urllib.parse import urlparse
+
     if platform not in ("slack", "teams"):
         _fail(f"Unknown platform '{platform}': use slack or teams.")
     if url and not url.startswith("https://"):
         _fail(f"--url must start with https:// (Slack and Teams only call HTTPS); got '{url}'")
+    try:
+        if url and not urlparse(url).hostname:
+            raise ValueError
+    except ValueError:
+        _fail(f"--url '{url}' must be https://HOST")
     if platform == "teams":
-        from adapters.teams.manifest import teams_package
+        from adapters.teams.manifest import package_problems, teams_package
 
         if not app_id or not url:
             _fail("The Teams package needs --app-id (the bot's Microsoft app id) and --url.")
+        problems = package_problems(app_id=app_id, url=url)
+        if problems:
+            _fail("No package written: Teams would refuse it.\n" + "\n".join(problems))
         target = output or Path("crosspulse-teams.zip")
-        target.write_bytes(teams_package(app_id=app_id, url=url))
+        _write(target, teams_package(app_id=app_id, url=url))
         console.print(f"Wrote {target}: upload it in Teams (Apps > Manage your apps > Upload).")
         return
     from adapters.slack.manifest import slack_manifest
@@ -382,10 +519,23 @@ def manifest(
         _fail("Give either --url https://HOST (HTTP mode) or --socket-mode.")
     text = json.dumps(slack_manifest(url=url), indent=2) + "\n"
     if output:
-        output.write_text(text)
+        _write(output, text)
         console.print(f"Wrote {output}")
     else:
         sys.stdout.write(text)
+
+
+def _port_taken(port: int) -> str | None:
+    """Why `serve` could not bind PORT, or None; binds as aiohttp does (SO_REUSEADDR)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 @app.command()
@@ -396,17 +546,27 @@ def serve() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    settings = _settings()
     try:
-        settings = load_settings()
         settings.check_for_serve()
     except ConfigError as exc:
         _fail(str(exc))
+    busy = _port_taken(settings.port)
+    if busy:  # checked first: the server binds after starting the scheduler
+        _fail(f"Cannot listen on port {settings.port}: {busy} (set PORT)")
     from scheduler.leader import SecondProcessError
 
-    try:
-        asyncio.run(run_server(settings))
-    except SecondProcessError as exc:
-        _fail(str(exc))
+    # Settings, the database and the port are the operator's to fix: one line each. A crash
+    # while serving is a bug and keeps its traceback for the report.
+    with _plain_errors(settings, bugs=False):
+        try:
+            asyncio.run(run_server(settings))
+        except SecondProcessError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+                raise
+            _fail(f"Cannot listen on port {settings.port}: {exc.strerror or exc} (set PORT)")
 
 
 if __name__ == "__main__":

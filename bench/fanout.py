@@ -127,7 +127,7 @@ async def fan_out(args: argparse.Namespace, *, kill_halfway: bool) -> Outcome:
         env = {
             **os.environ,
             "DATABASE_URL": url,
-            "CROSSPULSE_SECRET": "bench-secret",
+            "CROSSPULSE_SECRET": "bench-secret-not-for-production-use",  # >= 32 bytes
             "SLACK_API_URL": api.api_url,
             "SLACK_BOT_TOKEN": "xoxb-bench",
             "SLACK_SEND_RATE": str(args.cap),

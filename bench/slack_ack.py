@@ -168,7 +168,7 @@ async def main(concurrency: int, requests: int, rounds: int) -> None:
         "SLACK_BOT_TOKEN": "xoxb-bench",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": api.api_url,
-        "CROSSPULSE_SECRET": "bench-secret",
+        "CROSSPULSE_SECRET": "bench-secret-not-for-production-use",  # >= 32 bytes
     }
     people = requests * (rounds + 1) + 100  # the warm-up round clicks too
     round_id, state = await asyncio.to_thread(setup_database, db_path, people, env)

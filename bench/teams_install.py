@@ -78,7 +78,7 @@ async def one_run(people: int, run: int) -> tuple[float, int]:
         "DATABASE_URL": f"sqlite:///{db}",
         "PORT": str(port),
         "CROSSPULSE_DEV": "1",
-        "CROSSPULSE_SECRET": "bench",
+        "CROSSPULSE_SECRET": "bench-secret-not-for-production-use",  # >= 32 bytes
     }
     csv = work / "org.csv"
     rows = [f"p{i}@example.com,P {i},Dept {i % 12},UTC" for i in range(people)]

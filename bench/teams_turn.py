@@ -88,7 +88,7 @@ async def main(concurrency: int, requests: int, rounds: int) -> None:
         "DATABASE_URL": f"sqlite:///{work / 'crosspulse.db'}",
         "PORT": str(ours_port),
         "CROSSPULSE_DEV": "1",
-        "CROSSPULSE_SECRET": "bench",
+        "CROSSPULSE_SECRET": "bench-secret-not-for-production-use",  # >= 32 bytes
     }
     await asyncio.to_thread(setup, work / "crosspulse.db", requests, env)
     servers = [

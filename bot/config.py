@@ -8,8 +8,13 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./crosspulse.db"
+# HMAC-SHA256 and the HKDF behind token encryption are only as strong as their key: 32 bytes
+# is SHA-256's own size, and what `secrets.token_urlsafe(32)` gives (43 characters).
+MIN_SECRET_BYTES = 32
+_NEW_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 _GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
@@ -53,10 +58,60 @@ class Settings(BaseSettings):
             ("sqlite://", "sqlite+aiosqlite://"),
         ):
             if url.startswith(plain):
-                return driver + url[len(plain) :]
+                url = driver + url[len(plain) :]
+                break
         if not url.startswith(("postgresql+psycopg://", "sqlite+aiosqlite://")):
             raise ValueError("use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+        try:
+            parsed = make_url(url)
+        except ValueError:  # e.g. a port that is not a number; the URL may hold a password
+            raise ValueError(
+                "is not a valid URL: use sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+            ) from None
+        if not parsed.database and parsed.drivername.startswith("sqlite"):
+            raise ValueError("names no database file: use sqlite:///PATH")
         return url
+
+    @field_validator("crosspulse_secret")
+    @classmethod
+    def _strong_secrets(cls, value: SecretStr | None) -> SecretStr | None:
+        """Refuse a key that could be guessed, and rotation lists with holes (`,` or `new,`
+        would otherwise crash `serve` or silently drop a key). Never echoes the value."""
+        if value is None:
+            return None
+        parts = [p.strip() for p in value.get_secret_value().split(",")]
+        if not any(parts):
+            raise ValueError(f"is blank; set a long random value, e.g. `{_NEW_SECRET}`")
+        if not all(parts):
+            raise ValueError(
+                "has an empty entry; during a key rotation write new,old (comma-separated, "
+                "no empty entries)"
+            )
+        short = [str(i) for i, p in enumerate(parts, 1) if len(p.encode()) < MIN_SECRET_BYTES]
+        if short:
+            which = "is" if len(parts) == 1 else f"entry {', '.join(short)} of the list is"
+            raise ValueError(
+                f"{which} shorter than {MIN_SECRET_BYTES} bytes; generate a secret with "
+                f"`{_NEW_SECRET}`"
+            )
+        return SecretStr(",".join(parts))
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_client_secret",
+        "microsoft_app_password",
+    )
+    @classmethod
+    def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        """A pasted credential keeps no stray spaces; one of only spaces is a mistake."""
+        if value is None:
+            return None
+        stripped = value.get_secret_value().strip()
+        if not stripped:
+            raise ValueError("is blank; paste the value from the platform's app settings")
+        return SecretStr(stripped)
 
     @field_validator("microsoft_app_type")
     @classmethod
@@ -104,8 +159,7 @@ class Settings(BaseSettings):
         """CROSSPULSE_SECRET, newest first (comma-separated during a key rotation); a local
         file stands in for it outside production."""
         if self.crosspulse_secret is not None:
-            parts = self.crosspulse_secret.get_secret_value().split(",")
-            return [p.strip().encode() for p in parts if p.strip()]
+            return [p.encode() for p in self.crosspulse_secret.get_secret_value().split(",")]
         return [_local_secret(Path(".crosspulse-secret"))]
 
     @property
@@ -118,9 +172,10 @@ class Settings(BaseSettings):
         if self.crosspulse_secret is None and not self.crosspulse_dev:
             raise ConfigError(
                 "CROSSPULSE_SECRET is not set. Set it to a long random value "
-                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
+                f"(e.g. `{_NEW_SECRET}`) "
                 "before running `serve`, or set CROSSPULSE_DEV=1 for local development."
             )
+        self.secrets  # noqa: B018 - the development key file is checked before serving
         if (
             self.slack_enabled
             and self.slack_app_token is None
@@ -134,18 +189,38 @@ class Settings(BaseSettings):
 
 
 def _local_secret(path: Path) -> bytes:
+    """The development key: generated once (43 characters), refused if edited too short."""
     import secrets
 
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip().encode()
+    try:
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        secret = path.read_text(encoding="utf-8").strip().encode()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"CROSSPULSE_SECRET is not set and the development key file {path} cannot be "
+            f"used ({type(exc).__name__}); set CROSSPULSE_SECRET."
+        ) from None
+    if len(secret) < MIN_SECRET_BYTES:
+        raise ConfigError(
+            f"The development key file {path} holds fewer than {MIN_SECRET_BYTES} bytes; "
+            "delete it to have a new one generated, or set CROSSPULSE_SECRET."
+        )
+    return secret
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment and `.env`, with errors that name the setting."""
+    """Settings from the environment and `.env`: every problem on its own line, naming the
+    variable and never showing a value (it may be a secret)."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "; ".join(f"{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors())
-        raise ConfigError(f"Invalid configuration: {problems}") from None
+        problems = [
+            f"  {str(err['loc'][0]).upper() if err['loc'] else 'SETTINGS'}: "
+            + err["msg"].removeprefix("Value error, ")
+            for err in exc.errors()
+        ]
+        raise ConfigError("Invalid configuration:\n" + "\n".join(problems)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("Invalid configuration: .env is not UTF-8 text.") from None

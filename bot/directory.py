@@ -17,6 +17,7 @@ from bot.enums import Platform
 from bot.models import Department, Person, utcnow
 from bot.org import EMAIL, valid_timezone
 from bot.pseudonym import new_salt
+from bot.text import clean_text
 
 UNASSIGNED = "Unassigned"
 
@@ -70,7 +71,9 @@ async def sync_directory(
             person = Person(
                 tenant_id=tenant_id,
                 email=email,
-                name=member.name or email,
+                # A directory's display name is people's text too: one line, no NUL (which
+                # PostgreSQL refuses), within the column's 200 characters.
+                name=clean_text(member.name, multiline=False)[:200] or email,
                 department_id=unassigned.id,
                 pseudonym_salt=new_salt(),
             )

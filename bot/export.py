@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.digest import build_digest
+from bot.enums import RoundState
 from bot.models import Round, Survey
 
 COLUMNS = (
@@ -28,16 +29,24 @@ COLUMNS = (
 )
 
 
-async def export_csv(session: AsyncSession, *, survey: Survey) -> str:
-    weeks = sorted(
-        set(
-            (
-                await session.exec(
-                    select(Round.week).where(Round.survey_id == survey.id).order_by(col(Round.slot))
-                )
-            ).all()
+async def closed_weeks(session: AsyncSession, *, survey: Survey) -> list[str]:
+    """Weeks whose rounds have all closed, oldest first. A week still taking answers is left
+    out (not refused): its figures move with each answer, and a round is open three days of
+    every week, so an export that waited for none would rarely run."""
+    rounds = (
+        await session.exec(
+            select(Round.week, Round.state)
+            .where(Round.survey_id == survey.id)
+            .order_by(col(Round.slot))
         )
-    )
+    ).all()
+    still_open = {week for week, state in rounds if state == RoundState.OPEN}
+    return sorted({week for week, _ in rounds} - still_open)
+
+
+async def export_csv(session: AsyncSession, *, survey: Survey) -> str:
+    """Every closed week's aggregates, each through the digest's anonymity rules."""
+    weeks = await closed_weeks(session, survey=survey)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()

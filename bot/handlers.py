@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,6 +34,7 @@ from bot.schedule import iso_week
 from bot.surveys import AnswerError
 from bot.templates import confirmation, followup, help, kudos, notice, status
 from bot.tenancy import active_survey, default_tenant
+from bot.text import clean_text
 
 log = logging.getLogger("crosspulse.handlers")
 KUDOS_MAX = 500
@@ -275,6 +277,8 @@ class Bot:
             "Write `/pulse thanks @person what they did`, for example "
             "`/pulse thanks @ada for unblocking the release`."
         )
+        # Stored and looked up alike on both databases (PostgreSQL refuses a NUL byte).
+        cmd = replace(cmd, argument=clean_text(cmd.argument), target=clean_text(cmd.target))
         if not cmd.target or not cmd.argument:
             return _notice("Who and what for?", usage)
         if len(cmd.argument) > KUDOS_MAX:

@@ -16,6 +16,7 @@ from bot.enums import Role
 from bot.models import Department, Person, utcnow
 from bot.ports import Recipient
 from bot.pseudonym import new_salt
+from bot.text import clean_text
 
 REQUIRED_COLUMNS = ("email", "name", "department", "timezone")
 OPTIONAL_COLUMNS = (
@@ -29,6 +30,16 @@ OPTIONAL_COLUMNS = (
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 LOCALE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+# The columns' sizes: PostgreSQL refuses a longer value (and SQLite would keep it), so the
+# file is refused here, naming the line, rather than failing at the database.
+LIMITS = {
+    "email": 320,
+    "name": 200,
+    "department": 120,
+    "manager_email": 320,
+    "slack_user_id": 32,
+    "teams_user_id": 200,
+}
 PERSON_FIELDS = (
     "name",
     "department_id",
@@ -74,8 +85,15 @@ class Row:
 
 def parse_csv(text: str) -> list[Row]:
     """Validate the whole file first; raise with every problem, or return clean rows."""
+    try:
+        return _parse_csv(text)
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
+        raise OrgImportError([f"the file is not readable as CSV: {exc}"]) from None
+
+
+def _parse_csv(text: str) -> list[Row]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    header = [clean_text(h, multiline=False).lower() for h in (reader.fieldnames or [])]
     problems = _header_problems(header)
     if problems:
         raise OrgImportError(problems)
@@ -84,7 +102,9 @@ def parse_csv(text: str) -> list[Row]:
     seen: dict[str, int] = {}
     for raw in reader:
         line = reader.line_num
-        values = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        # Every field as one line of text without control characters: a NUL would be
+        # stored by SQLite but refused by PostgreSQL, and a name is shown in chat.
+        values = {k: clean_text(v or "", multiline=False) for k, v in raw.items() if k is not None}
         if None in raw:
             problems.append(f"line {line}: more values than columns")
             continue
@@ -146,8 +166,11 @@ def _row_problems(v: dict[str, str]) -> list[str]:
         problems.append("name is empty")
     if not v.get("department"):
         problems.append("department is empty")
-    if len(v.get("department", "")) > 120:
-        problems.append("department is longer than 120 characters")
+    problems += [
+        f"{column} is longer than {limit} characters"
+        for column, limit in LIMITS.items()
+        if len(v.get(column) or "") > limit
+    ]
     if not valid_timezone(v.get("timezone", "")):
         problems.append(
             f"timezone '{v.get('timezone', '')}' is not an IANA name such as Europe/Paris"

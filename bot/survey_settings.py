@@ -11,6 +11,7 @@ from bot import audit
 from bot.anonymity import K_FLOOR
 from bot.enums import Cadence, Role
 from bot.models import Department, Person, Survey
+from bot.text import clean_text
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -34,94 +35,136 @@ KEYS = {
 
 
 class SettingError(ValueError):
-    """A setting was refused; nothing was changed."""
+    """Settings were refused; nothing was changed. `problems` names every one, so an admin
+    fixes them all in one go instead of one per attempt."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else problems
+        super().__init__("; ".join(self.problems))
+
+
+def _shown(raw: str) -> str:
+    """A refused value as echoed back: short enough to read."""
+    return raw if len(raw) <= 40 else raw[:40] + "…"
+
+
+_NUMBER = re.compile(r"\d{1,6}", re.ASCII)  # not "²" (isdigit() but not int()), not 5,000 digits
 
 
 def _int(key: str, raw: str, low: int, high: int) -> int:
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
-        raise SettingError(f"{key} must be a whole number from {low} to {high}; got '{raw}'")
+    if not _NUMBER.fullmatch(raw.strip()) or not low <= int(raw) <= high:
+        raise SettingError(
+            f"{key} must be a whole number from {low} to {high}; got '{_shown(raw)}'"
+        )
     return int(raw)
 
 
 def _weekday(key: str, raw: str) -> int:
     value = raw.strip().lower()[:3]
     if value not in WEEKDAYS:
-        raise SettingError(f"{key} must be one of {', '.join(WEEKDAYS)}; got '{raw}'")
+        raise SettingError(f"{key} must be one of {', '.join(WEEKDAYS)}; got '{_shown(raw)}'")
     return WEEKDAYS.index(value)
 
 
 def _time(key: str, raw: str) -> str:
     if not HHMM.match(raw.strip()):
-        raise SettingError(f"{key} must be HH:MM on a 24-hour clock, e.g. 10:00; got '{raw}'")
+        raise SettingError(
+            f"{key} must be HH:MM on a 24-hour clock, e.g. 10:00; got '{_shown(raw)}'"
+        )
     return raw.strip()
 
 
 def _questions(raw: str) -> list[dict]:
     if raw.strip().lower() in ("", "none"):
         return []
-    questions = []
+    questions: list[dict] = []
+    problems: list[str] = []
     for part in raw.split(";"):
         key, sep, text = part.partition(":")
-        key = key.strip().lower()
-        if (
-            not sep
-            or not re.fullmatch(r"[a-z][a-z0-9_]{1,30}", key)
-            or not 5 <= len(text.strip()) <= 200
-        ):
-            raise SettingError(
+        key, text = key.strip().lower(), clean_text(text, multiline=False)
+        if not sep or not re.fullmatch(r"[a-z][a-z0-9_]{1,30}", key) or not 5 <= len(text) <= 200:
+            problems.append(
                 f"questions: '{part.strip()}' must be key:text, key of letters, digits and _ "
                 "(2-31 chars), text 5-200 characters"
             )
-        questions.append({"key": key, "text": text.strip()})
+        elif key in {q["key"] for q in questions}:
+            problems.append(f"questions: key '{key}' is used twice")
+        else:
+            questions.append({"key": key, "text": text})
+    if problems:
+        raise SettingError(problems)
     return questions
+
+
+async def _parse(
+    session: AsyncSession, *, survey: Survey, key: str, raw: str
+) -> tuple[str, object]:
+    """One KEY=VALUE as (Survey attribute, value); raises SettingError naming the problem."""
+    match key:
+        case "cadence":
+            if raw not in {c.value for c in Cadence}:
+                raise SettingError(f"cadence must be {KEYS['cadence']}; got '{_shown(raw)}'")
+            return "cadence", raw
+        case "weekday" | "digest_weekday":
+            return key, _weekday(key, raw)
+        case "time" | "digest_time":
+            return ("local_time" if key == "time" else key), _time(key, raw)
+        case "window_days":
+            return key, _int(key, raw, 1, 6)
+        case "nudge_after_hours":
+            return key, _int(key, raw, 4, 96)
+        case "max_nudges":
+            return key, _int(key, raw, 0, 2)
+        case "k_scores":
+            return key, _int(key, raw, K_FLOOR, 50)
+        case "k_comments":
+            return key, _int(key, raw, K_FLOOR, 100)
+        case "retention_weeks":
+            return key, _int(key, raw, 4, 520)
+        case "extra_items":
+            return "extra_items_per_round", _int(key, raw, 0, 3)
+        case "questions":
+            return "custom_questions", _questions(raw)
+        case "audience":
+            return "audience", await _audience(session, survey, raw)
+        case _:  # executives: applied to people, not to the survey
+            emails = [e.strip().lower() for e in raw.split(",") if e.strip()]
+            await _check_executives(session, survey, emails)
+            return "executives", emails
 
 
 async def apply_settings(
     session: AsyncSession, *, survey: Survey, pairs: list[str], actor: str
 ) -> list[str]:
-    """Validate every KEY=VALUE first, then apply all of them; returns what changed."""
+    """Validate every KEY=VALUE first (raising SettingError with all the problems), then
+    apply all of them; returns what changed."""
     updates: dict[str, object] = {}
-    executives: list[str] | None = None
+    problems: list[str] = []
+    seen: set[str] = set()
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         key = key.strip().lower()
         if not sep:
-            raise SettingError(f"'{pair}' is not KEY=VALUE")
-        if key not in KEYS:
-            raise SettingError(f"unknown setting '{key}'; known: {', '.join(KEYS)}")
-        match key:
-            case "cadence":
-                if raw not in {c.value for c in Cadence}:
-                    raise SettingError(f"cadence must be {KEYS['cadence']}; got '{raw}'")
-                updates["cadence"] = raw
-            case "weekday" | "digest_weekday":
-                updates[key] = _weekday(key, raw)
-            case "time" | "digest_time":
-                updates["local_time" if key == "time" else key] = _time(key, raw)
-            case "window_days":
-                updates[key] = _int(key, raw, 1, 6)
-            case "nudge_after_hours":
-                updates[key] = _int(key, raw, 4, 96)
-            case "max_nudges":
-                updates[key] = _int(key, raw, 0, 2)
-            case "k_scores":
-                updates[key] = _int(key, raw, K_FLOOR, 50)
-            case "k_comments":
-                updates[key] = _int(key, raw, K_FLOOR, 100)
-            case "retention_weeks":
-                updates[key] = _int(key, raw, 4, 520)
-            case "extra_items":
-                updates["extra_items_per_round"] = _int(key, raw, 0, 3)
-            case "questions":
-                updates["custom_questions"] = _questions(raw)
-            case "audience":
-                updates["audience"] = await _audience(session, survey, raw)
-            case "executives":
-                executives = [e.strip().lower() for e in raw.split(",") if e.strip()]
-    k = int(updates.get("k_scores", survey.k_scores))  # type: ignore[arg-type]
-    if int(updates.get("k_comments", survey.k_comments)) < k:  # type: ignore[arg-type]
-        raise SettingError(f"k_comments must be at least k_scores ({k})")
-    if executives is not None:
+            problems.append(f"'{pair}' is not KEY=VALUE")
+        elif key not in KEYS:
+            problems.append(f"unknown setting '{key}'; known: {', '.join(KEYS)}")
+        elif key in seen:
+            problems.append(f"{key} is given twice")
+        else:
+            seen.add(key)
+            try:
+                attribute, value = await _parse(session, survey=survey, key=key, raw=raw)
+            except SettingError as exc:
+                problems.extend(exc.problems)
+            else:
+                updates[attribute] = value
+    k, kc = updates.get("k_scores", survey.k_scores), updates.get("k_comments", survey.k_comments)
+    if isinstance(k, int) and isinstance(kc, int) and kc < k:
+        problems.append(f"k_comments must be at least k_scores ({k})")
+    if problems:
+        raise SettingError(problems)
+    executives = updates.pop("executives", None)
+    if isinstance(executives, list):
         await _set_executives(session, survey, executives)
     for key, value in updates.items():
         setattr(survey, key, value)
@@ -153,13 +196,21 @@ async def _audience(session: AsyncSession, survey: Survey, raw: str) -> list[str
     return [names[n.lower()] for n in wanted]
 
 
-async def _set_executives(session: AsyncSession, survey: Survey, emails: list[str]) -> None:
-    people = (await session.exec(select(Person).where(Person.tenant_id == survey.tenant_id))).all()
-    by_email = {p.email: p for p in people}
-    unknown = [e for e in emails if e not in by_email]
+async def _people(session: AsyncSession, survey: Survey) -> list[Person]:
+    return list(
+        (await session.exec(select(Person).where(Person.tenant_id == survey.tenant_id))).all()
+    )
+
+
+async def _check_executives(session: AsyncSession, survey: Survey, emails: list[str]) -> None:
+    known = {p.email for p in await _people(session, survey)}
+    unknown = [e for e in emails if e not in known]
     if unknown:
         raise SettingError(f"executives: nobody imported with e-mail {', '.join(unknown)}")
-    for person in people:
+
+
+async def _set_executives(session: AsyncSession, survey: Survey, emails: list[str]) -> None:
+    for person in await _people(session, survey):
         if person.email in emails and person.role != Role.ADMIN:
             person.role = Role.EXECUTIVE
         elif person.role == Role.EXECUTIVE and person.email not in emails:

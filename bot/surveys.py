@@ -12,6 +12,8 @@ import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+from bot.text import clean_text
+
 ENPS = "enps"
 ENERGY = "energy"
 WORKED_WITH = "worked_with"
@@ -289,10 +291,12 @@ def _team(raw: str | list[str], others: set[int]) -> int | None:
     return int(raw)
 
 
-def _comment(raw: str | list[str]) -> str:
-    text = (raw if isinstance(raw, str) else " ".join(raw)).strip()
+def _comment(raw: str | list[str]) -> str | None:
+    """Control characters dropped (a NUL is stored by SQLite but refused by PostgreSQL, which
+    would lose the whole check-in); nothing left means no comment."""
+    text = clean_text(raw if isinstance(raw, str) else " ".join(raw))
     if len(text) > COMMENT_MAX:
         raise AnswerError(
             f"Comments are limited to {COMMENT_MAX} characters; yours has {len(text)}."
         )
-    return text
+    return text or None

@@ -32,7 +32,7 @@ BACKEND = os.environ.get("CROSSPULSE_TEST_DB", "sqlite")
 PG_URL = os.environ.get(
     "CROSSPULSE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-SECRET = b"test-secret-not-for-production"
+SECRET = b"test-secret-not-for-production-use-only"  # >= 32 bytes, as settings require
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 import zipfile
 from urllib.parse import urlparse
@@ -15,6 +16,8 @@ SCHEMA_URL = (
     "https://developer.microsoft.com/en-us/json-schemas/teams/v1.19/MicrosoftTeams.schema.json"
 )
 ACCENT = "#1D4E89"
+# The schema types botId as a GUID and Teams refuses the upload otherwise.
+GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 COMMANDS = (  # Teams lists at most 10 per scope
     ("help", "What Crosspulse can do"),
     ("status", "Your last check-in, streak and next pulse"),
@@ -106,7 +109,31 @@ def _icon(size: int, *, outline: bool) -> bytes:
     return buffer.getvalue()
 
 
+def package_problems(*, app_id: str, url: str) -> list[str]:
+    """Why Teams would refuse a package for these values (a package is only useful if its
+    upload succeeds): the bot id must be a GUID, the URL an https address with a host."""
+    problems = []
+    if not GUID.fullmatch(app_id.strip()):
+        problems.append(
+            f"--app-id '{app_id}' is not a GUID such as 11111111-2222-3333-4444-555555555555 "
+            "(Azure: the bot's Microsoft App ID)"
+        )
+    try:
+        parsed = urlparse(url)
+        host = parsed.hostname
+    except ValueError:
+        host = None
+    if not url.startswith("https://") or not host:
+        problems.append(f"--url '{url}' must be https://HOST")
+    return problems
+
+
 def teams_package(*, app_id: str, url: str) -> bytes:
+    """manifest.json and the icons, zipped; ValueError for values Teams would refuse."""
+    problems = package_problems(app_id=app_id, url=url)
+    if problems:
+        raise ValueError("; ".join(problems))
+    app_id = app_id.strip()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr(
