@@ -1,7 +1,10 @@
 """The organisation's names, for scrubbing comments as they arrive (kept per database and
-tenant, rebuilt when people are added, renamed or removed)."""
+tenant, rebuilt when people are added, renamed or removed; checked at most every 30 s, since
+counting a big directory on every answer would cost more than the rest of the answer)."""
 
 from __future__ import annotations
+
+import time
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -10,21 +13,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import Person
 from bot.scrub import NameIndex
 
-_cache: dict[tuple[str, int], tuple[tuple, NameIndex]] = {}
+CHECK_EVERY = 30.0  # seconds
+_cache: dict[tuple[str, int], tuple[float, tuple, NameIndex]] = {}
 
 
 async def name_index(session: AsyncSession, *, tenant_id: int) -> NameIndex:
-    """One cheap query checks the cached index is current; a change rebuilds it."""
+    """The cached index; a version query (count, last update) checks it is current."""
+    key = (str(session.bind.url) if session.bind else "", tenant_id)
+    cached = _cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < CHECK_EVERY:
+        return cached[2]
     mine = Person.tenant_id == tenant_id
     version = tuple(
         (await session.exec(select(func.count(), func.max(Person.updated_at)).where(mine))).one()
     )
-    key = (str(session.bind.url) if session.bind else "", tenant_id)
-    cached = _cache.get(key)
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    if cached is not None and cached[1] == version:
+        _cache[key] = (time.monotonic(), version, cached[2])
+        return cached[2]
     index = NameIndex((await session.exec(select(Person.name).where(mine))).all())
-    _cache[key] = (version, index)
+    _cache[key] = (time.monotonic(), version, index)
     return index
 
 

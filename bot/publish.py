@@ -14,7 +14,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -77,10 +77,11 @@ async def publish_round(
     ]
     _shuffle(responses)
     _shuffle(comments)
+    connection = await session.connection()  # Core executemany: one batched INSERT
     if responses:
-        await session.exec(insert(Response), params=responses)  # type: ignore[call-overload]
+        await connection.execute(Response.__table__.insert(), responses)  # type: ignore[attr-defined]
     if comments:
-        await session.exec(insert(Comment), params=comments)  # type: ignore[call-overload]
+        await connection.execute(Comment.__table__.insert(), comments)  # type: ignore[attr-defined]
     await _rollup(responses, answers, survey=survey, round_=round_, pools=pools).write(session)
     await session.exec(delete(SealedAnswer).where(SealedAnswer.round_id == round_.id))
     round_.k_scores, round_.k_comments = survey.k_scores, survey.k_comments
