@@ -140,7 +140,7 @@ class World:
 
     async def tick(self, at: datetime) -> TickReport:
         self.clock.at = at
-        return await tick(self.db, now=at, ports={"console": self.port})
+        return await tick(self.db, now=at, ports={"console": self.port}, secret=SECRET)
 
     async def close_open_rounds(self) -> TickReport:
         """Tick at the instant the last open round closes: its weeks' figures become final
