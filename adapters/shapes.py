@@ -38,16 +38,21 @@ def url(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= 2000 and bool(_URL.fullmatch(value))
 
 
-def fields_ok(value: dict, fields: dict[str, Check]) -> bool:
-    """Each listed field present in `value` passes its check; others are left alone."""
-    return all(check(value[key]) for key, check in fields.items() if key in value)
+def fields_ok(value: dict, fields: dict[str, Check], required: tuple[str, ...] = ()) -> bool:
+    """Each listed field present in `value` passes its check (the `required` ones must be
+    present); others are left alone."""
+    return all(key in value for key in required) and all(
+        check(value[key]) for key, check in fields.items() if key in value
+    )
 
 
-def obj(fields: dict[str, Check] | None = None, *, null: bool = True) -> Check:
+def obj(
+    fields: dict[str, Check] | None = None, *, null: bool = True, required: tuple[str, ...] = ()
+) -> Check:
     def check(value: Any) -> bool:
         if value is None:
             return null
-        return isinstance(value, dict) and fields_ok(value, fields or {})
+        return isinstance(value, dict) and fields_ok(value, fields or {}, required)
 
     return check
 
@@ -58,7 +63,9 @@ def ident_or_obj(fields: dict[str, Check]) -> Check:
     return lambda value: strict_ident(value) if isinstance(value, str) else as_object(value)
 
 
-def objects(fields: dict[str, Check], *, empty: bool = True) -> Check:
+def objects(
+    fields: dict[str, Check], *, empty: bool = True, required: tuple[str, ...] = ()
+) -> Check:
     """A list of objects, each with `fields`, or null; `empty=False` (no null either) when
     libraries read item 0."""
 
@@ -68,7 +75,7 @@ def objects(fields: dict[str, Check], *, empty: bool = True) -> Check:
         return (
             isinstance(value, list)
             and (empty or bool(value))
-            and all(isinstance(v, dict) and fields_ok(v, fields) for v in value)
+            and all(isinstance(v, dict) and fields_ok(v, fields, required) for v in value)
         )
 
     return check

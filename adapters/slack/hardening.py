@@ -137,7 +137,7 @@ _VIEW = {
     "private_metadata": text,
     "state": obj(_STATE),
 }
-_ACTION = {
+_ACTION: dict[str, Check] = {
     "action_id": strict_ident,
     "block_id": ident,
     "type": ident,
@@ -206,7 +206,7 @@ _PAYLOAD: dict[str, Check] = {
     "function_data": obj(),
     "workflow_step": obj(),
     "authorizations": objects(_AUTHORIZATION),
-    "actions": objects(_ACTION, empty=False),
+    "actions": objects(_ACTION, empty=False, required=("action_id",)),
 }
 
 
@@ -228,10 +228,6 @@ def check_shape(payload: dict) -> None:
         raise Refused(400, "event.user is missing")
     if kind in ("block_actions", "interactive_message") and "actions" not in payload:
         raise Refused(400, "actions is missing")
-    if kind == "block_actions" and not all(
-        strict_ident(action.get("action_id")) for action in payload["actions"]
-    ):
-        raise Refused(400, "actions[].action_id is missing")
     if kind in ("view_submission", "view_closed") and "view" not in payload:
         raise Refused(400, "view is missing")
     home = (payload.get("container") or {}).get("type") == "view"

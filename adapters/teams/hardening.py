@@ -35,12 +35,12 @@ _ACTIVITY = {
     "text": text,
     "textFormat": ident,
     "action": ident,
-    "from": obj(_ACCOUNT, null=False),
+    "from": obj(_ACCOUNT, null=False, required=("id",)),
     "recipient": obj(_ACCOUNT),
-    "conversation": obj(_CONVERSATION, null=False),
+    "conversation": obj(_CONVERSATION, null=False, required=("id",)),
     "channelData": obj(_CHANNEL_DATA),
-    "membersAdded": objects(_ACCOUNT),
-    "membersRemoved": objects(_ACCOUNT),
+    "membersAdded": objects(_ACCOUNT, required=("id",)),
+    "membersRemoved": objects(_ACCOUNT, required=("id",)),
     "attachments": objects({"contentType": ident, "name": text}),
     "entities": objects({"type": ident}),
     "relatesTo": obj(),
@@ -54,7 +54,7 @@ def check_activity(body: Any) -> dict:
     if not isinstance(body, dict):
         raise Refused(400, "body must be an Activity object")
     for key in _REQUIRED:
-        if key not in body:
+        if key not in body or body[key] in ("", None):
             raise Refused(400, f"{key} is missing")
     for key, check in _ACTIVITY.items():
         if key in body and not check(body[key]):
