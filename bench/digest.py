@@ -14,23 +14,21 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import scratch_db
 from bot.db import Database
 from bot.digest import build_digest
 from bot.models import Department, Round, Survey, Tenant
 from bot.rollup import rebuild
 from bot.schedule import iso_week, previous_week
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_NAME = "crosspulse_bench"
 DEPARTMENTS = 20
 RUNS = 7
@@ -147,13 +145,7 @@ async def run(backend: str, people: int, weeks: int) -> None:
         f"{backend}: {people:,} people x {weeks} weeks = {people * weeks:,} check-ins, "
         f"{people * weeks * 5:,} response rows"
     )
-    if backend == "postgresql":
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{PG_NAME}"')
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_NAME}"
-    else:
-        url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='crosspulse-bench-')}/bench.db"
+    url = scratch_db.create(backend, PG_NAME)
     db = Database(url)
     started = time.perf_counter()
     survey, week = await populate(db, people=people, weeks=weeks)
@@ -164,9 +156,7 @@ async def run(backend: str, people: int, weeks: int) -> None:
     print(f"  org digest (median of {RUNS}): {digest * 1000:.1f} ms")
     print(f"  raw SQL aggregate of the same 4 weeks (median of {RUNS}): {raw * 1000:.1f} ms")
     print(f"  ratio digest / raw aggregate: {digest / raw:.2f} (goal: at most 2, and under 1 s)")
-    if backend == "postgresql":
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+    scratch_db.drop(backend, PG_NAME)
 
 
 def main() -> None:

@@ -17,17 +17,16 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import insert, text
 from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import scratch_db
 from bot.checkins import _check_window, record_checkin
 from bot.db import Database, insert_unless_present
 from bot.models import Comment, Department, Participation, Person, Response, Round, Survey, Tenant
@@ -36,7 +35,6 @@ from bot.rollup import RESPONDENTS, Increments
 from bot.sealing import Sealer
 from bot.surveys import Question, round_questions, validate_checkin
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_NAME = "crosspulse_bench_sealing"
 SECRET = b"bench-secret-bench-secret-bench-secret"
 DEPARTMENTS = 20
@@ -158,13 +156,7 @@ async def unsealed_write(
 
 
 async def run(backend: str, answers: int, people: int) -> None:
-    if backend == "postgresql":
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{PG_NAME}"')
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_NAME}"
-    else:
-        url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='crosspulse-bench-')}/bench.db"
+    url = scratch_db.create(backend, PG_NAME)
     db = Database(url)
     survey, (sealed_round, plain_round), names = await populate(db, people=people)
     async with db.session() as session:
@@ -196,9 +188,7 @@ async def run(backend: str, answers: int, people: int) -> None:
     print(f"  publishing the round at close: {publish:.2f} s "
           f"({publish / answers * 1000:.2f} ms an answer)")
     await db.dispose()
-    if backend == "postgresql":
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+    scratch_db.drop(backend, PG_NAME)
 
 
 def main() -> None:
