@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from adapters.runtime import Runtime, build, parse_instant
 from bot.config import ConfigError, Settings, load_settings
@@ -78,15 +78,18 @@ def _plain_errors(settings: Settings, *, bugs: bool = True) -> Iterator[None]:
         raise
     except ConfigError as exc:
         _fail(str(exc))
-    except (DBAPIError, CommandError) as exc:
+    except (OperationalError, InterfaceError, CommandError) as exc:  # reaching or migrating
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         _fail(
             f"Cannot use the database {_where(settings.database_url)}: "
             f"{reason[0] if reason else type(exc).__name__}. Check DATABASE_URL and that the "
             "database is running."
         )
-    except SQLAlchemyError as exc:
-        _fail(f"Database error on {_where(settings.database_url)}: {type(exc).__name__}")
+    except SQLAlchemyError as exc:  # a statement refused: a bug, said in one line
+        if not bugs:
+            raise
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()
+        _fail(f"The database refused a statement: {reason[0] if reason else exc}", code=1)
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         _fail(f"{exc.strerror or exc}{where}")
