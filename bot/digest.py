@@ -17,11 +17,11 @@ from bot.anonymity import comment_allowed, effective_k, shown, suppressed_groups
 from bot.changes import movements
 from bot.digest_data import DepartmentFigures, DigestData, Pair
 from bot.enums import DeliveryKind, DeliveryState, RoundState
-from bot.figures import WeekFigures, week_figures
-from bot.models import Comment, Delivery, Department, Kudos, Person, Round, Survey
+from bot.figures import WeekFigures, weeks_figures
+from bot.models import Comment, Delivery, Department, Kudos, Round, Survey
+from bot.names import name_index
 from bot.rollup import POOLED
 from bot.schedule import previous_week
-from bot.scrub import scrub
 
 ORG = "organisation"
 TREND_WEEKS = 4
@@ -32,7 +32,10 @@ async def build_digest(
 ) -> DigestData:
     """The digest for the organisation, or one department of it, for one ISO week."""
     await _refuse_open_week(session, survey=survey, week=week)
-    k, kc = await thresholds(session, survey=survey, week=week)
+    weeks = trend_weeks(week)
+    limits = await weeks_thresholds(session, survey=survey, weeks=weeks)
+    figures = await weeks_figures(session, tenant_id=survey.tenant_id, weeks=weeks)
+    k, kc = limits[week]
     names = dict(
         (
             await session.exec(
@@ -42,13 +45,11 @@ async def build_digest(
             )
         ).all()
     )
-    now = await week_figures(session, tenant_id=survey.tenant_id, week=week)
-    before = await week_figures(session, tenant_id=survey.tenant_id, week=previous_week(week))
+    now, before = figures[week], figures[previous_week(week)]
     sizes = {d: now.respondents.get(d, 0) for d in names}
     org_n = now.org_respondents()
     hidden = _hidden(now, names, k)
-    k_before, _ = await thresholds(session, survey=survey, week=previous_week(week))
-    hidden_before = _hidden(before, names, max(k, k_before))
+    hidden_before = _hidden(before, names, max(k, limits[previous_week(week)][0]))
     scope_id = _scope_id(names, department)
     scope = ORG if scope_id is None else names[scope_id]
     if (scope_id is None and not shown(org_n, k)) or (scope_id is not None and scope_id in hidden):
@@ -69,7 +70,8 @@ async def build_digest(
     pairs = _pairs(now.cells, names=names, hidden=hidden, k=k)
     changes = movements(now, before, names, hidden, hidden_before, k)
     trend = await engagement_trend(
-        session, survey=survey, week=week, scope_id=scope_id, k=k, names=names
+        session, survey=survey, week=week, scope_id=scope_id, k=k, names=names,
+        known=(figures, limits),
     )
     if scope_id is None:
         head = _org_head(now, before, k)
@@ -120,18 +122,33 @@ async def build_digest(
     )
 
 
-async def thresholds(session: AsyncSession, *, survey: Survey, week: str) -> tuple[int, int]:
-    """The week's thresholds for scores and comments: today's, or those it was published
+def trend_weeks(week: str) -> list[str]:
+    """The weeks a digest reads: the trend's four, oldest first (the week and the one before
+    among them)."""
+    weeks = [week]
+    for _ in range(TREND_WEEKS - 1):
+        weeks.insert(0, previous_week(weeks[0]))
+    return weeks
+
+
+async def weeks_thresholds(
+    session: AsyncSession, *, survey: Survey, weeks: list[str]
+) -> dict[str, tuple[int, int]]:
+    """Each week's thresholds for scores and comments: today's, or those it was published
     under when they were higher, so lowering a threshold never reveals a withheld figure."""
-    published = (
-        await session.exec(
-            select(func.max(Round.k_scores), func.max(Round.k_comments)).where(
-                Round.survey_id == survey.id, Round.week == week
-            )
-        )
-    ).one()
-    k = effective_k(max(survey.k_scores, published[0] or 0))
-    return k, max(survey.k_comments, published[1] or 0, k)
+    published = dict.fromkeys(weeks, (0, 0))
+    rows = await session.exec(
+        select(Round.week, func.max(Round.k_scores), func.max(Round.k_comments))
+        .where(Round.survey_id == survey.id, col(Round.week).in_(weeks))
+        .group_by(Round.week)
+    )
+    for w, ks, kc in rows.all():
+        published[w] = (ks or 0, kc or 0)
+    limits = {}
+    for w, (ks, kc) in published.items():
+        k = effective_k(max(survey.k_scores, ks))
+        limits[w] = (k, max(survey.k_comments, kc, k))
+    return limits
 
 
 def _hidden(figures: WeekFigures, names: dict[int, str], k: int) -> set[int]:
@@ -263,14 +280,21 @@ async def engagement_trend(
     scope_id: int | None,
     k: int,
     names: dict[int, str],
+    known: tuple[dict[str, WeekFigures], dict[str, tuple[int, int]]] | None = None,
 ) -> tuple[tuple[str, float | None], ...]:
-    weeks = [week]
-    for _ in range(TREND_WEEKS - 1):
-        weeks.insert(0, previous_week(weeks[0]))
+    """Four weeks of engagement for the scope, each under its own thresholds; `known` are
+    the weeks' figures and thresholds when the caller has read them already."""
+    weeks = trend_weeks(week)
+    if known is None:
+        known = (
+            await weeks_figures(session, tenant_id=survey.tenant_id, weeks=weeks),
+            await weeks_thresholds(session, survey=survey, weeks=weeks),
+        )
+    figures_of, limits = known
     trend = []
     for w in weeks:
-        figures = await week_figures(session, tenant_id=survey.tenant_id, week=w)
-        week_k = max(k, (await thresholds(session, survey=survey, week=w))[0])
+        figures = figures_of[w]
+        week_k = max(k, limits[w][0])
         if scope_id is None:
             value = (
                 engagement_index(figures.org_engagement())
@@ -330,12 +354,10 @@ async def _comments(
     query = select(Comment.text).where(Comment.tenant_id == survey.tenant_id, Comment.week == week)
     if scope_id is not None:
         query = query.where(Comment.department_id == scope_id)
-    texts = (await session.exec(query.order_by(col(Comment.id)))).all()
-    people = (
-        await session.exec(select(Person.name).where(Person.tenant_id == survey.tenant_id))
-    ).all()
-    names = [part for full in people for part in [full, *full.split()]]
-    return tuple(sorted(scrub(t, names=names) for t in texts))
+    texts = (await session.exec(query)).all()
+    # Scrubbed when they arrived; again here for names added since (one pass per comment).
+    index = await name_index(session, tenant_id=survey.tenant_id)
+    return tuple(sorted(index.scrub(t) for t in texts))
 
 
 async def _kudos(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.analytics import Nps, Stat, is_engagement_item
@@ -30,21 +30,36 @@ class WeekFigures:
 
 async def week_figures(session: AsyncSession, *, tenant_id: int, week: str) -> WeekFigures:
     """One week's aggregates, read from the rollup (one indexed query, no raw rows)."""
+    return (await weeks_figures(session, tenant_id=tenant_id, weeks=[week]))[week]
+
+
+async def weeks_figures(
+    session: AsyncSession, *, tenant_id: int, weeks: list[str]
+) -> dict[str, WeekFigures]:
+    """Several weeks' aggregates in one query (a digest shows four), each week once."""
     rows = await session.exec(
         select(
+            WeeklyRollup.week,
             WeeklyRollup.department_id,
             WeeklyRollup.item,
             WeeklyRollup.target,
             WeeklyRollup.n,
             WeeklyRollup.total,
             WeeklyRollup.sumsq,
-        ).where(WeeklyRollup.tenant_id == tenant_id, WeeklyRollup.week == week)
+        ).where(WeeklyRollup.tenant_id == tenant_id, col(WeeklyRollup.week).in_(weeks))
     )
+    by_week: dict[str, list[tuple]] = {w: [] for w in weeks}
+    for week, *row in rows.all():
+        by_week[week].append(tuple(row))
+    return {w: _figures(by_week[w]) for w in weeks}
+
+
+def _figures(rows: list[tuple]) -> WeekFigures:
     figures = WeekFigures()
     engagement: dict[int, Stat] = defaultdict(Stat)
     nps: dict[int, dict[str, int]] = defaultdict(dict)
     cells: dict[tuple[int, int], dict[str, tuple[int, float]]] = defaultdict(dict)
-    for department, item, target, n, total, sumsq in rows.all():
+    for department, item, target, n, total, sumsq in rows:
         if target:
             cells[(department, target)][item] = (int(n), float(total))
         elif item == RESPONDENTS:
