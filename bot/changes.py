@@ -220,7 +220,9 @@ def movements(
                 found.append(result)
     flagged = {d for d, name in names.items() if any(c.subject == name for _, c in found)}
     if shown(now.org_respondents(flagged), k) and shown(before.org_respondents(flagged), k):
-        rest = set(names) - flagged
+        # Everyone, including the week's pooled small departments (bot.rollup.POOLED).
+        everyone = set(names) | set(now.respondents) | set(before.respondents)
+        rest = everyone - flagged
         group_now, group_before = _group(now, rest), _group(before, rest)
         for metric in METRICS:
             result = _test(ORGANISATION, metric, group_now, group_before)

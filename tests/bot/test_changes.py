@@ -126,3 +126,13 @@ def test_withheld_departments_are_never_tested() -> None:
     after = {**before, 3: 1.5}
     flagged = movements(_week(rng, after), _week(rng, before), NAMES, {3}, set(), 5)
     assert all(c.subject != "Dept 3" for c in flagged)
+
+
+def test_the_organisation_includes_the_pooled_small_departments() -> None:
+    """Small departments' answers are stored pooled under department 0, which has no name;
+    the organisation's test still counts them."""
+    rng = random.Random(3)
+    steady = {d: 3.8 for d in NAMES}
+    now, before = _week(rng, {**steady, 0: 1.2}, size=60), _week(rng, {**steady, 0: 4.8}, size=60)
+    flagged = movements(now, before, NAMES, set(), set(), 5)
+    assert [(c.subject, c.metric) for c in flagged] == [("the organisation", "engagement")]
