@@ -16,7 +16,6 @@ from typing import Annotated, Any, NoReturn
 
 import click
 import typer
-from alembic.util.exc import CommandError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -25,6 +24,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from adapters.runtime import Runtime, build, parse_instant
 from bot.config import ConfigError, Settings, load_settings
+from bot.db import MigrationError
 
 app = typer.Typer(
     help="Crosspulse: collaboration-health pulses for Slack and Teams.",
@@ -78,7 +78,7 @@ def _plain_errors(settings: Settings, *, bugs: bool = True) -> Iterator[None]:
         raise
     except ConfigError as exc:
         _fail(str(exc))
-    except (OperationalError, InterfaceError, CommandError) as exc:  # reaching or migrating
+    except (OperationalError, InterfaceError, MigrationError) as exc:  # reaching or migrating
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         _fail(
             f"Cannot use the database {_where(settings.database_url)}: "

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 from bot.digest_data import DigestData
 from bot.messages import Image
 
@@ -17,6 +12,7 @@ def digest_chart(digest: DigestData) -> Image | None:
     """Heat map of who worked with whom (withheld cells blank) beside the engagement trend."""
     if digest.suppressed:
         return None
+    plt = _pyplot()
     names = sorted(
         {p.source for p in digest.collaboration} | {p.target for p in digest.collaboration}
     )
@@ -44,3 +40,14 @@ def digest_chart(digest: DigestData) -> Image | None:
     plt.close(fig)
     alt = f"Silo map of {len(names)} departments and the engagement trend for {digest.scope}"
     return Image(png=buffer.getvalue(), alt=alt, title="Silo map and trend")
+
+
+def _pyplot():  # type: ignore[no-untyped-def]
+    """matplotlib on first use: importing it costs about half a second, which every command
+    and the server's start would otherwise pay without drawing anything."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt

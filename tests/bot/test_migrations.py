@@ -11,7 +11,7 @@ from alembic import command
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from bot.db import Database, alembic_config
+from bot.db import Database, alembic_config, head_revision
 from bot.digest import build_digest
 from bot.models import Comment, Participation, Person, Response, SealedAnswer
 from tests.bot.test_pulse_flow import good_answers
@@ -143,3 +143,15 @@ async def test_round_trip_to_0001_keeps_sealed_answers(world: World, db: Databas
     async with db.session() as session:
         rows = (await session.exec(select(func.count()).where(Response.item == "enps"))).one()
     assert rows == 3
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    """`Database.migrate` skips Alembic when the database is at this head."""
+    from alembic.script import ScriptDirectory
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_a_database_at_head_is_not_migrated_again(db: Database) -> None:
+    await db.migrate()
+    assert await db.schema_version() == head_revision()
