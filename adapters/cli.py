@@ -302,18 +302,21 @@ def tick(
 ) -> None:
     """Run all scheduler work due at that instant once, then exit."""
     from adapters.ports import configured_ports
+    from scheduler.jobs import send_only
     from scheduler.jobs import tick as run_tick
     from scheduler.leader import Leader, SecondProcessError
 
     now = _instant(at)
+    following: list[bool] = []
 
     async def work(rt: Runtime) -> Any:
         await rt.tenant_and_survey(today=now.date())
         ports = configured_ports(rt.settings, db=rt.db, clock=rt.bot.clock)
-        leader = Leader(rt.db)  # the same lock as `serve`: one sender at a time
+        leader = Leader(rt.db)  # the same lock as `serve`: one scheduler at a time
         try:
-            if not await leader.acquire():
-                return None
+            if not await leader.acquire():  # PostgreSQL: every replica sends
+                following.append(True)
+                return await send_only(rt.db, now=now, ports=ports)
             return await run_tick(rt.db, now=now, ports=ports)
         except SecondProcessError as exc:
             return str(exc)
@@ -321,9 +324,8 @@ def tick(
             await leader.release()
 
     report = _run(work)
-    if report is None:
-        err.print("Another replica is the scheduler leader and runs this work; nothing done.")
-        return
+    if following:
+        err.print("Another replica leads the schedule; this one sent what was due.")
     if isinstance(report, str):
         _fail(report)
     console.print_json(json.dumps({k: v for k, v in vars(report).items()}))

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -131,8 +140,21 @@ class Delivery(SQLModel, table=True):
     platform: str | None = Field(default=None, max_length=20)
     message_ref: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     claimed_at: datetime | None = None
+    # The sender holding the claim (PostgreSQL: its advisory-lock id), so a claim is released
+    # only when that sender is gone; None on SQLite, where one process sends.
+    claimed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     sent_at: datetime | None = None
     nudges_sent: int = 0
+
+
+class SendBudget(SQLModel, table=True):
+    """What every replica's sender shares per rate scope (`bot/budget.py`, PostgreSQL): when
+    the next send may go (a GCRA theoretical arrival time), and a 429's pause."""
+
+    __tablename__ = "send_budget"
+    scope: str = Field(primary_key=True, max_length=300)
+    ready_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    paused_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class Participation(SQLModel, table=True):

@@ -3,7 +3,9 @@
 A sender claims a batch (state `claimed`, committed), and marks each row `sending` (committed)
 just before calling the platform. After a crash, rows still `claimed` never left and go back
 to `pending`; the one row per sender left `sending` may have been delivered, turns `unknown`
-and is never resent blindly (the next nudge covers it).
+and is never resent blindly (the next nudge covers it). On PostgreSQL every replica sends:
+claims carry their sender's id, whose advisory lock (`scheduler/lease.py`) is held as long as
+that sender lives, so only the claims of senders that are gone are released.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, update
+from sqlalchemy import BigInteger, ColumnElement, cast, column, exists, func, or_, table, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +23,7 @@ from bot.ports import MessageRef
 
 STALE_CLAIM = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
+SENDER_LOCK_CLASS = 0x43505344  # "CPSD": pg_try_advisory_lock(SENDER_LOCK_CLASS, sender id)
 
 
 async def expire(session: AsyncSession, *, now: datetime) -> None:
@@ -51,25 +54,54 @@ async def expire(session: AsyncSession, *, now: datetime) -> None:
 
 
 async def recover_abandoned(session: AsyncSession) -> tuple[int, int]:
-    """Called by a sender that has just become the only one (the scheduler leader): every
-    claim left is a dead sender's. Claimed rows never left and go back to pending at once;
-    rows left `sending` may have been delivered and become unknown. Returns both counts."""
+    """Called by a new scheduler leader, at once rather than after STALE_CLAIM: the claims
+    of senders that are gone (SQLite: all of them, one process sends; PostgreSQL: those whose
+    sender no longer holds its lock, while live replicas keep theirs). Claimed rows never
+    left and go back to pending; rows left `sending` may have been delivered and become
+    unknown. Returns both counts."""
     counts = await _release_claims(session, claimed_before=None)
     await session.commit()
     return counts
 
 
+def _sender_gone(session: AsyncSession) -> ColumnElement[bool] | None:
+    """PostgreSQL: the claim's sender holds no lock in this database (its process or
+    connection is gone). None on SQLite, where claims carry no sender."""
+    if session.bind.dialect.name != "postgresql":  # type: ignore[union-attr]
+        return None
+    locks = table(
+        "pg_locks", *(column(n) for n in ("locktype", "classid", "objid", "objsubid", "granted"))
+    )
+    locks.append_column(column("database"))
+    databases = table("pg_database", column("oid"), column("datname"))
+    live = select(cast(locks.c.objid, BigInteger)).where(
+        locks.c.locktype == "advisory",
+        cast(locks.c.classid, BigInteger) == SENDER_LOCK_CLASS,
+        locks.c.objsubid == 2,  # the two-key form of the lock
+        locks.c.granted,
+        locks.c.database
+        == select(databases.c.oid)
+        .where(databases.c.datname == func.current_database())
+        .scalar_subquery(),
+    )
+    return or_(col(Delivery.claimed_by).is_(None), col(Delivery.claimed_by).not_in(live))
+
+
 async def _release_claims(
     session: AsyncSession, *, claimed_before: datetime | None
 ) -> tuple[int, int]:
-    """Claims of senders that stopped (all of them, or those older than `claimed_before`):
-    `claimed` rows never left and go back to pending; `sending` ones become unknown."""
+    """Claims of senders that stopped: those of senders gone (PostgreSQL) or, SQLite, all of
+    them; with `claimed_before`, also any older than that (a sender stuck that long; its
+    `mark_sending` then finds the claim gone and does not send): `claimed` rows never left
+    and go back to pending; `sending` ones become unknown."""
+    gone = _sender_gone(session)
 
     def abandoned(state: DeliveryState):  # type: ignore[no-untyped-def]
         query = update(Delivery).where(Delivery.state == state)
-        if claimed_before is not None:
-            query = query.where(col(Delivery.claimed_at) <= claimed_before)
-        return query
+        stale = None if claimed_before is None else col(Delivery.claimed_at) <= claimed_before
+        if gone is not None:
+            return query.where(gone if stale is None else or_(gone, stale))
+        return query if stale is None else query.where(stale)
 
     requeued = await session.exec(
         abandoned(DeliveryState.CLAIMED).values(
@@ -91,12 +123,19 @@ async def claim_due(
     limit: int,
     tenant_ids: list[int] | None = None,
     due_by: datetime | None = None,
+    owner: int | None = None,
 ) -> list[Delivery]:
-    """Take up to `limit` rows due by `due_by` (default `now`) for this sender; other
-    replicas skip rows we hold."""
+    """Take up to `limit` rows due by `due_by` (default `now`) for this sender (`owner`: its
+    lease id on PostgreSQL); other replicas skip rows we hold."""
     query = (
         select(Delivery)
-        .where(Delivery.state == DeliveryState.PENDING, col(Delivery.due_at) <= (due_by or now))
+        .where(
+            Delivery.state == DeliveryState.PENDING,
+            col(Delivery.due_at) <= (due_by or now),
+            # Past its window: the leader's next `expire` makes it missed; never sent late by
+            # a replica that drains between the leader's ticks.
+            or_(col(Delivery.closes_at).is_(None), col(Delivery.closes_at) > now),
+        )
         .order_by(col(Delivery.due_at), col(Delivery.id))
         .limit(limit)
     )
@@ -114,7 +153,12 @@ async def claim_due(
         await session.exec(
             update(Delivery)
             .where(col(Delivery.id).in_(candidates), Delivery.state == DeliveryState.PENDING)
-            .values(state=DeliveryState.CLAIMED, claimed_at=now, attempts=Delivery.attempts + 1)
+            .values(
+                state=DeliveryState.CLAIMED,
+                claimed_at=now,
+                claimed_by=owner,
+                attempts=Delivery.attempts + 1,
+            )
             .returning(Delivery.id)
         )
     ).all()
@@ -143,6 +187,7 @@ async def mark_sending(session: AsyncSession, *, delivery: Delivery) -> bool:
             table.c.id == delivery.id,
             table.c.state == DeliveryState.CLAIMED,
             table.c.claimed_at == delivery.claimed_at,
+            table.c.claimed_by.is_not_distinct_from(delivery.claimed_by),
         )
         .values(state=DeliveryState.SENDING)
     )

@@ -21,6 +21,7 @@ from bot.ports import ChatPort
 from bot.privacy import enforce_retention
 from bot.rounds import close_rounds, enrol, open_due_rounds, schedule_nudges
 from bot.schedule import iso_week, local_instant, parse_hhmm, week_monday
+from scheduler.lease import SenderLease
 from scheduler.sender import send_due
 
 log = logging.getLogger("crosspulse.scheduler")
@@ -44,10 +45,16 @@ class TickReport:
 
 
 async def tick(
-    db: Database, *, now: datetime, ports: dict[str, ChatPort], secret: bytes | None = None
+    db: Database,
+    *,
+    now: datetime,
+    ports: dict[str, ChatPort],
+    secret: bytes | None = None,
+    lease: SenderLease | None = None,
 ) -> TickReport:
     """Run all scheduler work due at `now` once: idempotent, safe to repeat or run twice.
-    `secret` opens the sealed answers of rounds that close (default: the settings')."""
+    `secret` opens the sealed answers of rounds that close (default: the settings');
+    `lease`: the process's sender identity (PostgreSQL), else one for this tick."""
     secret = secret if secret is not None else load_settings().secret_bytes
     report = TickReport()
     async with db.session() as session:
@@ -79,12 +86,22 @@ async def tick(
             report.digests += await schedule_digests(session, survey=survey, now=now)
         await expire(session, now=now)
     await prune(db, now=now)
-    await send_due(db, now=now, ports=ports, report=report)
+    await send_due(db, now=now, ports=ports, report=report, lease=lease)
     async with db.session() as session:
         for survey in (await session.exec(select(Survey).where(Survey.active))).all():
             report.retention_deleted += await enforce_retention(
                 session, tenant_id=survey.tenant_id, weeks=survey.retention_weeks, now=now
             )
+    return report
+
+
+async def send_only(
+    db: Database, *, now: datetime, ports: dict[str, ChatPort], lease: SenderLease | None = None
+) -> TickReport:
+    """A follower's share on PostgreSQL: drain what is due alongside the leader and the other
+    replicas; the leader alone opens, enrols, nudges, closes and expires."""
+    report = TickReport()
+    await send_due(db, now=now, ports=ports, report=report, lease=lease)
     return report
 
 

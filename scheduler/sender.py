@@ -4,6 +4,10 @@ Rows are grouped by what the platform's rate limit counts against (a Slack works
 workspace paused by a 429 is deferred while the others go on. The tick's instant decides
 what is due; real time elapsed during a long drain moves it on, so rows deferred for a
 Retry-After become due again within the same drain.
+
+On PostgreSQL every replica drains at once: claims carry the sender's lease id
+(`scheduler/lease.py`), the pacers take their turns from a budget in the database
+(`bot/budget.py`), and a 429's pause of a scope is recorded there for every replica.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.budget import SharedBudget, pause, paused_until, shared_budget
 from bot.compose import delivery_message
 from bot.db import Database
 from bot.enums import DeliveryKind
@@ -29,6 +34,7 @@ from bot.models import Delivery, Person
 from bot.org import recipient_of
 from bot.outbox import claim_due, defer, mark_failed, mark_sending, mark_sent, mark_unknown
 from bot.ports import ChatPort, OutcomeUnknown, Recipient, SendError
+from scheduler.lease import SenderLease
 
 if TYPE_CHECKING:
     from scheduler.jobs import TickReport
@@ -52,6 +58,7 @@ class _Job:
 class _Drain:
     def __init__(self, db: Database, *, now: datetime, report: TickReport) -> None:
         self.db = db
+        self.shared = db.url.startswith("postgresql")  # several replicas may be sending
         self.report = report
         self.at = now  # the tick's instant: claims and sends are recorded at it
         self._started = time.monotonic()
@@ -66,20 +73,37 @@ class _Drain:
 
 
 async def send_due(
-    db: Database, *, now: datetime, ports: dict[str, ChatPort], report: TickReport
+    db: Database,
+    *,
+    now: datetime,
+    ports: dict[str, ChatPort],
+    report: TickReport,
+    lease: SenderLease | None = None,
 ) -> None:
+    """Send everything due. `lease`: this process's sender identity, kept across drains;
+    without one, the drain takes its own for its duration."""
     drain = _Drain(db, now=now, report=report)
+    own_lease = lease is None
+    lease = lease or SenderLease(db)
+    budget = shared_budget.set(SharedBudget(db)) if drain.shared else None
 
     async def claim(session: AsyncSession) -> list[_Job] | None:
         """None when nothing was due; [] when every claimed row was unreachable."""
-        batch = await claim_due(session, now=drain.at, due_by=drain.now(), limit=BATCH)
+        owner = await lease.hold()
+        batch = await claim_due(session, now=drain.at, due_by=drain.now(), limit=BATCH, owner=owner)
         return await _route(session, batch, ports=ports, report=report) if batch else None
 
-    while (jobs := await _with_database(db, claim)) is not None:
-        by_scope: defaultdict[tuple[str, str], list[_Job]] = defaultdict(list)
-        for job in jobs:
-            by_scope[job.scope].append(job)
-        await asyncio.gather(*(_drain_scope(drain, iter(j)) for j in by_scope.values()))
+    try:
+        while (jobs := await _with_database(db, claim)) is not None:
+            by_scope: defaultdict[tuple[str, str], list[_Job]] = defaultdict(list)
+            for job in jobs:
+                by_scope[job.scope].append(job)
+            await asyncio.gather(*(_drain_scope(drain, iter(j)) for j in by_scope.values()))
+    finally:
+        if budget is not None:
+            shared_budget.reset(budget)
+        if own_lease:
+            await lease.release()
 
 
 def route(ports: dict[str, ChatPort], recipient: Recipient) -> ChatPort | None:
@@ -136,6 +160,8 @@ async def _send_one(job: _Job, *, drain: _Drain) -> None:
     delivery, report = job.delivery, drain.report
 
     async def prepare(session: AsyncSession) -> Message | None:
+        if drain.shared and (until := await paused_until(session, scope=_key(job.scope))):
+            drain.paused[job.scope] = max(until, drain.paused.get(job.scope, until))
         if (until := drain.paused.get(job.scope)) and until > drain.now():
             await defer(session, delivery=delivery, until=until)
             report.deferred += 1
@@ -155,6 +181,11 @@ async def _send_one(job: _Job, *, drain: _Drain) -> None:
         if exc.retry_after is not None:
             until = drain.now() + timedelta(seconds=exc.retry_after)
             drain.paused[job.scope] = max(until, drain.paused.get(job.scope, until))
+            if drain.shared:  # every replica stops sending there, not only this one
+                until = drain.paused[job.scope]
+                await _with_database(
+                    drain.db, lambda s: pause(s, scope=_key(job.scope), until=until)
+                )
             await _with_database(
                 drain.db, lambda s: defer(s, delivery=delivery, until=drain.paused[job.scope])
             )
@@ -179,6 +210,11 @@ async def _send_one(job: _Job, *, drain: _Drain) -> None:
         return
     report.sent += 1
     await _with_database(drain.db, lambda s: mark_sent(s, delivery=delivery, ref=ref, now=drain.at))
+
+
+def _key(scope: tuple[str, str]) -> str:
+    """The shared row of a scope's pause (`send_budget`)."""
+    return "pause:" + ":".join(scope)
 
 
 async def _with_database(db: Database, step: Callable[[AsyncSession], Awaitable[T]]) -> T:
