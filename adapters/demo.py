@@ -308,7 +308,12 @@ async def _simulate(
             f"Simulating {WEEKS} weekly rounds for {people} people", total=steps
         )
         while clock.now() <= end:
-            await tick(runtime.db, now=clock.now(), ports={"console": port})
+            await tick(
+                runtime.db,
+                now=clock.now(),
+                ports={"console": port},
+                secret=runtime.settings.secret_bytes,
+            )
             for email, items in list(port.inbox.items()):
                 for item in items[seen.get(email, 0) :]:
                     await _respond(

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 from bot.digest_data import DigestData
 from bot.messages import Image
 
 
+@lru_cache(maxsize=16)
 def digest_chart(digest: DigestData) -> Image | None:
-    """Heat map of who worked with whom (withheld cells blank) beside the engagement trend."""
+    """Heat map of who worked with whom (withheld cells blank) beside the engagement trend.
+    Kept for the same figures: every executive of a tenant gets the same digest on Monday,
+    and drawing one takes most of a second."""
     if digest.suppressed:
         return None
     plt = _pyplot()
