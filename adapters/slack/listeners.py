@@ -1,20 +1,26 @@
 """Bolt listeners: hand the neutral event to the bot and carry out its effects on Slack.
 
 Everything is acknowledged first (Slack wants an answer within 3 seconds; we answer in
-milliseconds) and the work follows. Work in flight is tracked so a graceful shutdown waits
-for it; after a hard crash the pulse simply stays unanswered in the DM (the confirmation
-that replaces it is the receipt), so the person can send it again. Retries and replays are
+milliseconds) and the work follows on a `Backlog`: a bounded queue served by a few workers
+that let waiting acks go first, so a burst of requests is acked at the pace of a bare Bolt
+app and answered just after. Work in flight is tracked so a graceful shutdown waits for it;
+after a hard crash the pulse simply stays unanswered in the DM (the confirmation that
+replaces it is the receipt), so the person can send it again. Retries and replays are
 dropped by `fresh` (in the database, so every replica agrees)."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
+import weakref
+from collections import deque
+from collections.abc import Awaitable, Callable
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.directory import member_from
 from adapters.slack.port import SlackPort
@@ -29,80 +35,258 @@ from bot.templates import welcome
 
 log = logging.getLogger("crosspulse.slack")
 FORM_KINDS = {"pulse", "followup"}
-IN_FLIGHT: set[asyncio.Task] = set()
-# Work after the ack runs a few at a time: the event loop stays free to ack new requests
-# at once instead of interleaving them behind dozens of half-done answers.
-WORK_SLOTS = 4
-_slots: asyncio.Semaphore | None = None
+# The database part of the work runs on WORKERS at a time: the event loop stays free to
+# ack new requests instead of interleaving them behind dozens of half-done answers. The
+# Slack calls that follow (waiting on the network, little CPU) run up to SENDS at a time.
+WORKERS = 4
+SENDS = 32
+# A job waits while requests are being acked, but never longer than this after its ack:
+# a burst is acked first, and a flood still gets its answers.
+PATIENCE = 1.0
+QUIET = 0.05  # seconds without a request in the ack path before work starts early
+CAPACITY = 5000  # queued jobs; beyond it a request is acked with "busy, try again"
+BUSY = "Crosspulse is very busy right now; please try again in a minute."
+
+Deliver = Callable[[], Awaitable[None]]
+Job = Callable[[], Awaitable[Deliver | None]]  # database work; returns its Slack calls
 
 
-def work_slot() -> asyncio.Semaphore:
-    global _slots
-    if _slots is None:
-        _slots = asyncio.Semaphore(WORK_SLOTS)
-    return _slots
+class Backlog:
+    """The work behind the acks. `ack_started`/`ack_done` bracket every request in the
+    HTTP endpoint; a worker starts its next job only when no ack is pending or the job
+    has waited `patience`, and then, while acks keep coming, one worker at a time: the
+    database work (ORM, and aiosqlite's thread contending for the GIL) is what slowed the
+    acks. Workers and the HTTP session for `response_url` exist only while there is work,
+    so an idle process holds no tasks and no connections."""
 
+    def __init__(
+        self,
+        *,
+        workers: int = WORKERS,
+        sends: int = SENDS,
+        patience: float = PATIENCE,
+        capacity: int = CAPACITY,
+        inline: bool = False,
+    ) -> None:
+        """`inline`: run each job to the end inside its listener (process_before_response:
+        a FaaS host freezes after the response, and some tests need the work done)."""
+        self.workers, self.patience, self.capacity, self.inline = (
+            workers,
+            patience,
+            capacity,
+            inline,
+        )
+        self.sends = sends
+        self.acking = 0
+        self._last_ack = 0.0  # loop time a request last entered or left the ack path
+        self._jobs: deque[tuple[float, Job]] = deque()
+        self._running: set[asyncio.Task] = set()  # workers and deliveries
+        self._workers = 0
+        self._send_slots: asyncio.Semaphore | None = None
+        self._flood: asyncio.Lock | None = None
+        self._quiet: list[asyncio.Future] = []
+        self._idle: list[asyncio.Future] = []
+        self._session: aiohttp.ClientSession | None = None
+        self._inline = 0  # inline jobs running
 
-def tracked(listener):  # type: ignore[no-untyped-def]
-    """Remember the listener's task until it ends, so shutdown can wait for it."""
+    @property
+    def full(self) -> bool:
+        return len(self._jobs) >= self.capacity
 
-    @functools.wraps(listener)
-    async def run(*args, **kwargs):  # type: ignore[no-untyped-def]
-        task = asyncio.current_task()
-        if task is not None:
-            IN_FLIGHT.add(task)
+    def ack_started(self) -> None:
+        self.acking += 1
+        self._last_ack = asyncio.get_running_loop().time()
+
+    def ack_done(self) -> None:
+        self.acking -= 1
+        self._last_ack = asyncio.get_running_loop().time()
+        if self.acking == 0:
+            _wake(self._quiet)
+
+    async def submit(self, job: Job) -> None:
+        if self.inline:
+            self._inline += 1
+            try:
+                deliver = await job()
+                if deliver is not None:
+                    await deliver()
+            finally:
+                self._inline -= 1
+                self._release_session()
+            return
+        loop = asyncio.get_running_loop()
+        self._jobs.append((loop.time(), job))
+        if self._workers < self.workers:
+            self._workers += 1
+            self._start(self._work())
+
+    async def drain(self, timeout: float) -> None:
+        """Until every queued job and delivery has finished (or `timeout`)."""
+        if not self._running:
+            return
+        idle = asyncio.get_running_loop().create_future()
+        self._idle.append(idle)
+        await asyncio.wait([idle], timeout=timeout)
+
+    async def respond(self, response_url: str, **message: object) -> None:
+        """`respond` as Bolt's, over one HTTP session kept while there is work (Bolt
+        opens a new session and connection for every reply)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        client = AsyncWebhookClient(url=response_url, session=self._session)
+        await client.send_dict({k: v for k, v in message.items() if v is not None})
+
+    def _start(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._running.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("slack background work failed", exc_info=task.exception())
+        if not self._running:
+            self._release_session()
+            _wake(self._idle)
+
+    def _release_session(self) -> None:
+        if self._session is None or self._running or self._inline:
+            return
+        closing = asyncio.ensure_future(self._session.close())
+        self._session = None
+        _CLOSING.add(closing)
+        closing.add_done_callback(_CLOSING.discard)
+
+    async def _work(self) -> None:
         try:
-            return await listener(*args, **kwargs)
+            while self._jobs:
+                queued, job = self._jobs.popleft()
+                await self._wait_for_acks(queued + self.patience)
+                if self.acking:  # out of patience in a flood of requests: one at a time
+                    if self._flood is None:
+                        self._flood = asyncio.Lock()
+                    async with self._flood:
+                        deliver = await self._run(job)
+                else:
+                    deliver = await self._run(job)
+                if deliver is not None:
+                    if self._send_slots is None:
+                        self._send_slots = asyncio.Semaphore(self.sends)
+                    await self._send_slots.acquire()
+                    self._start(self._deliver(deliver))
         finally:
-            if task is not None:
-                IN_FLIGHT.discard(task)
+            self._workers -= 1
 
-    return run
+    @staticmethod
+    async def _run(job: Job) -> Deliver | None:
+        try:
+            return await job()
+        except Exception:
+            log.exception("slack work failed")
+            return None
+
+    async def _deliver(self, deliver: Deliver) -> None:
+        try:
+            await deliver()
+        finally:
+            assert self._send_slots is not None
+            self._send_slots.release()
+
+    async def _wait_for_acks(self, deadline: float) -> None:
+        """Until no request has been in the ack path for QUIET (a burst's acks go out in
+        batches, and the gaps between batches are not the end of the burst), or until
+        `deadline`."""
+        loop = asyncio.get_running_loop()
+        while (now := loop.time()) < deadline:
+            if self.acking:
+                quiet = loop.create_future()
+                self._quiet.append(quiet)
+                await asyncio.wait([quiet], timeout=deadline - now)
+            elif (calm := now - self._last_ack) < QUIET:
+                await asyncio.sleep(min(QUIET - calm, deadline - now))
+            else:
+                return
+
+
+def _wake(waiters: list[asyncio.Future]) -> None:
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_result(None)
+    waiters.clear()
+
+
+_CLOSING: set[asyncio.Task] = set()
+BACKLOGS: weakref.WeakKeyDictionary[AsyncApp, Backlog] = weakref.WeakKeyDictionary()
+
+
+def backlog_of(app: AsyncApp) -> Backlog | None:
+    return BACKLOGS.get(app)
 
 
 async def drain(timeout: float = 25.0) -> None:
-    """Wait for listeners still at work (answers being recorded) before the process exits."""
-    pending = {t for t in IN_FLIGHT if t is not asyncio.current_task()}
-    if pending:
-        log.info("waiting for %d Slack listeners to finish", len(pending))
-        await asyncio.wait(pending, timeout=timeout)
+    """Wait for work still queued or in flight (answers being recorded and replied to)
+    before the process exits."""
+    busy = [b for b in BACKLOGS.values() if b._running]
+    if busy:
+        log.info("waiting for Slack work in flight to finish")
+        await asyncio.gather(*(b.drain(timeout) for b in busy))
 
 
-def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
+def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
+    backlog = Backlog(inline=app.process_before_response)
+    BACKLOGS[app] = backlog
+
     @app.command("/pulse")
-    @tracked
-    async def pulse_command(ack, body, respond, request) -> None:  # type: ignore[no-untyped-def]
+    async def pulse_command(ack, body, request) -> None:  # type: ignore[no-untyped-def]
+        if backlog.full:
+            await ack(text=BUSY)
+            return
         await ack()
-        async with work_slot():  # database work only; Slack calls below run unthrottled
+        reply = _replier(backlog, body)
+
+        async def work() -> Deliver | None:
             if not await fresh(bot, request, body):
-                return
+                return None
             effects = await bot.handle(CommandEvent(actor_from(body), body.get("text", "")))
-        await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=None)
+            return lambda: apply(effects, bot=bot, port=port, body=body, respond=reply, ref=None)
+
+        await backlog.submit(work)
 
     @app.action(re.compile(r"^(submit|action):"))
-    @tracked
-    async def button(ack, body, respond, client, request) -> None:  # type: ignore[no-untyped-def]
+    async def button(ack, body, client, request) -> None:  # type: ignore[no-untyped-def]
+        if backlog.full:
+            await ack()
+            await _replier(backlog, body)(
+                text=BUSY, response_type="ephemeral", replace_original=False
+            )
+            return
         await ack()
-        await _button(bot, port, body, respond, client, request)
+        await backlog.submit(_button(bot, port, body, _replier(backlog, body), client, request))
 
     @app.event("app_home_opened")
-    @tracked
     async def home_opened(event, client, body, request) -> None:  # type: ignore[no-untyped-def]
-        if event.get("tab", "home") != "home" or not await fresh(bot, request, body):
+        if event.get("tab", "home") != "home":
             return
-        await publish_home(client, bot, event["user"])
+
+        async def work() -> Deliver | None:
+            if not await fresh(bot, request, body):
+                return None
+            return await publish_home(client, bot, event["user"])
+
+        await backlog.submit(work)
 
     @app.event("team_join")
     @app.event("user_change")
-    @tracked
     async def member_changed(event, body, request) -> None:  # type: ignore[no-untyped-def]
-        if not await fresh(bot, request, body):
-            return
-        member = member_from(event.get("user") or {})
-        if member is None:
-            return
-        report = await bot.sync_directory(platform="slack", members=[member])
-        if report.created and member.active:
+        async def work() -> Deliver | None:
+            if not await fresh(bot, request, body):
+                return None
+            member = member_from(event.get("user") or {})
+            if member is None:
+                return None
+            report = await bot.sync_directory(platform="slack", members=[member])
+            if not (report.created and member.active):
+                return None
             recipient = Recipient(
                 person_id=0,
                 email="",
@@ -110,41 +294,71 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> None:
                 slack_user_id=member.platform_id,
                 slack_workspace_id=member.workspace,
             )
-            try:
-                await port.send(recipient=recipient, message=welcome.render())
-            except (SendError, OutcomeUnknown) as exc:
-                log.warning("welcome DM failed: %s", exc)
+
+            async def welcome_dm() -> None:
+                try:
+                    await port.send(recipient=recipient, message=welcome.render())
+                except (SendError, OutcomeUnknown) as exc:
+                    log.warning("welcome DM failed: %s", exc)
+
+            return welcome_dm
+
+        await backlog.submit(work)
 
     @app.event("app_uninstalled")
-    @tracked
     async def uninstalled(body, request) -> None:  # type: ignore[no-untyped-def]
-        if not await fresh(bot, request, body):
-            return
-        await _removed(bot, port, body, "app_uninstalled")
+        await backlog.submit(_removal(bot, port, body, request, "app_uninstalled"))
 
     @app.event("tokens_revoked")
-    @tracked
     async def revoked(body, request) -> None:  # type: ignore[no-untyped-def]
-        if not await fresh(bot, request, body):
-            return
-        await _removed(bot, port, body, "tokens_revoked")
+        await backlog.submit(_removal(bot, port, body, request, "tokens_revoked"))
 
     @app.action(re.compile(r"^input:"))
-    @tracked
     async def choice(ack) -> None:  # type: ignore[no-untyped-def]
         """Picking an option only changes `state`; the submit button sends it all."""
         await ack()
 
+    return backlog
 
-async def _button(bot: Bot, port: SlackPort, body: dict, respond, client, request) -> None:  # type: ignore[no-untyped-def]
-    async with work_slot():  # database work only; Slack calls below run unthrottled
+
+def _replier(backlog: Backlog, body: dict) -> Callable[..., Awaitable[None]]:
+    """`respond` for this request's response_url (App Home buttons have none)."""
+    url = body.get("response_url")
+
+    async def reply(**message: object) -> None:
+        if not url:
+            raise ValueError("respond is unsupported here as there is no response_url")
+        await backlog.respond(url, **message)
+
+    return reply
+
+
+def _removal(bot: Bot, port: SlackPort, body: dict, request, reason: str) -> Job:  # type: ignore[no-untyped-def]
+    async def work() -> Deliver | None:
+        if await fresh(bot, request, body):
+            await _removed(bot, port, body, reason)
+        return None
+
+    return work
+
+
+def _button(bot: Bot, port: SlackPort, body: dict, respond, client, request) -> Job:  # type: ignore[no-untyped-def]
+    async def work() -> Deliver | None:
         if not await fresh(bot, request, body):
-            return
+            return None
         event = _action_event(body)
         effects = await bot.handle(event)
-    await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=event.ref)
-    if (body.get("container") or {}).get("type") == "view":
-        await publish_home(client, bot, event.actor.user_id)  # show the new state
+        from_home = (body.get("container") or {}).get("type") == "view"
+        home = await publish_home(client, bot, event.actor.user_id) if from_home else None
+
+        async def deliver() -> None:
+            await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=event.ref)
+            if home is not None:
+                await home()  # show the new state
+
+        return deliver
+
+    return work
 
 
 def _action_event(body: dict) -> ActionEvent:
@@ -188,12 +402,17 @@ async def fresh(bot: Bot, request, body: dict) -> bool:  # type: ignore[no-untyp
     return False
 
 
-async def publish_home(client, bot: Bot, user_id: str) -> None:  # type: ignore[no-untyped-def]
+async def publish_home(client, bot: Bot, user_id: str) -> Deliver:  # type: ignore[no-untyped-def]
+    """Reads the home state now (database work); the returned call publishes it."""
     view = render_home(await bot.home(Actor(Platform.SLACK, user_id)))
-    try:
-        await client.views_publish(user_id=user_id, view=view)
-    except SlackApiError as exc:
-        log.warning("views.publish failed: %s", exc.response.get("error"))
+
+    async def publish() -> None:
+        try:
+            await client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as exc:
+            log.warning("views.publish failed: %s", exc.response.get("error"))
+
+    return publish
 
 
 async def apply(

@@ -5,6 +5,8 @@ the comment in an `input` block, so one click on the submit button brings every 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from bot.messages import Action, Input, InputKind, Message, Section, Style
 
 MAX_SECTION = 3000
@@ -14,6 +16,7 @@ MAX_OPTION = 75
 MAX_BUTTON = 75
 MAX_HEADER = 150
 MAX_BLOCKS_MESSAGE = 50
+SHARED_KINDS = {"help"}  # rendered the same for everyone who gets them: rendered once
 
 
 def _plain(text: str, limit: int) -> dict:
@@ -162,8 +165,20 @@ def render_blocks(message: Message, *, max_blocks: int = MAX_BLOCKS_MESSAGE) -> 
 
 
 def render_message(message: Message) -> dict:
-    """`text` is the notification and screen-reader fallback; blocks are what people see."""
+    """`text` is the notification and screen-reader fallback; blocks are what people see.
+    A message everyone gets alike is rendered once (callers never change the result)."""
+    if message.kind in SHARED_KINDS and message.image is None:
+        return _shared(message)
+    return _render(message)
+
+
+def _render(message: Message) -> dict:
     return {"text": _cut(message.fallback_text, 3000), "blocks": render_blocks(message)}
+
+
+@lru_cache(maxsize=32)
+def _shared(message: Message) -> dict:
+    return _render(message)
 
 
 def render_home(message: Message) -> dict:
