@@ -3,7 +3,7 @@ against a bare Bolt app that only acks, alternating rounds of signed requests at
 concurrency, from this process over loopback.
 
     .venv/bin/python bench/slack_ack.py [--concurrency 50] [--requests 400] [--rounds 5]
-                                        [--api-latency 0.05] [--kinds help,status,click]
+        [--api-latency 0.05] [--kinds help,status,click] [--compare OTHER_CHECKOUT]
 
 Both servers' Web API clients and every `response_url` point at a stand-in Slack in its
 own process (so it does not share this process's event loop with the load): it answers
@@ -12,7 +12,8 @@ each crosspulse round the bench waits until every reply of that round has reache
 stand-in before the next round starts, so the work behind the acks is done inside the
 measurement and never spills into the bare app's round. Reported: ack p50/p99 (request
 sent to HTTP 200), the reply p50/p99 (request sent to its reply arriving at the stand-in),
-and the p99 ratio against the bare app; medians over rounds.
+and the p99 ratio against the bare app; medians over rounds. `--compare` adds `serve` from
+another checkout (before a change) on a copy of the database to the same alternation.
 
 Kinds: `/pulse help`, `/pulse status` (needs the database), and the pulse's submit button
 (records a real answer, one distinct person per click; its reply is the `chat.update`).
@@ -26,6 +27,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -81,7 +83,7 @@ def command_body(user: str, text: str, response_url: str) -> str:
     )
 
 
-def click_body(user: str, round_id: int, state: dict, response_url: str, n: int) -> str:
+def click_body(user: str, round_id: int, state: dict, response_url: str, ts: str) -> str:
     payload = {
         "type": "block_actions",
         "user": {"id": user},
@@ -89,7 +91,7 @@ def click_body(user: str, round_id: int, state: dict, response_url: str, n: int)
         "api_app_id": "A1",
         "token": "x",
         "trigger_id": "1",
-        "container": {"type": "message", "message_ts": f"{n}.1", "channel_id": "D1"},
+        "container": {"type": "message", "message_ts": ts, "channel_id": "D1"},
         "response_url": response_url,
         "state": {"values": state},
         "actions": [
@@ -98,7 +100,7 @@ def click_body(user: str, round_id: int, state: dict, response_url: str, n: int)
                 "block_id": "buttons",
                 "value": str(round_id),
                 "type": "button",
-                "action_ts": f"{n}.2",
+                "action_ts": f"{ts}2",
             }
         ],
     }
@@ -233,17 +235,32 @@ def median_of(rows: list[tuple[float, ...]], column: int) -> float:
     return statistics.median(r[column] for r in rows)
 
 
+def serve(env: dict, work: Path, name: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [CROSSPULSE, "serve"],
+        env=env,
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=(work / f"{name}.log").open("w"),
+    )
+
+
 async def main(
-    concurrency: int, requests: int, rounds: int, latency: float, kinds: list[str]
+    concurrency: int,
+    requests: int,
+    rounds: int,
+    latency: float,
+    kinds: list[str],
+    compare: Path | None,
 ) -> None:
     work = Path(tempfile.mkdtemp(prefix="crosspulse-ack-"))
     db_path = work / "crosspulse.db"
-    ours_port, bare_port, api_port = free_port(), free_port(), free_port()
+    api_port = free_port()
     stand_in = f"http://127.0.0.1:{api_port}"
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{db_path}",
-        "PORT": str(ours_port),
+        "PORT": str(free_port()),
         "SLACK_BOT_TOKEN": "xoxb-bench",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": f"{stand_in}/api/",
@@ -256,15 +273,10 @@ async def main(
         stdout=subprocess.DEVNULL,
         stderr=(work / "stand-in.log").open("w"),
     )
-    servers = [
-        subprocess.Popen(
-            [CROSSPULSE, "serve"],
-            env=env,
-            cwd=work,
-            stdout=subprocess.DEVNULL,
-            stderr=(work / "serve.log").open("w"),
-        ),
-        subprocess.Popen(
+    bare_port = free_port()
+    servers = {
+        "crosspulse": serve(env, work, "serve"),
+        "bare Bolt": subprocess.Popen(
             [
                 PYTHON,
                 str(ROOT / "bench" / "bare_bolt.py"),
@@ -275,15 +287,28 @@ async def main(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         ),
-    ]
-    targets = {
-        "crosspulse": f"http://127.0.0.1:{ours_port}",
-        "bare Bolt": f"http://127.0.0.1:{bare_port}",
     }
+    ports = {"crosspulse": env["PORT"], "bare Bolt": str(bare_port)}
+    dbs = {"crosspulse": db_path}
+    if compare is not None:  # the same serve from another checkout, on its own copy
+        dbs["compared"] = work / "compared.db"
+        shutil.copyfile(db_path, dbs["compared"])
+        ports["compared"] = str(free_port())
+        servers["compared"] = serve(
+            {
+                **env,
+                "PYTHONPATH": str(compare),
+                "DATABASE_URL": f"sqlite:///{dbs['compared']}",
+                "PORT": ports["compared"],
+            },
+            work,
+            "compared",
+        )
+    targets = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     acks: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
-    replies: dict[str, list[tuple[float, float, float]]] = {}
-    round_sends: list[tuple[str, dict[str, float], float]] = []  # kind, sent, last ack
-    clicked = expected = 0
+    replies: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    round_sends: list[tuple[str, str, dict[str, float], float]] = []  # kind, server, ...
+    expected = 0
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
             await wait_healthy(http, f"{stand_in}/count")
@@ -291,25 +316,23 @@ async def main(
                 await wait_healthy(http, f"{url}/healthz")
             for round_number in range(rounds + 1):  # round 0 warms both up, unreported
                 for kind in kinds:
-                    for name, url in targets.items():
-                        tag = f"{round_number}-{kind}-{name.replace(' ', '_')}"
-                        if kind == "click":
-                            first = clicked
+                    for index, (name, url) in enumerate(targets.items()):
+                        tag = f"{round_number}-{kind}-{index}"
+                        if kind == "click":  # new people each round; each server its own ts
+                            first = round_number * requests
                             bodies = [
                                 (
-                                    f"update:{first + i}.1",
+                                    f"update:{first + i}.{index}",
                                     click_body(
                                         f"U{first + i:05d}",
                                         round_id,
                                         state,
                                         f"{stand_in}/response/{tag}-{i}",
-                                        first + i,
+                                        f"{first + i}.{index}",
                                     ),
                                 )
                                 for i in range(requests)
                             ]
-                            if name == "crosspulse":
-                                clicked += requests
                         else:
                             bodies = [
                                 (
@@ -323,33 +346,36 @@ async def main(
                         latencies, sent, rate, last_ack = await fire(
                             http, f"{url}/slack/events", bodies, concurrency
                         )
-                        if name == "crosspulse":
+                        if name != "bare Bolt":
                             # Every reply of this round in before anything else is measured.
                             expected += requests
                             await replies_in(http, stand_in, expected)
                             if round_number:
-                                round_sends.append((kind, sent, last_ack))
+                                round_sends.append((kind, name, sent, last_ack))
                         if round_number:
                             p50, p99 = summary(latencies)
                             acks.setdefault((kind, name), []).append((p50, p99, rate))
             async with http.get(f"{stand_in}/arrivals") as response:
                 arrivals: dict[str, float] = await response.json()
     finally:
-        for server in servers:
+        for server in servers.values():
             server.terminate()  # graceful: serve finishes the work in flight
-        for server in servers:  # the stand-in API must keep answering meanwhile
+        for server in servers.values():  # the stand-in API must keep answering meanwhile
             await asyncio.to_thread(server.wait, 60)
         api.terminate()
         await asyncio.to_thread(api.wait, 10)
-    for kind, sent, last_ack in round_sends:
+    for kind, name, sent, last_ack in round_sends:
         p50, p99 = summary([arrivals[key] - at for key, at in sent.items()])
         tail = max(arrivals[key] for key in sent) - last_ack
-        replies.setdefault(kind, []).append((p50, p99, tail * 1000))
-    answers = sqlite3.connect(db_path).execute("SELECT count(*) FROM participation").fetchone()[0]
+        replies.setdefault((kind, name), []).append((p50, p99, tail * 1000))
+    answers = {
+        name: sqlite3.connect(path).execute("SELECT count(*) FROM participation").fetchone()[0]
+        for name, path in dbs.items()
+    }
     print(
         f"{rounds} rounds x {requests} requests per kind and server, concurrency "
         f"{concurrency}, alternating; stand-in Slack answers after {latency * 1000:.0f} ms; "
-        "medians over rounds"
+        "medians over rounds" + (f"; 'compared' is serve from {compare}" if compare else "")
     )
     print(
         f"{'kind':<8}{'server':<12}{'ack p50':>9}{'ack p99':>9}{'req/s':>7}"
@@ -361,16 +387,18 @@ async def main(
             p50, p99, rate = (median_of(acks[(kind, name)], c) for c in range(3))
             rows[name] = p99
             line = f"{kind:<8}{name:<12}{p50:>9.1f}{p99:>9.1f}{rate:>7.0f}"
-            if name == "crosspulse":
-                r50, r99, tail = (median_of(replies[kind], c) for c in range(3))
+            if name != "bare Bolt":
+                r50, r99, tail = (median_of(replies[(kind, name)], c) for c in range(3))
                 line += f"{r50:>11.1f}{r99:>11.1f}{tail:>12.1f}"
             print(line)
-        ratio = rows["crosspulse"] / rows["bare Bolt"]
-        print(f"{'':<8}ack p99 ratio crosspulse / bare Bolt: {ratio:.2f} (goal <= 1.5)")
+        for name in (n for n in targets if n != "bare Bolt"):
+            ratio = rows[name] / rows["bare Bolt"]
+            print(f"{'':<8}ack p99 ratio {name} / bare Bolt: {ratio:.2f} (goal <= 1.5)")
+    clicks = rounds + 1 if "click" in kinds else 0
     print(
         f"replies received by the stand-in: {len(arrivals)} (expected {expected}); answers "
-        f"recorded by the clicks: {answers} (expected {clicked}); times in ms, 'last reply' "
-        f"after the round's last ack; logs in {work}"
+        f"recorded by the clicks: {answers} (expected {clicks * requests} each); times in ms, "
+        f"'last reply' after the round's last ack; logs in {work}"
     )
 
 
@@ -384,8 +412,16 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--api-latency", type=float, default=0.05, help="seconds")
     parser.add_argument("--kinds", default=",".join(KINDS), help="help,status,click")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another checkout (e.g. a `git worktree` of the commit before a change): its "
+        "serve runs too, on a copy of the database, in the same alternation",
+    )
     args = parser.parse_args()
     chosen = [k for k in args.kinds.split(",") if k]
     if not set(chosen) <= set(KINDS):
         parser.error(f"--kinds takes {','.join(KINDS)}")
-    asyncio.run(main(args.concurrency, args.requests, args.rounds, args.api_latency, chosen))
+    asyncio.run(
+        main(args.concurrency, args.requests, args.rounds, args.api_latency, chosen, args.compare)
+    )

@@ -70,13 +70,8 @@ class Backlog:
     ) -> None:
         """`inline`: run each job to the end inside its listener (process_before_response:
         a FaaS host freezes after the response, and some tests need the work done)."""
-        self.workers, self.patience, self.capacity, self.inline = (
-            workers,
-            patience,
-            capacity,
-            inline,
-        )
-        self.sends = sends
+        self.workers, self.sends, self.patience = workers, sends, patience
+        self.capacity, self.inline = capacity, inline
         self.acking = 0
         self._last_ack = 0.0  # loop time a request last entered or left the ack path
         self._jobs: deque[tuple[float, Job]] = deque()
@@ -254,14 +249,12 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
 
     @app.action(re.compile(r"^(submit|action):"))
     async def button(ack, body, client, request) -> None:  # type: ignore[no-untyped-def]
-        if backlog.full:
-            await ack()
-            await _replier(backlog, body)(
-                text=BUSY, response_type="ephemeral", replace_original=False
-            )
-            return
         await ack()
-        await backlog.submit(_button(bot, port, body, _replier(backlog, body), client, request))
+        reply = _replier(backlog, body)
+        if not backlog.full:
+            await backlog.submit(_button(bot, port, body, reply, client, request))
+        elif body.get("response_url"):  # a button's ack carries no text
+            await reply(text=BUSY, response_type="ephemeral", replace_original=False)
 
     @app.event("app_home_opened")
     async def home_opened(event, client, body, request) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import func
 from sqlmodel import select
 
-from adapters.slack.listeners import drain
+from adapters.slack.listeners import BACKLOGS, BUSY, CAPACITY, drain
 from bot.models import Participation
 from bot.org import import_rows, parse_csv
 from bot.tenancy import default_tenant
@@ -121,3 +121,19 @@ async def test_burst_is_acked_and_every_reply_arrives_once(slack: SlackWorld) ->
     async with slack.runtime.db.session() as session:
         count = select(func.count()).select_from(Participation)
         assert (await session.exec(count)).one() == len(clicks)
+
+
+async def test_full_backlog_says_busy_in_the_ack(slack: SlackWorld) -> None:
+    """Past CAPACITY queued jobs a command is not queued: its ack says so, privately."""
+    backlogs = list(BACKLOGS.values())
+    for backlog in backlogs:
+        backlog.capacity = 0
+    try:
+        response = await slack.command("U0ADA", "help")
+    finally:
+        for backlog in backlogs:
+            backlog.capacity = CAPACITY
+    assert response.status == 200
+    assert BUSY in (await response.text())
+    await drain()
+    assert slack.api.responses == []
