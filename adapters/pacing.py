@@ -10,13 +10,14 @@ scope in the tick's time (scheduler/sender.py), so a moved clock moves the pause
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import defaultdict, deque
 
 from aiolimiter import AsyncLimiter
 
-from bot.budget import shared_budget
+from bot.budget import SharedBudget, shared_budget
 
 BURST = 4  # sends allowed back to back before the bucket spaces them
+LATE_FLOOR = 0.05  # seconds
 RETAKES = 3  # late turns given up before sending anyway (a database that slow is the limit)
 
 
@@ -24,6 +25,10 @@ class Pacer:
     def __init__(self, *, rate: float, burst: int = BURST) -> None:
         self.rate = rate
         self.burst = burst
+        self._slots: defaultdict[str, deque[float]] = defaultdict(deque)  # reserved, shared
+        # How late a slot may still be used: a burst's worth, and never under what an event
+        # loop's timer can keep (else every send at a high rate would look late).
+        self._late = max(burst / rate, LATE_FLOOR)
         self._limiters: defaultdict[str, AsyncLimiter] = defaultdict(
             lambda: AsyncLimiter(burst, burst / rate)
         )
@@ -39,14 +44,28 @@ class Pacer:
         key = f"{scope}@{self.rate:g}/{self.burst}"
         loop = asyncio.get_running_loop()
         for _ in range(RETAKES):
-            asked = loop.time()
-            slot = asked + await budget.wait(scope=key, rate=self.rate, burst=self.burst)
+            slot = await self._slot(budget, key)
             await asyncio.sleep(slot - loop.time())
             # Woken well after our slot (a busy event loop, a slow database): the sends
             # whose slots passed meanwhile would reach the platform together, more than its
             # bucket holds after an idle spell. Give this slot up and take the next free one.
-            if loop.time() - slot <= self.burst / self.rate:
+            if loop.time() - slot <= self._late:
                 return
+
+    async def _slot(self, budget: SharedBudget, key: str) -> float:
+        """The next slot this process holds for `key` (event-loop time). At high rates the
+        database hands out a few slots at a time (about 20 ms of sending), not one per send."""
+        slots, loop = self._slots[key], asyncio.get_running_loop()
+        while slots and loop.time() - slots[0] > self._late:
+            slots.popleft()  # passed while we were not sending (a drain ended): lost
+        if not slots:
+            asked = loop.time()
+            count = max(1, min(self.burst, int(self.rate * 0.02)))
+            reserved = await budget.reserve(
+                scope=key, rate=self.rate, burst=self.burst, count=count
+            )
+            slots.extend(asked + wait for wait in reserved)
+        return slots.popleft()
 
     def has_capacity(self, scope: str) -> bool:
         """Whether one more send in this scope would go out without waiting (in-process)."""

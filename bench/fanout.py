@@ -7,11 +7,17 @@ PostgreSQL) sends one pulse to each of N people, with SLACK_SEND_RATE set to the
 
     .venv/bin/python bench/fanout.py [--people 10000] [--cap 100] [--latency 0.02]
                                      [--db sqlite|postgresql] [--runs 3]
+    .venv/bin/python bench/fanout.py --db postgresql --replicas 1,2,3 [--cap 1000] ...
 
 The floor is N / cap seconds: no sender can beat it without a 429. Each run prints wall time
 over the floor, duplicates (people posted to twice), lost (people neither posted to nor
 marked unknown), 429s and the sender's peak memory; then the same fan-out killed (SIGKILL)
 halfway and restarted 15 minutes later on the tick clock. Medians over --runs.
+
+`--replicas 1,2,3` (PostgreSQL) instead starts that many `crosspulse tick` processes at once
+for each count: one leads, the others drain the same outbox (shared claims, one shared
+budget per workspace). Each count prints DMs per second (people over first-to-last accepted
+post), duplicates, lost and the stand-in's 429s.
 """
 
 from __future__ import annotations
@@ -52,7 +58,13 @@ TICK = (
     "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
     "    sys.stderr.write(f'MAXRSS_KB {hwm[0].split()[1]}\\n')\n"
     "atexit.register(peak)\n"
+    "import os\n"
     "from adapters.cli import app\n"
+    "start = os.times()\n"
+    "def cpu():\n"
+    "    t = os.times()\n"
+    "    sys.stderr.write(f'CPU_S {t.user + t.system - start.user - start.system}\\n')\n"
+    "atexit.register(cpu)\n"
     "sys.argv = ['crosspulse', 'tick', '--at', sys.argv[1]]\n"
     "app()\n"
 )
@@ -67,6 +79,7 @@ class Outcome:
     unknown: int
     limited: int
     peak_mb: float
+    cpu_s: float = 0.0  # the senders' CPU seconds after start-up (summed over replicas)
 
 
 def fresh_database(backend: str, folder: Path) -> str:
@@ -97,13 +110,21 @@ async def start_tick(env: dict, at: str) -> asyncio.subprocess.Process:
 
 async def finish(child: asyncio.subprocess.Process) -> float:
     """Wait for the sender; its peak memory in MB (0 when it was killed)."""
+    return (await finish_with_cpu(child))[0]
+
+
+async def finish_with_cpu(child: asyncio.subprocess.Process) -> tuple[float, float]:
+    """Wait for the sender; its peak memory in MB and CPU seconds (0 when it was killed)."""
     _, err = await child.communicate()
+    peak = cpu = 0.0
     for line in err.decode().splitlines():
         if line.startswith("MAXRSS_KB "):
-            return int(line.split()[1]) / 1024
+            peak = int(line.split()[1]) / 1024
+        if line.startswith("CPU_S "):
+            cpu = float(line.split()[1])
     if child.returncode not in (0, -signal.SIGKILL):
         raise SystemExit(f"tick failed: {err.decode()[-2000:]}")
-    return 0.0
+    return peak, cpu
 
 
 def states(url: str) -> dict[str, str]:
@@ -118,8 +139,16 @@ def states(url: str) -> dict[str, str]:
         return dict(conn.execute(query).fetchall())
 
 
-async def fan_out(args: argparse.Namespace, *, kill_halfway: bool) -> Outcome:
-    api = FakeSlackApi(latency=args.latency, channel_rate=1.0, workspace_rate=args.cap)
+async def fan_out(
+    args: argparse.Namespace, *, kill_halfway: bool, replicas: int = 1
+) -> Outcome:
+    # With a high cap, a burst of a tenth of a second's worth: at 1,000/s a burst of 10 would
+    # refuse posts that merely queued behind this process's own event loop (the stand-in
+    # shares it with the bench), not posts sent too fast.
+    burst = max(10, int(args.cap / 10)) if replicas > 1 or args.replicas else 10
+    api = FakeSlackApi(
+        latency=args.latency, channel_rate=1.0, workspace_rate=args.cap, burst=burst
+    )
     await api.start()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -145,14 +174,16 @@ async def fan_out(args: argparse.Namespace, *, kill_halfway: bool) -> Outcome:
         await run_cli(env, "tick", "--at", OPEN)
         api.calls.clear()
         started = time.perf_counter()
-        sender = await start_tick(env, SEND)
+        senders = [await start_tick(env, SEND) for _ in range(replicas)]
         peak = 0.0
         if kill_halfway:
             await api.wait_for("chat.postMessage", args.people // 2, timeout=3600)
-            sender.send_signal(signal.SIGKILL)
-            await finish(sender)
-            sender = await start_tick(env, RESTART)
-        peak = max(peak, await finish(sender))
+            senders[0].send_signal(signal.SIGKILL)
+            await finish(senders[0])
+            senders = [await start_tick(env, RESTART)]
+        done = await asyncio.gather(*(finish_with_cpu(s) for s in senders))
+        peak = max([peak, *(p for p, _ in done)])
+        cpu = sum(c for _, c in done)
         seconds = time.perf_counter() - started
         final = states(url)
         if len(final) != args.people:
@@ -174,6 +205,7 @@ async def fan_out(args: argparse.Namespace, *, kill_halfway: bool) -> Outcome:
         unknown=len(unknown),
         limited=api.limited,
         peak_mb=peak,
+        cpu_s=cpu,
     )
 
 
@@ -191,6 +223,21 @@ def report(title: str, outcomes: list[Outcome], floor: float) -> None:
     )
 
 
+def report_replicas(replicas: int, outcomes: list[Outcome], people: int) -> None:
+    rates = [people / o.span for o in outcomes if o.span]
+    print(
+        f"{replicas} replica{'s' if replicas > 1 else ''}: "
+        f"{statistics.median(rates):.0f} DMs/s (median of {len(outcomes)}: "
+        f"{', '.join(f'{r:.0f}' for r in rates)}), "
+        f"wall {statistics.median(o.seconds for o in outcomes):.1f} s; "
+        f"duplicates {max(o.duplicates for o in outcomes)}, "
+        f"lost {max(o.lost for o in outcomes)}, unknown {max(o.unknown for o in outcomes)}, "
+        f"429s {max(o.limited for o in outcomes)}, "
+        f"senders' CPU {statistics.median(1000 * o.cpu_s / people for o in outcomes):.1f} ms "
+        f"per DM, peak memory per sender {statistics.median(o.peak_mb for o in outcomes):.0f} MB"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
@@ -198,12 +245,25 @@ async def main() -> None:
     parser.add_argument("--latency", type=float, default=0.02, help="Slack's answer time, s")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--replicas", help="comma-separated sender counts, e.g. 1,2,3 (PostgreSQL only)"
+    )
     args = parser.parse_args()
     floor = args.people / args.cap
     print(
         f"{args.people} people, cap {args.cap:g}/s per workspace and 1/s per channel, "
         f"latency {args.latency * 1000:.0f} ms, {args.db}"
     )
+    if args.replicas:
+        print(f"stand-in burst {max(10, int(args.cap / 10))}; {os.cpu_count()} cores")
+        if args.db != "postgresql":
+            raise SystemExit("--replicas needs --db postgresql: SQLite runs one sender")
+        for count in (int(n) for n in args.replicas.split(",")):
+            outcomes = [
+                await fan_out(args, kill_halfway=False, replicas=count) for _ in range(args.runs)
+            ]
+            report_replicas(count, outcomes, args.people)
+        return
     straight = [await fan_out(args, kill_halfway=False) for _ in range(args.runs)]
     report("uninterrupted", straight, floor)
     killed = [await fan_out(args, kill_halfway=True) for _ in range(args.runs)]

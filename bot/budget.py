@@ -28,14 +28,14 @@ RETRY_SECONDS = 30  # how long a turn waits for a lost database before giving up
 _TAKE = text(
     """
     INSERT INTO send_budget AS b (scope, ready_at)
-    VALUES (:scope, statement_timestamp() + :spacing)
+    VALUES (:scope, statement_timestamp() + :span)
     ON CONFLICT (scope) DO UPDATE
     SET ready_at = GREATEST(COALESCE(b.ready_at, statement_timestamp()), statement_timestamp())
-                   + :spacing
-    RETURNING GREATEST(0, EXTRACT(EPOCH FROM
-        b.ready_at - :spacing - :tolerance - statement_timestamp()))
+                   + :span
+    RETURNING EXTRACT(EPOCH FROM b.ready_at - :span - :tolerance - statement_timestamp())
     """
 )
+_NO_FLUSH = text("SET LOCAL synchronous_commit TO OFF")
 _PAUSE = text(
     """
     INSERT INTO send_budget AS b (scope, paused_until) VALUES (:scope, :until)
@@ -52,19 +52,23 @@ class SharedBudget:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def wait(self, *, scope: str, rate: float, burst: int) -> float:
-        """Seconds until this scope may send one more at `rate` per second, bursts of
-        `burst`; the slot is ours once this returns (a slot not used is only lost)."""
+    async def reserve(self, *, scope: str, rate: float, burst: int, count: int = 1) -> list[float]:
+        """Reserve the next `count` sends of this scope at `rate` per second (bursts of
+        `burst`): seconds from now until each may go (0: at once). The slots are ours once
+        this returns; a slot not used is only lost."""
         spacing = timedelta(seconds=1 / rate)
-        values = {"scope": scope, "spacing": spacing, "tolerance": spacing * (burst - 1)}
+        values = {"scope": scope, "span": spacing * count, "tolerance": spacing * (burst - 1)}
         delay, deadline = 0.25, time.monotonic() + RETRY_SECONDS
         while True:
             try:
                 async with self.db.session() as session:
                     connection = await session.connection()
-                    seconds = (await connection.execute(_TAKE, values)).scalar_one()
+                    # The row is every replica's: hold its lock for the UPDATE, not for a WAL
+                    # flush too. A reservation lost in a crash only frees a slot early.
+                    await connection.execute(_NO_FLUSH)
+                    first = float((await connection.execute(_TAKE, values)).scalar_one())
                     await session.commit()
-                return float(seconds)
+                return [max(0.0, first + i / rate) for i in range(count)]
             except (OperationalError, InterfaceError):
                 if time.monotonic() + delay > deadline:
                     raise

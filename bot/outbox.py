@@ -13,22 +13,35 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, ColumnElement, cast, column, exists, func, or_, table, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    cast,
+    column,
+    delete,
+    exists,
+    func,
+    or_,
+    table,
+    update,
+)
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.enums import DeliveryKind, DeliveryState
-from bot.models import Delivery, Participation
+from bot.models import Delivery, Participation, SendBudget
 from bot.ports import MessageRef
 
 STALE_CLAIM = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
+BUDGET_IDLE = timedelta(hours=1)  # a send budget row unused this long is a full bucket
 SENDER_LOCK_CLASS = 0x43505344  # "CPSD": pg_try_advisory_lock(SENDER_LOCK_CLASS, sender id)
 
 
 async def expire(session: AsyncSession, *, now: datetime) -> None:
     """Late rows become `missed`; claims abandoned by a crashed sender become `unknown`;
-    pulses and nudges to people who already answered are cancelled."""
+    pulses and nudges to people who already answered are cancelled; idle send budgets go."""
     await session.exec(
         update(Delivery)
         .where(
@@ -50,6 +63,15 @@ async def expire(session: AsyncSession, *, now: datetime) -> None:
         )
         .values(state=DeliveryState.CANCELLED, last_error="already answered")
     )
+    # Budget rows of chats and workspaces idle for an hour hold nothing a new row would not
+    # (a full bucket, no pause): without this, one row per Teams chat would pile up.
+    idle = now - BUDGET_IDLE
+    await session.exec(
+        delete(SendBudget).where(
+            or_(col(SendBudget.ready_at).is_(None), col(SendBudget.ready_at) < idle),
+            or_(col(SendBudget.paused_until).is_(None), col(SendBudget.paused_until) < idle),
+        )
+    )
     await session.commit()
 
 
@@ -64,9 +86,10 @@ async def recover_abandoned(session: AsyncSession) -> tuple[int, int]:
     return counts
 
 
-def _sender_gone(session: AsyncSession) -> ColumnElement[bool] | None:
+def _sender_gone(session: AsyncSession, *, unowned: bool) -> ColumnElement[bool] | None:
     """PostgreSQL: the claim's sender holds no lock in this database (its process or
-    connection is gone). None on SQLite, where claims carry no sender."""
+    connection is gone); `unowned`: claims with no sender count as gone too (a new leader's
+    view: they were made by a single sender before this one). None on SQLite."""
     if session.bind.dialect.name != "postgresql":  # type: ignore[union-attr]
         return None
     locks = table(
@@ -84,7 +107,10 @@ def _sender_gone(session: AsyncSession) -> ColumnElement[bool] | None:
         .where(databases.c.datname == func.current_database())
         .scalar_subquery(),
     )
-    return or_(col(Delivery.claimed_by).is_(None), col(Delivery.claimed_by).not_in(live))
+    owner = col(Delivery.claimed_by)
+    if unowned:
+        return or_(owner.is_(None), owner.not_in(live))
+    return and_(owner.is_not(None), owner.not_in(live))  # NULL NOT IN (empty set) is true
 
 
 async def _release_claims(
@@ -94,7 +120,7 @@ async def _release_claims(
     them; with `claimed_before`, also any older than that (a sender stuck that long; its
     `mark_sending` then finds the claim gone and does not send): `claimed` rows never left
     and go back to pending; `sending` ones become unknown."""
-    gone = _sender_gone(session)
+    gone = _sender_gone(session, unowned=claimed_before is None)
 
     def abandoned(state: DeliveryState):  # type: ignore[no-untyped-def]
         query = update(Delivery).where(Delivery.state == state)

@@ -13,6 +13,7 @@ On PostgreSQL every replica drains at once: claims carry the sender's lease id
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections import defaultdict
@@ -43,6 +44,7 @@ log = logging.getLogger("crosspulse.scheduler")
 BATCH = 100
 WORKERS_PER_SCOPE = 8  # sends in flight per scope: a crash leaves at most this many unknown
 RECONNECT_SECONDS = 120  # how long a sender waits for a lost database before giving up
+PAUSE_READ_SECONDS = 0.5  # how often a drain reads a scope's pause shared by the replicas
 T = TypeVar("T")
 
 
@@ -63,9 +65,19 @@ class _Drain:
         self.at = now  # the tick's instant: claims and sends are recorded at it
         self._started = time.monotonic()
         self.paused: dict[tuple[str, str], datetime] = {}
+        self._pause_read: dict[tuple[str, str], float] = {}
         # Messages are the same for everyone of a department and timezone in a round (and
         # for every executive in a week): rendered once per drain, not once per person.
         self.messages: dict[tuple, Message] = {}
+
+    def pause_stale(self, scope: tuple[str, str]) -> bool:
+        """Whether to read the scope's shared pause again: at most every PAUSE_READ_SECONDS,
+        not once per send (another replica's 429 reaches us within that)."""
+        now = time.monotonic()
+        if now - self._pause_read.get(scope, -PAUSE_READ_SECONDS) < PAUSE_READ_SECONDS:
+            return False
+        self._pause_read[scope] = now
+        return True
 
     def now(self) -> datetime:
         """The tick's instant moved on by the real time this drain has taken."""
@@ -151,7 +163,19 @@ async def _drain_scope(drain: _Drain, jobs: Iterator[_Job]) -> None:
         for job in jobs:
             await _send_one(job, drain=drain)
 
+    first = next(jobs, None)
+    if first is None:
+        return
+    if drain.shared and drain.pause_stale(first.scope):  # before any worker sends
+        await _with_database(drain.db, lambda s: _read_pause(s, drain, first.scope))
+    jobs = itertools.chain([first], jobs)
     await asyncio.gather(*(worker() for _ in range(WORKERS_PER_SCOPE)))
+
+
+async def _read_pause(session: AsyncSession, drain: _Drain, scope: tuple[str, str]) -> None:
+    """Another replica's 429 in this scope pauses us too."""
+    if until := await paused_until(session, scope=_key(scope)):
+        drain.paused[scope] = max(until, drain.paused.get(scope, until))
 
 
 async def _send_one(job: _Job, *, drain: _Drain) -> None:
@@ -160,8 +184,8 @@ async def _send_one(job: _Job, *, drain: _Drain) -> None:
     delivery, report = job.delivery, drain.report
 
     async def prepare(session: AsyncSession) -> Message | None:
-        if drain.shared and (until := await paused_until(session, scope=_key(job.scope))):
-            drain.paused[job.scope] = max(until, drain.paused.get(job.scope, until))
+        if drain.shared and drain.pause_stale(job.scope):
+            await _read_pause(session, drain, job.scope)
         if (until := drain.paused.get(job.scope)) and until > drain.now():
             await defer(session, delivery=delivery, until=until)
             report.deferred += 1
