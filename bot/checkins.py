@@ -19,7 +19,7 @@ from bot.db import insert_unless_present
 from bot.enums import RoundState
 from bot.models import Delivery, Participation, Person, Round, SealedAnswer
 from bot.names import scrub_comment
-from bot.sealing import SealedContent, Sealer
+from bot.sealing import SealedContent, sealer_for
 from bot.surveys import (
     AnswerError,
     Answers,
@@ -78,7 +78,7 @@ async def record_checkin(
         own_department=person.department_id,
         departments=departments,
     )
-    sealer = Sealer(secret)
+    sealer = sealer_for(secret)
     comment = (
         await scrub_comment(session, tenant_id=person.tenant_id, text=checkin.comment)
         if checkin.comment
@@ -114,7 +114,7 @@ async def sealed_answer(
     session: AsyncSession, *, person: Person, round_: Round, secret: bytes
 ) -> tuple[SealedAnswer, SealedContent] | None:
     """The person's own sealed answer to an open round, opened (the follow-up needs it)."""
-    sealer = Sealer(secret)
+    sealer = sealer_for(secret)
     row = await session.get(
         SealedAnswer, sealer.row_id(round_id=round_.id, salt=person.pseudonym_salt)
     )
@@ -145,7 +145,7 @@ async def record_smoothness(
     named = {d: departments[d] for d in content.worked_with if d in departments}
     ratings = validate_smoothness(answers, targets=named)
     old_box = row.box
-    box = Sealer(secret).seal(
+    box = sealer_for(secret).seal(
         SealedContent(**{**content.__dict__, "smoothness": ratings}), round_id=round_.id
     )
     # Guarded on the old box: of two concurrent submits only one replaces it.

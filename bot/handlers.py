@@ -25,7 +25,7 @@ from bot.enums import Role
 from bot.events import ActionEvent, Actor, CommandEvent, Effect, Event, Notify, Replace, Reply
 from bot.home import home_view
 from bot.messages import Action, Message, Style
-from bot.models import Department, Kudos, Participation, Person, Round, Survey
+from bot.models import Department, Kudos, Person, Round, Survey
 from bot.org import departments_by_id, recipient_of
 from bot.ports import Clock, Recipient
 from bot.privacy import erase_person, set_opted_out
@@ -234,23 +234,16 @@ class Bot:
                 f"The next one reaches you {await self._next_pulse(session, person)}.",
             )
         round_, delivery = found
+        # While a round is open, an answer is exactly its sealed box (and participation row).
         sealed = await sealed_answer(session, person=person, round_=round_, secret=self.secret)
-        answered = (
-            await session.exec(
-                select(Participation.id).where(
-                    Participation.round_id == round_.id,
-                    Participation.person_id == person.id,
-                )
-            )
-        ).first()
-        if answered is None:
+        if sealed is None:
             return [
                 Reply(
                     await pulse_message(session, person=person, round_=round_, delivery=delivery),
                     ephemeral=False,
                 )
             ]
-        if sealed is not None and sealed[1].followup_owed:
+        if sealed[1].followup_owed:
             departments = await departments_by_id(session, tenant_id=person.tenant_id)
             named = tuple((d, departments[d]) for d in sealed[1].worked_with if d in departments)
             return [

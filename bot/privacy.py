@@ -24,7 +24,7 @@ from bot.models import (
     WeeklyRollup,
 )
 from bot.schedule import iso_week
-from bot.sealing import Sealer
+from bot.sealing import sealer_for
 
 
 async def set_opted_out(session: AsyncSession, *, person: Person, opted_out: bool) -> None:
@@ -54,7 +54,7 @@ async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, 
     their pseudonym: taking either out would tell whoever compares two digests which figure
     or comment was theirs. With the salt gone, nothing links them to the person again.
     """
-    sealer = Sealer(secret)
+    sealer = sealer_for(secret)
     person_id, tenant_id, salt = person.id, person.tenant_id, person.pseudonym_salt
     rounds = (
         await session.exec(

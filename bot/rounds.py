@@ -27,7 +27,7 @@ from bot.schedule import (
     send_instant,
     slot_opens_at,
 )
-from bot.sealing import Sealer
+from bot.sealing import sealer_for
 from bot.surveys import round_questions
 
 
@@ -219,7 +219,7 @@ async def close_rounds(
             )
         ).all()
     )
-    sealer = Sealer(secret)
+    sealer = sealer_for(secret)
     for round_ in closed:
         await publish_round(session, survey=survey, round_=round_, sealer=sealer)
         round_.state = RoundState.CLOSED

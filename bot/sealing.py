@@ -15,6 +15,7 @@ import hmac
 import json
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -88,6 +89,12 @@ class Sealer:
             ) from None
         size = int.from_bytes(padded[:4], "big")
         return _from_dict(json.loads(padded[4 : 4 + size]))
+
+
+@lru_cache(maxsize=4)
+def sealer_for(secret: bytes) -> Sealer:
+    """One Sealer per secret: its three keys are derived once, not on every answer."""
+    return Sealer(secret)
 
 
 def _aad(round_id: int) -> bytes:

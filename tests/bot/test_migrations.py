@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
+import pytest
 from alembic import command
 from sqlalchemy import func, text
 from sqlmodel import select
@@ -152,6 +153,13 @@ def test_the_head_read_from_the_files_is_alembics() -> None:
     assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def test_a_database_at_head_is_not_migrated_again(db: Database) -> None:
-    await db.migrate()
+async def test_a_database_at_head_is_not_migrated_again(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert await db.schema_version() == head_revision()
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Alembic ran on a database already at its head")
+
+    monkeypatch.setattr(command, "upgrade", refuse)
+    await db.migrate()

@@ -179,9 +179,7 @@ def upgrade() -> None:
 
     by_round: dict[int, dict[str, dict]] = defaultdict(dict)
     for r in responses:
-        answer = by_round[r.round_id].setdefault(r.respondent, {
-            "department": r.department_id, "scores": {}, "worked": [], "blocked": None,
-            "smooth": {}, "comment": None})
+        answer = by_round[r.round_id].setdefault(r.respondent, _blank(r.department_id))
         if r.item == "worked_with":
             answer["worked"].append(r.target_department_id)
         elif r.item == "blocked_by":
@@ -191,9 +189,7 @@ def upgrade() -> None:
         else:
             answer["scores"][r.item] = r.value
     for c in comments:
-        answer = by_round[c.round_id].setdefault(c.respondent, {
-            "department": c.department_id, "scores": {}, "worked": [], "blocked": None,
-            "smooth": {}, "comment": None})
+        answer = by_round[c.round_id].setdefault(c.respondent, _blank(c.department_id))
         answer["comment"] = scrubbers.get(c.tenant_id, NameIndex([])).scrub(c.text)
 
     shuffle = random.SystemRandom().shuffle
@@ -264,6 +260,12 @@ def upgrade() -> None:
             'tenant_id', 'week', 'department_id', 'item', 'target', 'n', 'total', 'sumsq'))),
             [{"tenant_id": t, "week": w, "department_id": d, "item": i, "target": g,
               "n": n, "total": s, "sumsq": q} for (t, w, d, i, g), (n, s, q) in cells.items()])
+
+
+def _blank(department_id: int) -> dict:
+    """One respondent's answers to a round, gathered from 0006's rows."""
+    return {"department": department_id, "scores": {}, "worked": [], "blocked": None,
+            "smooth": {}, "comment": None}
 
 
 def _count(cells: dict, key: tuple, value: float) -> None:
