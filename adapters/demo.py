@@ -262,7 +262,8 @@ async def run_demo(
         datetime.combine(first_slot - timedelta(days=2), datetime.min.time(), tzinfo=UTC)
     )
     port = ConsolePort()
-    runtime = await build(settings, clock=clock, ports={"console": port})
+    # The demo's own file (or a database it may wipe) and one statement at a time.
+    runtime = await build(settings, clock=clock, ports={"console": port}, embedded=True)
     try:
         return await _simulate(runtime, port, clock, first_slot, people, output, out, started)
     finally:

@@ -37,8 +37,10 @@ async def build(
     clock: Clock | None = None,
     migrate: bool = True,
     ports: dict[str, ChatPort] | None = None,
+    embedded: bool = False,
 ) -> Runtime:
-    db = Database(settings.database_url)
+    """`embedded`: the SQLite file is this process's alone (see `Database`)."""
+    db = Database(settings.database_url, embedded=embedded)
     if migrate:
         await db.migrate(secret=settings.secret_bytes)
     bot = Bot(db=db, secret=settings.secret_bytes, clock=clock or SystemClock())

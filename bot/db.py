@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import event, text
+import aiosqlite
+from sqlalchemy import event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import (
@@ -44,20 +46,51 @@ def head_revision() -> str:
     return head
 
 
-def make_engine(url: str) -> AsyncEngine:
-    if url.startswith("sqlite"):
-        # Every connection is a thread (aiosqlite) set up with the pragmas below: keep as
-        # many as a busy server has sessions open, rather than open and close overflow ones.
-        engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=20, max_overflow=10
+class _LoopThreadConnection(aiosqlite.Connection):
+    """aiosqlite with each call run on the event loop's thread instead of handed to the
+    connection's own thread and back: a query costs about a tenth (two thread wake-ups saved
+    per call, five calls a statement). Only for a database file one process owns and drives
+    one statement at a time: a call waiting on SQLite's lock would stop the whole loop, so
+    the busy timeout is zero and a conflict fails at once instead."""
+
+    async def _execute(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+
+def _loop_thread_creator(path: str):  # type: ignore[no-untyped-def]
+    async def connect() -> aiosqlite.Connection:
+        connection = _LoopThreadConnection(
+            lambda: sqlite3.connect(path, timeout=0, check_same_thread=False), 64
         )
+        connection._thread.daemon = True  # as SQLAlchemy's own aiosqlite dialect does
+        return await connection
+
+    return connect
+
+
+def make_engine(url: str, *, embedded: bool = False) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        busy_ms = 0 if embedded else 30000
+        if embedded:
+            engine = create_async_engine(
+                url, async_creator=_loop_thread_creator(make_url(url).database or "")
+            )
+        else:
+            # Every connection is a thread (aiosqlite) set up with the pragmas below: keep
+            # as many as a busy server has sessions open, rather than open and close
+            # overflow ones.
+            engine = create_async_engine(
+                url, connect_args={"timeout": 30}, pool_size=20, max_overflow=10
+            )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             # WAL + NORMAL: a process crash loses nothing committed; only an OS crash or
             # power loss can roll back the last transactions (sqlite.org/wal.html).
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -71,11 +104,12 @@ def make_engine(url: str) -> AsyncEngine:
 
 
 class Database:
-    """The engine and a session factory; one per process."""
+    """The engine and a session factory; one per process. `embedded`: a SQLite file this
+    process alone uses (the demo's), driven without aiosqlite's thread hops."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, embedded: bool = False) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, embedded=embedded)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )

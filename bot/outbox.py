@@ -17,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     and_,
+    bindparam,
     cast,
     column,
     delete,
@@ -206,46 +207,100 @@ async def mark_sending(session: AsyncSession, *, delivery: Delivery) -> bool:
     False when the claim is no longer ours (a later sender took the row over after our claim
     went stale): the caller must not send it.
     """
+    return bool(await mark_sending_many(session, deliveries=[delivery]))
+
+
+async def mark_sending_many(session: AsyncSession, *, deliveries: list[Delivery]) -> list[Delivery]:
+    """`mark_sending` for a group sent together, in one commit: the rows still ours, which
+    alone may be sent. A crash after it leaves the whole group in doubt, so a group is never
+    larger than the sends a scope has in flight."""
     table = Delivery.__table__  # type: ignore[attr-defined]
-    moved = await session.exec(
-        update(table)
-        .where(
-            table.c.id == delivery.id,
-            table.c.state == DeliveryState.CLAIMED,
-            table.c.claimed_at == delivery.claimed_at,
-            table.c.claimed_by.is_not_distinct_from(delivery.claimed_by),
+    by_claim: dict[tuple, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_claim.setdefault((delivery.claimed_at, delivery.claimed_by), []).append(delivery)
+    moved: set[int] = set()
+    for (claimed_at, claimed_by), rows in by_claim.items():
+        result = await session.exec(
+            update(table)
+            .where(
+                table.c.id.in_([row.id for row in rows]),
+                table.c.state == DeliveryState.CLAIMED,
+                table.c.claimed_at == claimed_at,
+                table.c.claimed_by.is_not_distinct_from(claimed_by),
+            )
+            .values(state=DeliveryState.SENDING)
+            .returning(table.c.id)
         )
-        .values(state=DeliveryState.SENDING)
-    )
+        moved.update(row[0] for row in result.all())
     await session.commit()
-    if moved.rowcount != 1:
-        return False
-    delivery.state = DeliveryState.SENDING
-    return True
+    ours = [d for d in deliveries if d.id in moved]
+    for delivery in ours:
+        delivery.state = DeliveryState.SENDING
+    return ours
 
 
-async def _set(session: AsyncSession, delivery: Delivery, **values: object) -> None:
-    """One UPDATE by id, committed: safe to repeat in a fresh session after the database
-    connection dropped, unlike changes tracked on an object of the failed session."""
+Change = tuple[Delivery, dict[str, object]]
+
+
+async def record(session: AsyncSession, changes: list[Change]) -> None:
+    """Apply what happened to a group of rows in one commit: one UPDATE by id per row,
+    batched (executemany) when rows change the same columns, as a group's sends mostly do.
+    Safe to repeat in a fresh session after the connection dropped."""
     table = Delivery.__table__  # type: ignore[attr-defined]  # Core: no ORM bookkeeping
-    await session.exec(update(table).where(table.c.id == delivery.id).values(**values))
+    by_columns: dict[tuple[str, ...], list[Change]] = {}
+    for delivery, values in changes:
+        by_columns.setdefault(tuple(sorted(values)), []).append((delivery, values))
+    for columns, rows in by_columns.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+        )
+        params = [
+            {"row_id": delivery.id, **{f"new_{k}": v for k, v in values.items()}}
+            for delivery, values in rows
+        ]
+        await (await session.connection()).execute(statement, params)
     await session.commit()
-    for name, value in values.items():
-        setattr(delivery, name, value)
+    for delivery, values in changes:
+        for name, value in values.items():
+            setattr(delivery, name, value)
+
+
+def sent(ref: MessageRef, *, now: datetime) -> dict[str, object]:
+    return {
+        "state": DeliveryState.SENT,
+        "sent_at": now,
+        "platform": ref.platform,
+        "message_ref": asdict(ref),
+        "last_error": None,
+    }
+
+
+def failed(delivery: Delivery, *, reason: str, retry_at: datetime | None) -> dict[str, object]:
+    """A refused send: back to pending for a retry while attempts remain, else failed."""
+    if retrying(delivery, retry_at=retry_at):
+        return {"state": DeliveryState.PENDING, "due_at": retry_at, "last_error": reason[:500]}
+    return {"state": DeliveryState.FAILED, "last_error": reason[:500]}
+
+
+def retrying(delivery: Delivery, *, retry_at: datetime | None) -> bool:
+    return retry_at is not None and delivery.attempts < MAX_ATTEMPTS
+
+
+def unknown(reason: str) -> dict[str, object]:
+    return {"state": DeliveryState.UNKNOWN, "last_error": reason[:500]}
+
+
+def deferred(delivery: Delivery, *, until: datetime) -> dict[str, object]:
+    """Given back untouched (rate limit): it does not count as an attempt."""
+    return {"state": DeliveryState.PENDING, "due_at": until, "attempts": delivery.attempts - 1}
 
 
 async def mark_sent(
     session: AsyncSession, *, delivery: Delivery, ref: MessageRef, now: datetime
 ) -> None:
-    await _set(
-        session,
-        delivery,
-        state=DeliveryState.SENT,
-        sent_at=now,
-        platform=ref.platform,
-        message_ref=asdict(ref),
-        last_error=None,
-    )
+    await record(session, [(delivery, sent(ref, now=now))])
 
 
 async def mark_failed(
@@ -253,28 +308,18 @@ async def mark_failed(
 ) -> bool:
     """A refused send: back to pending for a retry while attempts remain, else failed.
     True when it will be tried again."""
-    retrying = retry_at is not None and delivery.attempts < MAX_ATTEMPTS
-    if retrying:
-        retry = {"state": DeliveryState.PENDING, "due_at": retry_at}
-    else:
-        retry = {"state": DeliveryState.FAILED}
-    await _set(session, delivery, last_error=reason[:500], **retry)
-    return retrying
+    will_retry = retrying(delivery, retry_at=retry_at)
+    await record(session, [(delivery, failed(delivery, reason=reason, retry_at=retry_at))])
+    return will_retry
 
 
 async def mark_unknown(session: AsyncSession, *, delivery: Delivery, reason: str) -> None:
-    await _set(session, delivery, state=DeliveryState.UNKNOWN, last_error=reason[:500])
+    await record(session, [(delivery, unknown(reason))])
 
 
 async def defer(session: AsyncSession, *, delivery: Delivery, until: datetime) -> None:
     """Give back a claimed row untouched (rate limit): it does not count as an attempt."""
-    await _set(
-        session,
-        delivery,
-        state=DeliveryState.PENDING,
-        due_at=until,
-        attempts=delivery.attempts - 1,
-    )
+    await record(session, [(delivery, deferred(delivery, until=until))])
 
 
 async def message_ref(session: AsyncSession, *, round_id: int, person_id: int) -> MessageRef | None:

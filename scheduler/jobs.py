@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +27,9 @@ from scheduler.sender import send_due
 
 log = logging.getLogger("crosspulse.scheduler")
 DIGEST_GRACE = timedelta(days=2)  # a digest more than two days late is not worth sending
+# Retention's cut-offs move by the day: it runs once a day per tenant and process (and again
+# when the period changes), not on every minute's tick. Keyed by the process's database.
+_retention_runs: WeakKeyDictionary[Database, dict[int, tuple[int, date]]] = WeakKeyDictionary()
 
 
 @dataclass
@@ -62,7 +66,7 @@ async def tick(
         for survey_id in [s.id for s in surveys]:
             # Re-read each time: a replica winning a race rolls our session back, which
             # expires every object loaded before.
-            survey = await session.get(Survey, survey_id, populate_existing=True)
+            survey = await _survey(session, survey_id)
             before = {
                 r.id
                 for r in (
@@ -72,27 +76,39 @@ async def tick(
             open_ids = [r.id for r in await open_due_rounds(session, survey=survey, now=now)]
             for round_id in open_ids:
                 round_ = await session.get(Round, round_id, populate_existing=True)
-                survey = await session.get(Survey, survey_id, populate_existing=True)
+                survey = await _survey(session, survey_id)
                 report.opened += round_id not in before
                 report.enrolled += await enrol(session, survey=survey, round_=round_, now=now)
-                survey = await session.get(Survey, survey_id, populate_existing=True)
+                survey = await _survey(session, survey_id)
             report.nudges += await schedule_nudges(session, survey=survey, now=now)
-            survey = await session.get(Survey, survey_id, populate_existing=True)
+            survey = await _survey(session, survey_id)
             # Closed before the digest is queued: a digest is only made of closed weeks.
             report.closed += len(
                 await close_rounds(session, survey=survey, now=now, secret=secret)
             )
-            survey = await session.get(Survey, survey_id, populate_existing=True)
+            survey = await _survey(session, survey_id)
             report.digests += await schedule_digests(session, survey=survey, now=now)
         await expire(session, now=now)
     await prune(db, now=now)
     await send_due(db, now=now, ports=ports, report=report, lease=lease)
     async with db.session() as session:
         for survey in (await session.exec(select(Survey).where(Survey.active))).all():
+            done = _retention_runs.setdefault(db, {})
+            if done.get(survey.tenant_id) == (survey.retention_weeks, now.date()):
+                continue
             report.retention_deleted += await enforce_retention(
                 session, tenant_id=survey.tenant_id, weeks=survey.retention_weeks, now=now
             )
+            done[survey.tenant_id] = (survey.retention_weeks, now.date())
     return report
+
+
+async def _survey(session: AsyncSession, survey_id: int) -> Survey:
+    """The survey, read again only when the session lost it: a replica winning a race rolls
+    our session back, which expires every object loaded before."""
+    survey = await session.get(Survey, survey_id)
+    assert survey is not None
+    return survey
 
 
 async def send_only(

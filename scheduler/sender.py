@@ -13,11 +13,10 @@ On PostgreSQL every replica drains at once: claims carry the sender's lease id
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
@@ -33,8 +32,18 @@ from bot.enums import DeliveryKind
 from bot.messages import Message
 from bot.models import Delivery, Person
 from bot.org import recipient_of
-from bot.outbox import claim_due, defer, mark_failed, mark_sending, mark_sent, mark_unknown
-from bot.ports import ChatPort, OutcomeUnknown, Recipient, SendError
+from bot.outbox import (
+    claim_due,
+    deferred,
+    failed,
+    mark_failed,
+    mark_sending_many,
+    record,
+    retrying,
+    sent,
+    unknown,
+)
+from bot.ports import ChatPort, MessageRef, OutcomeUnknown, Recipient, SendError
 from scheduler.lease import SenderLease
 
 if TYPE_CHECKING:
@@ -110,7 +119,7 @@ async def send_due(
             by_scope: defaultdict[tuple[str, str], list[_Job]] = defaultdict(list)
             for job in jobs:
                 by_scope[job.scope].append(job)
-            await asyncio.gather(*(_drain_scope(drain, iter(j)) for j in by_scope.values()))
+            await asyncio.gather(*(_drain_scope(drain, j) for j in by_scope.values()))
     finally:
         if budget is not None:
             shared_budget.reset(budget)
@@ -156,20 +165,43 @@ async def _route(
     return jobs
 
 
-async def _drain_scope(drain: _Drain, jobs: Iterator[_Job]) -> None:
-    """WORKERS_PER_SCOPE workers share one iterator: each job is taken exactly once."""
+async def _drain_scope(drain: _Drain, jobs: list[_Job]) -> None:
+    """The scope's rows in groups of WORKERS_PER_SCOPE: each group marked `sending` in one
+    commit, sent concurrently, and its outcomes recorded in one commit (two commits per group
+    rather than two per message; a crash leaves at most one group in doubt)."""
+    for start in range(0, len(jobs), WORKERS_PER_SCOPE):
+        group = jobs[start : start + WORKERS_PER_SCOPE]
+        ready = await _with_database(drain.db, lambda s, g=group: _prepare(s, g, drain))
+        if not ready:
+            continue
+        outcomes = await asyncio.gather(*(_send(job, message, drain) for job, message in ready))
+        await _with_database(
+            drain.db,
+            lambda s, r=ready, o=outcomes: _record(s, [job for job, _ in r], o, drain),
+        )
 
-    async def worker() -> None:
-        for job in jobs:
-            await _send_one(job, drain=drain)
 
-    first = next(jobs, None)
-    if first is None:
-        return
-    if drain.shared and drain.pause_stale(first.scope):  # before any worker sends
-        await _with_database(drain.db, lambda s: _read_pause(s, drain, first.scope))
-    jobs = itertools.chain([first], jobs)
-    await asyncio.gather(*(worker() for _ in range(WORKERS_PER_SCOPE)))
+async def _prepare(
+    session: AsyncSession, group: list[_Job], drain: _Drain
+) -> list[tuple[_Job, Message]]:
+    """The group's messages, and the rows marked `sending`: those still ours, in a scope not
+    paused (rows of a paused scope go back to pending until the pause ends)."""
+    scope = group[0].scope
+    if drain.shared and drain.pause_stale(scope):  # another replica's 429 pauses us too
+        await _read_pause(session, drain, scope)
+    if (until := drain.paused.get(scope)) and until > drain.now():
+        changes = [(job.delivery, deferred(job.delivery, until=until)) for job in group]
+        await record(session, changes)
+        drain.report.deferred += len(group)
+        return []
+    messages = {id(job): await _message(session, job, drain) for job in group}
+    ours = await mark_sending_many(session, deliveries=[job.delivery for job in group])
+    taken = {id(delivery) for delivery in ours}
+    for job in group:
+        if id(job.delivery) not in taken:
+            key = job.delivery.idempotency_key
+            log.info("%s was taken over by another sender; not sending", key)
+    return [(job, messages[id(job)]) for job in group if id(job.delivery) in taken]
 
 
 async def _read_pause(session: AsyncSession, drain: _Drain, scope: tuple[str, str]) -> None:
@@ -178,62 +210,61 @@ async def _read_pause(session: AsyncSession, drain: _Drain, scope: tuple[str, st
         drain.paused[scope] = max(until, drain.paused.get(scope, until))
 
 
-async def _send_one(job: _Job, *, drain: _Drain) -> None:
-    """Prepare (database), send (platform), record (database): each database step is
-    retried on a new connection when the old one dropped, and the send is never repeated."""
-    delivery, report = job.delivery, drain.report
+@dataclass
+class _Outcome:
+    ref: MessageRef | None = None
+    retry_after: float | None = None  # a 429: the scope pauses this long
+    refused: str | None = None
+    retry_in: float | None = None
+    unknown: str | None = None
 
-    async def prepare(session: AsyncSession) -> Message | None:
-        if drain.shared and drain.pause_stale(job.scope):
-            await _read_pause(session, drain, job.scope)
-        if (until := drain.paused.get(job.scope)) and until > drain.now():
-            await defer(session, delivery=delivery, until=until)
-            report.deferred += 1
-            return None
-        message = await _message(session, job, drain)
-        if not await mark_sending(session, delivery=delivery):
-            log.info("%s was taken over by another sender; not sending", delivery.idempotency_key)
-            return None
-        return message
 
-    message = await _with_database(drain.db, prepare)
-    if message is None:
-        return
+async def _send(job: _Job, message: Message, drain: _Drain) -> _Outcome:
+    """The platform call alone: never repeated, whatever it answers."""
     try:
-        ref = await job.port.send(recipient=job.recipient, message=message)
+        return _Outcome(ref=await job.port.send(recipient=job.recipient, message=message))
     except SendError as exc:
         if exc.retry_after is not None:
             until = drain.now() + timedelta(seconds=exc.retry_after)
             drain.paused[job.scope] = max(until, drain.paused.get(job.scope, until))
-            if drain.shared:  # every replica stops sending there, not only this one
-                until = drain.paused[job.scope]
-                await _with_database(
-                    drain.db, lambda s: pause(s, scope=_key(job.scope), until=until)
-                )
-            await _with_database(
-                drain.db, lambda s: defer(s, delivery=delivery, until=drain.paused[job.scope])
-            )
-            report.deferred += 1
-            return
-        refused = exc.reason
-        retry_at = drain.now() + timedelta(seconds=exc.retry_in) if exc.retry_in else None
-        log.warning("send %s failed: %s", delivery.idempotency_key, refused)
-        retrying = await _with_database(
-            drain.db,
-            lambda s: mark_failed(s, delivery=delivery, reason=refused, retry_at=retry_at),
-        )
-        if retrying:
-            report.deferred += 1  # this one alone, later; its scope goes on
-        else:
-            report.failed += 1
-        return
+            return _Outcome(retry_after=exc.retry_after)
+        log.warning("send %s failed: %s", job.delivery.idempotency_key, exc.reason)
+        return _Outcome(refused=exc.reason, retry_in=exc.retry_in)
     except OutcomeUnknown as exc:
-        report.unknown += 1
-        reason = str(exc) or "outcome unknown"
-        await _with_database(drain.db, lambda s: mark_unknown(s, delivery=delivery, reason=reason))
-        return
-    report.sent += 1
-    await _with_database(drain.db, lambda s: mark_sent(s, delivery=delivery, ref=ref, now=drain.at))
+        return _Outcome(unknown=str(exc) or "outcome unknown")
+
+
+async def _record(
+    session: AsyncSession, jobs: list[_Job], outcomes: list[_Outcome], drain: _Drain
+) -> None:
+    """Every outcome of a group in one commit (a 429's pause first: every replica stops
+    sending in that scope, not only this one)."""
+    report, changes = drain.report, []
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        delivery = job.delivery
+        if outcome.ref is not None:
+            report.sent += 1
+            changes.append((delivery, sent(outcome.ref, now=drain.at)))
+        elif outcome.retry_after is not None:
+            report.deferred += 1
+            changes.append((delivery, deferred(delivery, until=drain.paused[job.scope])))
+        elif outcome.refused is not None:
+            retry_at = (
+                drain.now() + timedelta(seconds=outcome.retry_in) if outcome.retry_in else None
+            )
+            if retrying(delivery, retry_at=retry_at):
+                report.deferred += 1  # this one alone, later; its scope goes on
+            else:
+                report.failed += 1
+            changes.append((delivery, failed(delivery, reason=outcome.refused, retry_at=retry_at)))
+        else:
+            report.unknown += 1
+            changes.append((delivery, unknown(outcome.unknown or "outcome unknown")))
+    if drain.shared:
+        paused = {j.scope for j, o in zip(jobs, outcomes, strict=True) if o.retry_after}
+        for scope in paused:
+            await pause(session, scope=_key(scope), until=drain.paused[scope])
+    await record(session, changes)
 
 
 def _key(scope: tuple[str, str]) -> str:
