@@ -44,7 +44,7 @@ FIRST_SLOT = date(2026, 1, 6)
 ANSWER_RATE = 0.84  # of the people who get a pulse, this share answers it
 WAIT_FOR_NUDGE = 0.12  # of those, this share only answers after the reminder
 WEEK_IN_PULSE = re.compile(r"\((\d{4}-W\d{2})\)")
-STEP = timedelta(hours=3)
+STEP = timedelta(hours=6)
 DEPARTMENTS = {  # name: (share of people, engagement base 1-5, eNPS base 0-10)
     "Engineering": (0.22, 3.9, 8.0),
     "Sales": (0.15, 3.8, 7.8),

@@ -182,11 +182,15 @@ class Bot:
                 "You have opted out",
                 "Nothing was recorded. Type `/pulse optin` to take part again.",
             )
-        round_ = await session.get(Round, _round_id(event.value))
-        if (
-            round_ is None
-            or (await session.get(Survey, round_.survey_id)).tenant_id != person.tenant_id
-        ):
+        # The round, only if it is of the person's own organisation (one query).
+        round_ = (
+            await session.exec(
+                select(Round)
+                .join(Survey, col(Survey.id) == Round.survey_id)
+                .where(Round.id == _round_id(event.value), Survey.tenant_id == person.tenant_id)
+            )
+        ).first()
+        if round_ is None:
             log_rejected(session, tenant_id=person.tenant_id, round_id=None)
             await session.commit()
             return _notice(
@@ -221,7 +225,7 @@ class Bot:
             return _notice(
                 "Your answer was not recorded", f"{exc} Nothing was saved; please try again."
             )
-        streak = await self._streak(session, person)
+        streak = await personal.streak(session, person=person, survey_id=round_.survey_id)
         return [Replace(confirmation.render(confirmation.ConfirmationData(week, streak)))]
 
     async def _checkin_now(self, session: AsyncSession, person: Person) -> list[Effect]:
@@ -257,9 +261,6 @@ class Bot:
 
     async def _next_pulse(self, session: AsyncSession, person: Person) -> str:
         return await personal.next_pulse(session, person=person, now=self.clock.now())
-
-    async def _streak(self, session: AsyncSession, person: Person) -> int:
-        return await personal.streak(session, person=person)
 
     async def _status(self, session: AsyncSession, person: Person) -> list[Effect]:
         data = await personal.status_data(session, person=person, now=self.clock.now())

@@ -24,12 +24,14 @@ async def next_pulse(session: AsyncSession, *, person: Person, now: datetime) ->
     return f"on {local_text(instant, person.timezone)} your time"
 
 
-async def streak(session: AsyncSession, *, person: Person) -> int:
-    """Consecutive rounds answered, counting back from the latest answered one."""
-    survey = await active_survey(session, tenant_id=person.tenant_id)
+async def streak(session: AsyncSession, *, person: Person, survey_id: int | None = None) -> int:
+    """Consecutive rounds answered, counting back from the latest answered one. `survey_id`
+    when the caller knows it (the round just answered), saving a query."""
+    if survey_id is None:
+        survey_id = (await active_survey(session, tenant_id=person.tenant_id)).id
     rounds = (
         await session.exec(
-            select(Round.id).where(Round.survey_id == survey.id).order_by(col(Round.slot).desc())
+            select(Round.id).where(Round.survey_id == survey_id).order_by(col(Round.slot).desc())
         )
     ).all()
     answered = set(
