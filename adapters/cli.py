@@ -24,7 +24,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from adapters.runtime import Runtime, build, parse_instant
 from bot.config import ConfigError, Settings, load_settings
-from bot.db import MigrationError
+from bot.store.db import MigrationError
 
 app = typer.Typer(
     help="Crosspulse: collaboration-health pulses for Slack and Teams.",
@@ -178,7 +178,7 @@ def org_import(
     ],
 ) -> None:
     """Create or update people from a CSV; any bad row and nothing is imported."""
-    from bot.org import OrgImportError, import_rows, parse_csv
+    from bot.people.org import OrgImportError, import_rows, parse_csv
 
     if not file.exists():
         _fail(f"No such file: {file}")
@@ -262,7 +262,7 @@ def org_sync_slack() -> None:
 @survey_app.command("show")
 def survey_show() -> None:
     """Show the survey settings."""
-    from bot.survey_settings import KEYS, describe
+    from bot.pulse.settings import KEYS, describe
 
     async def work(rt: Runtime) -> dict[str, str]:
         _, survey = await rt.tenant_and_survey()
@@ -279,7 +279,7 @@ def survey_show() -> None:
 @survey_app.command("set")
 def survey_set(pairs: Annotated[list[str], typer.Argument(help="KEY=VALUE ...")]) -> None:
     """Change survey settings; all are checked before any is applied."""
-    from bot.survey_settings import SettingError, apply_settings
+    from bot.pulse.settings import SettingError, apply_settings
 
     async def work(rt: Runtime) -> list[str] | SettingError:
         _, survey = await rt.tenant_and_survey()
@@ -341,10 +341,10 @@ def digest(
     from sqlmodel import select
 
     from adapters.console.render import render_text
-    from bot.compose import digest_message, latest_week
-    from bot.digest import build_digest
-    from bot.export import closed_weeks
-    from bot.models import Round
+    from bot.chat.compose import digest_message, latest_week
+    from bot.insights.digest import build_digest
+    from bot.insights.export import closed_weeks
+    from bot.store.models import Round
 
     if format not in ("text", "json"):
         _fail("--format must be text or json")
@@ -395,7 +395,7 @@ def digest(
 def export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None) -> None:
     """Write the aggregates of every closed week as CSV (never an individual answer; a
     week still taking answers is left out until its round closes)."""
-    from bot.export import export_csv
+    from bot.insights.export import export_csv
 
     if output is not None and not output.parent.is_dir():
         _fail(f"Cannot write {output}: no directory {output.parent}")
@@ -418,8 +418,8 @@ def export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None
 @app.command()
 def forget(email: str) -> None:
     """Erase one person's data: answers, history, thank-yous and the person."""
-    from bot.org import person_by_email
-    from bot.privacy import erase_person
+    from bot.people.org import person_by_email
+    from bot.pulse.privacy import erase_person
 
     async def work(rt: Runtime) -> bool:
         tenant, _ = await rt.tenant_and_survey()
@@ -445,8 +445,8 @@ def console_command(
 
     from adapters.console.app import ConsoleChannel, run_console
     from adapters.console.port import ConsolePort
-    from bot.models import Person
     from bot.ports import FixedClock
+    from bot.store.models import Person
 
     clock = FixedClock(_instant(at)) if at else None
 

@@ -32,7 +32,7 @@ from adapters.console.render import render_text
 from adapters.runtime import Runtime, build
 from bot.config import DEFAULT_DATABASE_URL, Settings
 from bot.messages import Message
-from bot.org import import_rows, parse_csv
+from bot.people.org import import_rows, parse_csv
 from bot.ports import FixedClock
 from scheduler.jobs import tick
 
@@ -280,10 +280,10 @@ async def _simulate(
     out: Console,
     started: datetime,
 ) -> dict:
-    from bot.compose import latest_week
-    from bot.digest import build_digest
-    from bot.org import departments_by_id
-    from bot.schedule import iso_week
+    from bot.chat.compose import latest_week
+    from bot.insights.digest import build_digest
+    from bot.people.org import departments_by_id
+    from bot.pulse.schedule import iso_week
 
     tenant, survey = await runtime.tenant_and_survey(today=first_slot)
     csv_text = org_csv(people)

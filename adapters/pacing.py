@@ -2,7 +2,7 @@
 
 aiolimiter's leaky bucket spaces the sends so a fan-out stays under the platform's limit
 instead of running into it. When the sender drains with a budget shared by every replica
-(`bot/budget.py`, PostgreSQL), the turn is taken from the database instead, so N replicas
+(`bot/pulse/budget.py`, PostgreSQL), the turn is taken from the database instead, so N replicas
 together keep the one limit. A 429's Retry-After is not kept here: the sender pauses the
 scope in the tick's time (scheduler/sender.py), so a moved clock moves the pause too.
 """
@@ -14,7 +14,7 @@ from collections import defaultdict, deque
 
 from aiolimiter import AsyncLimiter
 
-from bot.budget import SharedBudget, shared_budget
+from bot.pulse.budget import SharedBudget, shared_budget
 
 BURST = 4  # sends allowed back to back before the bucket spaces them
 LATE_FLOOR = 0.05  # seconds

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot.config import Settings
-from bot.db import Database
 from bot.ports import ChatPort, Clock, SystemClock
+from bot.store.db import Database
 
 log = logging.getLogger("crosspulse")
 

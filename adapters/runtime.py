@@ -6,12 +6,12 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from bot.chat.handlers import Bot
 from bot.config import Settings
-from bot.db import Database
-from bot.handlers import Bot
-from bot.models import Survey, Tenant
+from bot.people.tenancy import active_survey, default_tenant
 from bot.ports import ChatPort, Clock, SystemClock
-from bot.tenancy import active_survey, default_tenant
+from bot.store.db import Database
+from bot.store.models import Survey, Tenant
 
 log = logging.getLogger("crosspulse")
 

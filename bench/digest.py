@@ -27,11 +27,11 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import scratch_db
-from bot.db import Database
-from bot.digest import build_digest
-from bot.models import Department, Round, Survey, Tenant
-from bot.rollup import rebuild
-from bot.schedule import iso_week, previous_week
+from bot.insights.digest import build_digest
+from bot.pulse.rollup import rebuild
+from bot.pulse.schedule import iso_week, previous_week
+from bot.store.db import Database
+from bot.store.models import Department, Round, Survey, Tenant
 
 PG_NAME = "crosspulse_bench"
 DEPARTMENTS = 20

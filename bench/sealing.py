@@ -27,13 +27,22 @@ from sqlmodel import select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import scratch_db
-from bot.checkins import _check_window, record_checkin
-from bot.db import Database, insert_unless_present
-from bot.models import Comment, Department, Participation, Person, Response, Round, Survey, Tenant
-from bot.publish import publish_round
-from bot.rollup import RESPONDENTS, Increments
-from bot.sealing import Sealer
-from bot.surveys import Question, round_questions, validate_checkin
+from bot.pulse.checkins import _check_window, record_checkin
+from bot.pulse.publish import publish_round
+from bot.pulse.rollup import RESPONDENTS, Increments
+from bot.pulse.sealing import Sealer
+from bot.pulse.surveys import Question, round_questions, validate_checkin
+from bot.store.db import Database, insert_unless_present
+from bot.store.models import (
+    Comment,
+    Department,
+    Participation,
+    Person,
+    Response,
+    Round,
+    Survey,
+    Tenant,
+)
 
 PG_NAME = "crosspulse_bench_sealing"
 SECRET = b"bench-secret-bench-secret-bench-secret"

@@ -11,17 +11,17 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import load_settings
-from bot.db import Database, insert_unless_present
-from bot.dedupe import prune
 from bot.enums import DeliveryKind, Role, RoundState
-from bot.models import Delivery, Person, Round, Survey
-from bot.outbox import (
+from bot.ports import ChatPort
+from bot.pulse.outbox import (
     expire,
 )
-from bot.ports import ChatPort
-from bot.privacy import enforce_retention
-from bot.rounds import close_rounds, enrol, open_due_rounds, schedule_nudges
-from bot.schedule import iso_week, local_instant, parse_hhmm, week_monday
+from bot.pulse.privacy import enforce_retention
+from bot.pulse.rounds import close_rounds, enrol, open_due_rounds, schedule_nudges
+from bot.pulse.schedule import iso_week, local_instant, parse_hhmm, week_monday
+from bot.store.db import Database, insert_unless_present
+from bot.store.dedupe import prune
+from bot.store.models import Delivery, Person, Round, Survey
 from scheduler.lease import SenderLease
 from scheduler.sender import send_due
 

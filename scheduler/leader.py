@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.db import Database
-from bot.outbox import recover_abandoned
+from bot.pulse.outbox import recover_abandoned
+from bot.store.db import Database
 
 log = logging.getLogger("crosspulse.scheduler")
 LOCK_KEY = 0x43_50_55_4C_53_45  # "CPULSE"

@@ -3,7 +3,7 @@
 Claims carry the id (`delivery.claimed_by`). While the sender's connection lives, the lock is
 held and its claims are left alone; when the process dies, PostgreSQL closes the connection
 and drops the lock, so a new leader sees at once which claims are a dead sender's
-(`bot.outbox.recover_abandoned`), without heartbeats or timeouts. On SQLite (one process)
+(`bot.pulse.outbox.recover_abandoned`), without heartbeats or timeouts. On SQLite (one process)
 there is no lease and claims carry no owner.
 """
 
@@ -15,8 +15,8 @@ import secrets
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.db import Database
-from bot.outbox import SENDER_LOCK_CLASS
+from bot.pulse.outbox import SENDER_LOCK_CLASS
+from bot.store.db import Database
 
 log = logging.getLogger("crosspulse.scheduler")
 

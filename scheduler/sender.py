@@ -7,7 +7,7 @@ Retry-After become due again within the same drain.
 
 On PostgreSQL every replica drains at once: claims carry the sender's lease id
 (`scheduler/lease.py`), the pacers take their turns from a budget in the database
-(`bot/budget.py`), and a 429's pause of a scope is recorded there for every replica.
+(`bot/pulse/budget.py`), and a 429's pause of a scope is recorded there for every replica.
 """
 
 from __future__ import annotations
@@ -25,14 +25,13 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.budget import SharedBudget, pause, paused_until, shared_budget
-from bot.compose import delivery_message
-from bot.db import Database
+from bot.chat.compose import delivery_message
 from bot.enums import DeliveryKind
 from bot.messages import Message
-from bot.models import Delivery, Person
-from bot.org import recipient_of
-from bot.outbox import (
+from bot.people.org import recipient_of
+from bot.ports import ChatPort, MessageRef, OutcomeUnknown, Recipient, SendError
+from bot.pulse.budget import SharedBudget, pause, paused_until, shared_budget
+from bot.pulse.outbox import (
     claim_due,
     deferred,
     failed,
@@ -43,7 +42,8 @@ from bot.outbox import (
     sent,
     unknown,
 )
-from bot.ports import ChatPort, MessageRef, OutcomeUnknown, Recipient, SendError
+from bot.store.db import Database
+from bot.store.models import Delivery, Person
 from scheduler.lease import SenderLease
 
 if TYPE_CHECKING:

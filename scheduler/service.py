@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.db import Database
 from bot.ports import ChatPort
+from bot.store.db import Database
 from scheduler.jobs import send_only, tick
 from scheduler.leader import Leader
 from scheduler.lease import SenderLease

@@ -19,13 +19,13 @@ from sqlmodel import select
 
 from adapters.console.app import ConsoleChannel
 from adapters.console.port import ConsolePort
-from bot.db import Database
+from bot.chat.handlers import Bot
 from bot.enums import RoundState
-from bot.handlers import Bot
-from bot.models import Person, Round, Survey
-from bot.org import import_rows, parse_csv
+from bot.people.org import import_rows, parse_csv
+from bot.people.tenancy import default_tenant
 from bot.ports import FixedClock
-from bot.tenancy import default_tenant
+from bot.store.db import Database
+from bot.store.models import Person, Round, Survey
 from scheduler.jobs import TickReport, tick
 
 BACKEND = os.environ.get("CROSSPULSE_TEST_DB", "sqlite")

@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from adapters.console.port import ConsolePort
 from adapters.console.render import render_input, render_text
+from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
+from bot.chat.handlers import Bot
 from bot.enums import Platform
-from bot.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
-from bot.handlers import Bot
 from bot.messages import InputKind, Message
 from bot.ports import MessageRef, Recipient
-from bot.surveys import Answers
+from bot.pulse.surveys import Answers
 
 QUIT = {"quit", "exit", "q"}
 

@@ -18,16 +18,16 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http_guard import Refused, decode, quiet_client_faults, read_body
+from adapters.slack.crypto import CredentialCipher
 from adapters.slack.hardening import check_headers, check_query, check_shape, payload_of
 from adapters.slack.installations import DbInstallationStore, DbStateStore
 from adapters.slack.listeners import backlog_of, register
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.port import SlackPort
+from bot.chat.handlers import Bot
 from bot.config import Settings
-from bot.crypto import CredentialCipher
-from bot.db import Database
-from bot.handlers import Bot
 from bot.ports import Clock
+from bot.store.db import Database
 
 log = logging.getLogger("crosspulse.slack")
 MAX_BODY = 256 * 1024  # Slack's own payloads stay far below this

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.directory import DirectoryMember
+from bot.people.directory import DirectoryMember
 
 PAGE = 200
 

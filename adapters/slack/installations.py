@@ -16,12 +16,12 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from bot.crypto import CredentialCipher
-from bot.db import Database
+from adapters.slack.crypto import CredentialCipher
 from bot.enums import Platform
-from bot.models import OAuthState, Workspace
+from bot.people.tenancy import default_tenant
 from bot.ports import Clock
-from bot.tenancy import default_tenant
+from bot.store.db import Database
+from bot.store.models import OAuthState, Workspace
 
 log = logging.getLogger("crosspulse.slack")
 STATE_LIFETIME = timedelta(minutes=10)

@@ -26,12 +26,12 @@ from adapters.slack.directory import member_from
 from adapters.slack.port import SlackPort
 from adapters.slack.render import render_home, render_message
 from adapters.slack.translate import actor_from, answers_from_state, message_ref, round_value
-from bot.dedupe import first_time
+from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
+from bot.chat.handlers import Bot
+from bot.chat.templates import welcome
 from bot.enums import Platform
-from bot.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
-from bot.handlers import Bot
 from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
-from bot.templates import welcome
+from bot.store.dedupe import first_time
 
 log = logging.getLogger("crosspulse.slack")
 FORM_KINDS = {"pulse", "followup"}

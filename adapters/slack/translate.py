@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.chat.events import Actor
 from bot.enums import Platform
-from bot.events import Actor
 from bot.ports import MessageRef
-from bot.surveys import Answers
+from bot.pulse.surveys import Answers
 
 
 def actor_from(body: dict) -> Actor:

@@ -22,8 +22,8 @@ from adapters.teams.bot import CrosspulseTeamsBot
 from adapters.teams.clients import ReusingAuthentication
 from adapters.teams.hardening import check_activity
 from adapters.teams.port import TeamsPort
+from bot.chat.handlers import Bot
 from bot.config import Settings
-from bot.handlers import Bot
 from bot.ports import OutcomeUnknown, Recipient
 
 log = logging.getLogger("crosspulse.teams")

@@ -11,22 +11,22 @@ from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo, teams_get_team_info
 from botbuilder.schema import Activity, Attachment, ChannelAccount, ConversationReference
 
-from adapters.teams.render import render_activity
-from adapters.teams.translate import answers_from_submit
-from bot.conversations import (
+from adapters.teams.conversations import (
     add_references,
     load_reference,
     mark_unreachable,
     mark_unreachable_where,
     save_reference,
 )
+from adapters.teams.render import render_activity
+from adapters.teams.translate import answers_from_submit
+from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
+from bot.chat.handlers import Bot
+from bot.chat.templates import welcome
 from bot.enums import Platform
-from bot.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
-from bot.handlers import Bot
 from bot.messages import Message
 from bot.ports import MessageRef
-from bot.surveys import WORKED_WITH
-from bot.templates import welcome
+from bot.pulse.surveys import WORKED_WITH
 
 log = logging.getLogger("crosspulse.teams")
 MULTI_KEYS = frozenset({WORKED_WITH})

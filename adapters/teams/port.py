@@ -18,11 +18,11 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from adapters.pacing import Pacer
 from adapters.teams.bot import activity_from, is_team_scope
-from bot.conversations import load_reference, mark_unreachable, save_reference
-from bot.db import Database
+from adapters.teams.conversations import load_reference, mark_unreachable, save_reference
 from bot.enums import Platform
 from bot.messages import Message
 from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
+from bot.store.db import Database
 
 log = logging.getLogger("crosspulse.teams")
 Turn = Callable[[TurnContext], Awaitable[None]]

@@ -1,9 +1,9 @@
-"""Alembic environment: runs on the connection `bot.db.Database.migrate` hands it."""
+"""Alembic environment: runs on the connection `bot.store.db.Database.migrate` hands it."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  (registers the tables)
+import bot.store.models  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")

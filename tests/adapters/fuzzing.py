@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
-from bot.db import Database
+from bot.store.db import Database
 
 # Deterministic (same cases every run, nothing stored between runs), no per-case deadline
 # (the machine is shared), and a server fixture shared by every case on purpose.

@@ -10,9 +10,9 @@ from pathlib import Path
 from rich.console import Console
 
 from adapters.demo import FIRST_SLOT, Simulation, run_demo
+from bot.chat.templates import pulse
 from bot.config import load_settings
-from bot.surveys import Question, round_questions
-from bot.templates import pulse
+from bot.pulse.surveys import Question, round_questions
 
 # The figures of the demo's final digest (week 9 of 2026, whatever today's date). They depend
 # only on the simulated answers; a change here means the demo or the figures changed.

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.anonymity import suppressed_groups
-from bot.db import Database
-from bot.digest import build_digest
+from bot.insights.digest import build_digest
+from bot.store.db import Database
 from tests.bot.test_pulse_flow import good_answers
 from tests.conftest import make_world
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.compose import latest_week
-from bot.db import Database
-from bot.digest import build_digest
+from bot.chat.compose import latest_week
+from bot.insights.digest import build_digest
+from bot.store.db import Database
 from tests.bot.test_anonymity import _org
 from tests.bot.test_pulse_flow import good_answers
 from tests.conftest import World, make_world

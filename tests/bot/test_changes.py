@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from bot.analytics import Nps, Stat
-from bot.changes import Group, engagement_p, enps_p, movements, per_test_alpha, t_two_sided
-from bot.figures import WeekFigures
+from bot.insights.analytics import Nps, Stat
+from bot.insights.changes import Group, engagement_p, enps_p, movements, per_test_alpha, t_two_sided
+from bot.insights.figures import WeekFigures
 
 
 def test_bonferroni_level() -> None:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.analytics import Nps, Stat
 from bot.anonymity import suppressed_groups
-from bot.changes import ALPHA, movements
-from bot.figures import WeekFigures
+from bot.insights.analytics import Nps, Stat
+from bot.insights.changes import ALPHA, movements
+from bot.insights.figures import WeekFigures
 
 WEEKS = 1_000
 K = 5

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.commands import Verb, parse
-from bot.models import Comment, Kudos, Participation, Person, Response, SealedAnswer
+from bot.chat.commands import Verb, parse
+from bot.store.models import Comment, Kudos, Participation, Person, Response, SealedAnswer
 from tests.bot.test_pulse_flow import good_answers
 from tests.conftest import World
 

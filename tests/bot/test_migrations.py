@@ -12,9 +12,9 @@ from alembic import command
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from bot.db import Database, alembic_config, head_revision
-from bot.digest import build_digest
-from bot.models import Comment, Participation, Person, Response, SealedAnswer
+from bot.insights.digest import build_digest
+from bot.store.db import Database, alembic_config, head_revision
+from bot.store.models import Comment, Participation, Person, Response, SealedAnswer
 from tests.bot.test_pulse_flow import good_answers
 from tests.conftest import SECRET, World
 

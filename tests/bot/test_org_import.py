@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.db import Database
-from bot.models import Person
-from bot.org import OrgImportError, import_rows, parse_csv
-from bot.tenancy import default_tenant
+from bot.people.org import OrgImportError, import_rows, parse_csv
+from bot.people.tenancy import default_tenant
+from bot.store.db import Database
+from bot.store.models import Person
 from tests.conftest import START
 
 GOOD = """email,name,department,timezone,role,manager_email,country,locale

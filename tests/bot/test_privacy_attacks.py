@@ -11,13 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import select
 
-from bot.db import Database
-from bot.digest import build_digest
-from bot.export import export_csv
-from bot.models import Department, Person, Round, Survey
-from bot.org import import_rows, parse_csv
-from bot.privacy import erase_person
-from bot.sealing import SEALED_SIZE, Sealer
+from bot.insights.digest import build_digest
+from bot.insights.export import export_csv
+from bot.people.org import import_rows, parse_csv
+from bot.pulse.privacy import erase_person
+from bot.pulse.sealing import SEALED_SIZE, Sealer
+from bot.store.db import Database
+from bot.store.models import Department, Person, Round, Survey
 from tests.bot.test_anonymity import _org
 from tests.conftest import SECRET, World, make_world
 from tests.dump import best_lineup, first_seen, query, raw_dump, rows_in_physical_order

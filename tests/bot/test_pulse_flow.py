@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.models import AuditLog, Comment, Delivery, Participation, Response, SealedAnswer
+from bot.store.models import AuditLog, Comment, Delivery, Participation, Response, SealedAnswer
 from tests.conftest import World
 
 TUESDAY_0600 = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
@@ -137,7 +137,7 @@ async def test_opted_out_person_gets_no_pulse_and_cannot_answer(world: World) ->
     await world.tick(datetime(2026, 11, 3, 8, 0, tzinfo=UTC))
     pulse = world.port.latest("eng2@example.com", "pulse").message
     async with world.db.session() as session:
-        from bot.privacy import set_opted_out
+        from bot.pulse.privacy import set_opted_out
 
         legal = await world.person("legal0@example.com")
         await set_opted_out(session, person=await session.merge(legal), opted_out=True)
@@ -208,7 +208,7 @@ async def test_crash_mid_send_resends_only_what_never_left(world: World) -> None
     """A sender claims three rows, starts sending the first, and dies. The two it never
     started go out after recovery; the one in flight is `unknown` and is not sent again."""
     await world.tick(datetime(2026, 11, 3, 6, 0, tzinfo=UTC))
-    from bot.outbox import claim_due, mark_sending
+    from bot.pulse.outbox import claim_due, mark_sending
 
     at = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
     async with world.db.session() as session:

@@ -10,11 +10,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from adapters.console.port import ConsolePort
-from bot import sealing
-from bot.db import Database
 from bot.messages import Message
-from bot.models import Participation, Response, SealedAnswer
 from bot.ports import MessageRef, Recipient
+from bot.pulse import sealing
+from bot.store.db import Database
+from bot.store.models import Participation, Response, SealedAnswer
 from scheduler.jobs import tick
 from tests.bot.test_pulse_flow import good_answers
 from tests.conftest import World

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.models import AuditLog, Delivery, Participation, Response
+from bot.store.models import AuditLog, Delivery, Participation, Response
 from tests.bot.test_pulse_flow import good_answers
 from tests.conftest import World
 

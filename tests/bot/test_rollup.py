@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.digest import build_digest
-from bot.models import Response, WeeklyRollup
-from bot.privacy import erase_person
-from bot.rollup import rebuild
+from bot.insights.digest import build_digest
+from bot.pulse.privacy import erase_person
+from bot.pulse.rollup import rebuild
+from bot.store.models import Response, WeeklyRollup
 from tests.conftest import SECRET, World
 
 

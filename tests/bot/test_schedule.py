@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from bot.schedule import (
+from bot.pulse.schedule import (
     cadence_slots,
     is_nudge_time,
     local_instant,

@@ -1,7 +1,7 @@
 """Reading the matrix: friction, one-sided pairs, bridges and the suggested actions."""
 
-from bot.digest_data import Pair
-from bot.silos import asymmetric, bridges, friction, isolated, suggestions
+from bot.insights.digest_data import Pair
+from bot.insights.silos import asymmetric, bridges, friction, isolated, suggestions
 
 
 def pair(source: str, target: str, ties: int | None, smooth: float | None) -> Pair:

@@ -7,10 +7,10 @@ import pkgutil
 
 import pytest
 
-import bot.templates
+import bot.chat.templates
 from adapters.console.render import render_text
 
-MODULES = [m.name for m in pkgutil.iter_modules(bot.templates.__path__)]
+MODULES = [m.name for m in pkgutil.iter_modules(bot.chat.templates.__path__)]
 
 
 def test_every_kind_has_a_template() -> None:
@@ -28,7 +28,7 @@ def test_every_kind_has_a_template() -> None:
 
 @pytest.mark.parametrize("name", MODULES)
 def test_example_renders(name: str) -> None:
-    module = importlib.import_module(f"bot.templates.{name}")
+    module = importlib.import_module(f"bot.chat.templates.{name}")
     message = module.render(module.EXAMPLE)
     assert message.title and message.fallback_text
     text = render_text(message)
@@ -39,14 +39,14 @@ def test_example_renders(name: str) -> None:
 
 
 def test_pulse_text_numbers_the_team_choices() -> None:
-    from bot.templates import pulse
+    from bot.chat.templates import pulse
 
     text = render_text(pulse.render(pulse.EXAMPLE))
     assert "1) Engineering" in text and "0-10 (0 = Not at all likely" in text
 
 
 def test_digest_text_never_prints_a_withheld_figure() -> None:
-    from bot.templates import digest
+    from bot.chat.templates import digest
 
     text = render_text(digest.render(digest.EXAMPLE))
     assert "Legal: withheld (fewer than 5 answers)" in text

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.directory import DirectoryMember
-from bot.models import Kudos, Participation, Person
-from bot.org import OrgImportError, import_rows, parse_csv
-from bot.surveys import AnswerError, _comment
+from bot.people.directory import DirectoryMember
+from bot.people.org import OrgImportError, import_rows, parse_csv
+from bot.pulse.surveys import AnswerError, _comment
+from bot.store.models import Kudos, Participation, Person
 from bot.text import clean_text
 from tests.bot.test_pulse_flow import good_answers
 from tests.conftest import World

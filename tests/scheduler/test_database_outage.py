@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import select
 
 from adapters.console.port import ConsolePort
-from bot.db import Database
 from bot.messages import Message
-from bot.models import Delivery, Person
 from bot.ports import MessageRef, Recipient
+from bot.store.db import Database
+from bot.store.models import Delivery, Person
 from scheduler.jobs import tick
 from scheduler.sender import WORKERS_PER_SCOPE
 from tests.conftest import BACKEND, _pg_admin, make_world

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.db import Database
 from bot.enums import DeliveryKind
-from bot.models import Delivery, Person, Round
+from bot.store.db import Database
+from bot.store.models import Delivery, Person, Round
 from tests.conftest import make_world
 
 ZONES = ("America/New_York", "Europe/Helsinki", "Australia/Lord_Howe")

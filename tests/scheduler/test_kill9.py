@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.db import Database
-from bot.models import Delivery, Person
-from bot.org import import_rows, parse_csv
-from bot.tenancy import default_tenant
+from bot.people.org import import_rows, parse_csv
+from bot.people.tenancy import default_tenant
+from bot.store.db import Database
+from bot.store.models import Delivery, Person
 from scheduler.sender import WORKERS_PER_SCOPE
 from tests.conftest import BACKEND, SECRET
 from tests.fakes.slack_api import FakeSlackApi

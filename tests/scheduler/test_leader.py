@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.db import Database
+from bot.store.db import Database
 from scheduler.leader import Leader, SecondProcessError
 from tests.conftest import BACKEND
 

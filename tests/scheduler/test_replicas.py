@@ -12,11 +12,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
 from adapters.slack.port import SlackPort
-from bot.budget import pause
-from bot.db import Database
 from bot.enums import DeliveryState
-from bot.models import Delivery
-from bot.outbox import claim_due, mark_sending, recover_abandoned
+from bot.pulse.budget import pause
+from bot.pulse.outbox import claim_due, mark_sending, recover_abandoned
+from bot.store.db import Database
+from bot.store.models import Delivery
 from scheduler.jobs import TickReport
 from scheduler.lease import SenderLease
 from scheduler.sender import send_due

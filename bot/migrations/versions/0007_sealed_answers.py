@@ -4,7 +4,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02 13:00:00
 
-Moves an installation to the storage described in `bot/publish.py` and `bot/sealing.py`:
+Moves an installation to the storage described in `bot/pulse/publish.py` and `bot/pulse/sealing.py`:
 - answers of open rounds are sealed (and leave `response`); their figures appear at close;
 - answers of closed rounds are rewritten in a random order under a pseudonym per round,
   with the departments below the threshold that week pooled, and every comment scrubbed;
@@ -103,9 +103,9 @@ def _rows(bind: sa.Connection, sql: str) -> list[sa.Row]:
 
 
 def upgrade() -> None:
-    from bot.publish import pools_for
-    from bot.scrub import NameIndex
-    from bot.sealing import SealedContent, Sealer
+    from bot.pulse.publish import pools_for
+    from bot.people.scrub import NameIndex
+    from bot.pulse.sealing import SealedContent, Sealer
 
     bind = op.get_bind()
     responses = _rows(
@@ -278,7 +278,7 @@ def _count(cells: dict, key: tuple, value: float) -> None:
 def downgrade() -> None:
     """Back to 0006's tables. Sealed answers of open rounds are opened into responses (with
     CROSSPULSE_SECRET); pooled rows keep their pool (no department can be recovered)."""
-    from bot.sealing import Sealer
+    from bot.pulse.sealing import Sealer
 
     bind = op.get_bind()
     sealed = _rows(bind, "SELECT id, round_id, box FROM sealed_answer")

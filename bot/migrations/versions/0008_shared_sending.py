@@ -7,7 +7,7 @@ Create Date: 2026-12-02 13:30:00
 - `delivery.claimed_by`: the sender holding a claim (its PostgreSQL advisory-lock id), so a
   new leader releases only the claims of senders that are gone, not those of live replicas;
 - `send_budget`: one row per rate limit and scope, shared by every replica on PostgreSQL
-  (`bot/budget.py`): when the next send may go, and how long a 429 paused the scope.
+  (`bot/pulse/budget.py`): when the next send may go, and how long a 429 paused the scope.
 """
 from __future__ import annotations
 

@@ -20,9 +20,9 @@ from adapters.ports import configured_ports
 from adapters.runtime import Runtime, build
 from adapters.server import make_app
 from bot.config import load_settings
-from bot.org import import_rows, parse_csv
+from bot.people.org import import_rows, parse_csv
+from bot.people.tenancy import default_tenant
 from bot.ports import FixedClock
-from bot.tenancy import default_tenant
 from tests.fakes.slack_api import FakeSlackApi
 
 SIGNING_SECRET = "test-signing-secret"

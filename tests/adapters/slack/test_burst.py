@@ -16,9 +16,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from adapters.slack.listeners import BACKLOGS, BUSY, CAPACITY, drain
-from bot.models import Participation
-from bot.org import import_rows, parse_csv
-from bot.tenancy import default_tenant
+from bot.people.org import import_rows, parse_csv
+from bot.people.tenancy import default_tenant
+from bot.store.models import Participation
 from scheduler.jobs import tick
 from tests.adapters.slack.conftest import SlackWorld
 from tests.adapters.slack.test_slack_app import _state_for

@@ -11,25 +11,25 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-import bot.templates
+import bot.chat.templates
 from adapters.slack.limits import check_blocks
 from adapters.slack.render import render_home, render_message
-from bot.compose import pulse_message
-from bot.events import ActionEvent, Actor
+from bot.chat.compose import pulse_message
+from bot.chat.events import ActionEvent, Actor
 from bot.messages import Fact, Message, Section
-from bot.models import Delivery, Person, Round
-from bot.org import import_rows, parse_csv
-from bot.tenancy import default_tenant
+from bot.people.org import import_rows, parse_csv
+from bot.people.tenancy import default_tenant
+from bot.store.models import Delivery, Person, Round
 from scheduler.jobs import tick
 from tests.adapters.slack.conftest import SlackWorld
 from tests.bot.test_pulse_flow import good_answers
 
-TEMPLATES = [m.name for m in pkgutil.iter_modules(bot.templates.__path__)]
+TEMPLATES = [m.name for m in pkgutil.iter_modules(bot.chat.templates.__path__)]
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
 def test_every_template_fits_slack_limits(name: str) -> None:
-    module = importlib.import_module(f"bot.templates.{name}")
+    module = importlib.import_module(f"bot.chat.templates.{name}")
     message = module.render(module.EXAMPLE)
     assert check_blocks(render_message(message)) == []
     assert check_blocks(render_home(message), surface="home") == []

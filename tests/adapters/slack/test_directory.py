@@ -12,8 +12,8 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from adapters.cli import app
-from bot.db import Database
-from bot.models import Department, Person
+from bot.store.db import Database
+from bot.store.models import Department, Person
 from scheduler.jobs import tick
 from tests.adapters.slack.test_slack_app import SlackWorld
 from tests.fakes.slack_api import ThreadedFakeSlackApi

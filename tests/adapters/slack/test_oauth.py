@@ -20,12 +20,12 @@ from adapters.pacing import Pacer
 from adapters.ports import configured_ports
 from adapters.runtime import Runtime, build
 from adapters.server import make_app
+from adapters.slack.crypto import CredentialCipher
 from bot.config import load_settings
-from bot.crypto import CredentialCipher
-from bot.models import Person, Workspace
-from bot.org import import_rows, parse_csv
+from bot.people.org import import_rows, parse_csv
+from bot.people.tenancy import default_tenant
 from bot.ports import FixedClock
-from bot.tenancy import default_tenant
+from bot.store.models import Person, Workspace
 from scheduler.jobs import tick
 from scheduler.sender import WORKERS_PER_SCOPE
 from tests.adapters.slack.conftest import SIGNING_SECRET, SlackWorld

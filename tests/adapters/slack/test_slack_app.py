@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.models import Participation
+from bot.store.models import Participation
 from scheduler.jobs import tick
 from tests.adapters.slack.conftest import SlackWorld
 from tests.conftest import SHARED
@@ -232,7 +232,7 @@ async def test_replayed_command_and_retried_event_change_nothing(slack: SlackWor
     retry = await slack.post(json.dumps(event), content_type="application/json")
     assert (first.status, retry.status) == (200, 200)
     async with slack.runtime.db.session() as session:
-        from bot.models import SeenRequest
+        from bot.store.models import SeenRequest
 
         keys = (await session.exec(select(SeenRequest.key))).all()
     assert "slack:event:Ev01" in keys and len(keys) == 2

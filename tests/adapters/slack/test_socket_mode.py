@@ -8,8 +8,8 @@ from adapters.runtime import build
 from adapters.server import SLACK_BOLT, make_app
 from adapters.slack.app import start_socket_mode
 from bot.config import load_settings
-from bot.org import import_rows, parse_csv
-from bot.tenancy import default_tenant
+from bot.people.org import import_rows, parse_csv
+from bot.people.tenancy import default_tenant
 from tests.fakes.slack_api import FakeSlackApi
 
 

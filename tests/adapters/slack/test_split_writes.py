@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.models import Participation
+from bot.store.models import Participation
 from scheduler.jobs import tick
 from tests.adapters.fuzzing import send_in_pieces, slack_signature
 from tests.adapters.slack.conftest import SIGNING_SECRET, SlackWorld

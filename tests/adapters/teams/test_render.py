@@ -37,8 +37,9 @@ from adapters.teams.render import (
     render_card_with_image_url,
 )
 from adapters.teams.translate import answers_from_submit, multi_select_keys
-from bot.charts import digest_chart
-from bot.digest_data import DigestData, Pair
+from bot.chat.templates import digest as digest_template
+from bot.insights.charts import digest_chart
+from bot.insights.digest_data import DigestData, Pair
 from bot.messages import (
     Action,
     Choice,
@@ -50,7 +51,6 @@ from bot.messages import (
     Section,
     Style,
 )
-from bot.templates import digest as digest_template
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the headless backend
@@ -457,7 +457,7 @@ def real_digest(departments: int) -> DigestData:
 
 @pytest.mark.parametrize("departments", [10, 20])
 def test_the_digests_own_chart_travels_inside_the_card(departments: int) -> None:
-    """The chart Crosspulse draws (bot/charts.py) is too big to embed as it is; re-encoded
+    """The chart Crosspulse draws (bot/insights/charts.py) is too big to embed as it is; re-encoded
     with a palette it fits, and the whole Activity stays under Teams' 28 KB."""
     digest = real_digest(departments)
     chart = digest_chart(digest)

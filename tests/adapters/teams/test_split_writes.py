@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlmodel import select
 
-from bot.models import Participation
+from bot.store.models import Participation
 from scheduler.jobs import tick
 from tests.adapters.fuzzing import send_in_pieces
 from tests.adapters.teams.test_teams_app import TeamsWorld, _link_megan, _world, payload

@@ -18,10 +18,10 @@ from adapters.ports import configured_ports
 from adapters.runtime import Runtime, build
 from adapters.server import make_app
 from bot.config import load_settings
-from bot.models import ConversationRef, Participation, Person
-from bot.org import import_rows, parse_csv
+from bot.people.org import import_rows, parse_csv
+from bot.people.tenancy import default_tenant
 from bot.ports import FixedClock
-from bot.tenancy import default_tenant
+from bot.store.models import ConversationRef, Participation, Person
 from scheduler.jobs import tick
 from tests.conftest import SHARED
 from tests.fakes.bot_openid import BotOpenId
@@ -230,8 +230,8 @@ async def test_blocked_bot_marks_the_person_unreachable(teams: TeamsWorld) -> No
     await tick(teams.runtime.db, now=after_close, ports=teams.runtime.ports)
     async with teams.runtime.db.session() as session:
         ref = (await session.exec(select(ConversationRef))).one()
-        from bot.digest import build_digest
-        from bot.models import Survey
+        from bot.insights.digest import build_digest
+        from bot.store.models import Survey
 
         survey = (await session.exec(select(Survey))).one()
         digest = await build_digest(session, survey=survey, week="2026-W45")

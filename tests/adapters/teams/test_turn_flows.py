@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from adapters.teams.bot import CrosspulseTeamsBot
 from bot.messages import Message
-from bot.models import Participation, Person
+from bot.store.models import Participation, Person
 from tests.conftest import World
 
 USER = ChannelAccount(id="29:eng1", name="Engineer 1", aad_object_id="aad-eng1")

@@ -1,0 +1,64 @@
+"""Neutral inbound events and outbound effects: what adapters translate to and from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.messages import Message
+from bot.ports import MessageRef
+from bot.pulse.surveys import Answers
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a platform and that platform's id for them (the e-mail on the console)."""
+
+    platform: str
+    user_id: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandEvent:
+    actor: Actor
+    text: str
+
+
+@dataclass(frozen=True)
+class ActionEvent:
+    """A button or a submitted form; `ref` is the message it came from, when known."""
+
+    actor: Actor
+    action: str
+    value: str = ""
+    answers: Answers = field(default_factory=dict)
+    ref: MessageRef | None = None
+
+
+Event = CommandEvent | ActionEvent
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Answer the actor where they spoke; ephemeral where the platform can."""
+
+    message: Message
+    ephemeral: bool = True
+
+
+@dataclass(frozen=True)
+class Replace:
+    """Replace the message the action came from (a pulse becomes its confirmation)."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class Notify:
+    """Send a message to someone else (a thank-you)."""
+
+    person_id: int
+    message: Message
+
+
+Effect = Reply | Replace | Notify

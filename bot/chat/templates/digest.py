@@ -1,0 +1,201 @@
+"""The executive digest: headline figures, what changed, the silo map, comments, a chart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.insights.digest_data import Change, DepartmentFigures, DigestData, Pair
+from bot.messages import Action, Fact, Image, Message, Section
+
+WITHHELD = "withheld (fewer than {k} answers)"
+TOP_PAIRS = 5
+MAX_COMMENTS = 5
+METRICS = {"engagement": "engagement", "enps": "eNPS"}
+
+
+@dataclass(frozen=True)
+class DigestMessageData:
+    digest: DigestData
+    chart: Image | None = None
+    details: bool = False  # the full collaboration matrix instead of the summary
+
+
+def _num(value: float | None, unit: str = "", change: float | None = None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:.0f}{unit}"
+    if change is not None:
+        text += f" ({change:+.0f})"
+    return text
+
+
+def _headline(d: DigestData) -> Section:
+    return Section(
+        heading="This week",
+        facts=(
+            Fact("Response rate", f"{_num(d.response_rate, '%')} ({d.responded} of {d.invited})"),
+            Fact("Engagement", _num(d.engagement, "/100", d.engagement_change)),
+            Fact("eNPS", _num(d.enps, "", d.enps_change)),
+            Fact("Trend (4 weeks)", " → ".join(_num(v) for _, v in d.trend) or "—"),
+        ),
+    )
+
+
+def _changes(changes: tuple[Change, ...]) -> Section:
+    if not changes:
+        return Section(heading="What changed", text="No movement beyond the usual noise.")
+    lines = [
+        f"• {c.subject}: {METRICS.get(c.metric, c.metric)} {c.before:.0f} → {c.after:.0f} "
+        f"({c.delta:+.0f}). {c.action}"
+        for c in changes
+    ]
+    return Section(heading="What changed", text="\n".join(lines))
+
+
+def _silos(d: DigestData) -> Section:
+    lines = []
+    if d.isolated:
+        lines.append("Islands (little work with other teams): " + ", ".join(d.isolated))
+    for p in d.friction:
+        lines.append(f"Friction: {p.source} rates working with {p.target} {p.smoothness:.1f}/5")
+    for a, b in d.asymmetric:
+        lines.append(
+            f"One-sided: {a.source} → {a.target} {a.smoothness:.1f}/5, "
+            f"{b.source} → {b.target} {b.smoothness:.1f}/5"
+        )
+    if d.bridges:
+        lines.append("Bridges (tied to the most teams): " + ", ".join(d.bridges))
+    busiest = sorted((p for p in d.collaboration if p.ties), key=lambda p: -(p.ties or 0))
+    for p in busiest[:TOP_PAIRS]:
+        smooth = f", smoothness {p.smoothness:.1f}/5" if p.smoothness is not None else ""
+        lines.append(f"{p.source} → {p.target}: {p.ties} people{smooth}")
+    if d.kudos:
+        top = ", ".join(f"{a} → {b} ({n})" for a, b, n in d.kudos[:3])
+        lines.append(f"Thanks across teams: {top}")
+    lines += [f"Suggested: {action}" for action in d.actions]
+    return Section(heading="Silo map", text="\n".join(lines) or "Not enough answers yet.")
+
+
+def _departments(rows: tuple[DepartmentFigures, ...], k: int) -> Section:
+    facts = tuple(
+        Fact(
+            r.name,
+            WITHHELD.format(k=k)
+            if r.suppressed
+            else f"{_num(r.engagement, '/100', r.engagement_change)}, "
+            f"{_num(r.response_rate, '%')} answered",
+        )
+        for r in rows
+    )
+    return Section(heading="Departments", facts=facts)
+
+
+def _matrix(pairs: tuple[Pair, ...], k: int) -> Section:
+    lines = [
+        f"{p.source} → {p.target}: "
+        + (
+            f"withheld (fewer than {k})"
+            if p.ties is None
+            else f"{p.ties} worked with"
+            + (f", smoothness {p.smoothness:.1f}" if p.smoothness is not None else "")
+            + (f", {p.blocked} blocked" if p.blocked else "")
+        )
+        for p in pairs
+    ]
+    return Section(heading="Collaboration matrix", text="\n".join(lines) or "No ties yet.")
+
+
+def render(data: DigestMessageData) -> Message:
+    d = data.digest
+    title = f"Collaboration digest: {d.scope}, {d.week}"
+    if d.suppressed:
+        text = (
+            f"Fewer than {d.threshold} people answered in {d.scope} in {d.week}, so "
+            "no figures are shown, to keep everyone anonymous."
+        )
+        return Message(
+            kind="digest",
+            title=title,
+            fallback_text=f"{title}\n{text}",
+            sections=(Section(text=text),),
+        )
+    if data.details:
+        sections: tuple[Section, ...] = (_matrix(d.collaboration, d.threshold),)
+    else:
+        sections = (
+            _headline(d),
+            _changes(d.changes),
+            _silos(d),
+            _departments(d.departments, d.threshold),
+        )
+        if d.comments:
+            sections += (
+                Section(
+                    heading="Comments (anonymous)",
+                    text="\n".join(f"“{c}”" for c in d.comments[:MAX_COMMENTS]),
+                ),
+            )
+    fallback = "\n".join([title] + [_plain(s) for s in sections])
+    return Message(
+        kind="digest",
+        title=title,
+        fallback_text=fallback,
+        sections=sections,
+        image=None if data.details else data.chart,
+        actions=() if data.details else (Action(id="silos", label="Full silo map"),),
+        context=f"Figures only for groups of {d.threshold}+ answers; comments for "
+        f"{d.comment_threshold}+.",
+    )
+
+
+def _plain(section: Section) -> str:
+    parts = [section.heading or ""] + ([section.text] if section.text else [])
+    parts += [f"  {f.label}: {f.value}" for f in section.facts]
+    return "\n".join(p for p in parts if p)
+
+
+EXAMPLE = DigestMessageData(
+    digest=DigestData(
+        week="2026-W48",
+        scope="organisation",
+        threshold=5,
+        comment_threshold=10,
+        suppressed=False,
+        invited=200,
+        responded=164,
+        response_rate=82.0,
+        engagement=68.4,
+        engagement_change=-3.1,
+        enps=12.0,
+        enps_change=1.0,
+        trend=(("2026-W45", 71.0), ("2026-W46", 70.2), ("2026-W47", 71.5), ("2026-W48", 68.4)),
+        departments=(
+            DepartmentFigures("Engineering", False, 50, 42, 84.0, 70.1, 0.5, 20.0),
+            DepartmentFigures("Legal", True),
+            DepartmentFigures("Support", False, 30, 25, 83.3, 51.0, -22.0, -12.0),
+        ),
+        collaboration=(
+            Pair("Engineering", "Support", 12, 3.9, 0, False),
+            Pair("Support", "Engineering", 15, 2.5, 6, False),
+            Pair("Legal", "Sales", None, None, None, True),
+        ),
+        isolated=("Data Science",),
+        bridges=("Engineering",),
+        actions=(
+            "Hold a joint retro for Support and Engineering: Support rates the work 2.5/5.",
+            "Introduce Data Science to Engineering, the team most others work with.",
+        ),
+        friction=(Pair("Support", "Engineering", 15, 2.5, 6, False),),
+        kudos=(("Sales", "Engineering", 4),),
+        comments=("More time for deep work, please.",),
+        changes=(
+            Change(
+                "Support",
+                "engagement",
+                73.0,
+                51.0,
+                "Ask Support's leads to hold a short listening session.",
+            ),
+        ),
+    )
+)

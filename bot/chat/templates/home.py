@@ -1,0 +1,64 @@
+"""The person's home (Slack App Home, Teams personal tab): their status and what they can do;
+admins also see the organisation's status, executives the latest digest's headline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.chat.templates import status as status_template
+from bot.messages import Action, Fact, Message, Section, Style
+
+
+@dataclass(frozen=True)
+class HomeData:
+    status: status_template.StatusData
+    name: str
+    org_facts: tuple[Fact, ...] = ()  # admins only
+    digest_facts: tuple[Fact, ...] = ()  # executives and admins
+
+
+def render(data: HomeData) -> Message:
+    personal = status_template.render(data.status)
+    sections = (
+        Section(
+            text=f"Hi {data.name.split()[0]}. Crosspulse asks a one-minute pulse "
+            "each week; leaders only ever see group figures."
+        ),
+        *personal.sections,
+    )
+    if data.org_facts:
+        sections += (Section(heading="Organisation (admin)", facts=data.org_facts),)
+    if data.digest_facts:
+        sections += (Section(heading="Latest digest", facts=data.digest_facts),)
+    actions = [Action(id="checkin_now", label="Check in now", style=Style.PRIMARY)]
+    actions.append(
+        Action(id="optin", label="Opt back in")
+        if data.status.opted_out
+        else Action(id="optout", label="Opt out")
+    )
+    if data.digest_facts:
+        actions.append(Action(id="digest", label="Open the digest"))
+    actions.append(Action(id="forget_me", label="Erase my data", style=Style.DANGER))
+    fallback = "\n".join(
+        [personal.fallback_text]
+        + [f"{f.label}: {f.value}" for f in data.org_facts + data.digest_facts]
+    )
+    return Message(
+        kind="home",
+        title="Crosspulse",
+        fallback_text=fallback,
+        sections=sections,
+        actions=tuple(actions),
+    )
+
+
+EXAMPLE = HomeData(
+    status=status_template.EXAMPLE,
+    name="Ada Lovelace",
+    org_facts=(
+        Fact("People", "200 (12 opted out)"),
+        Fact("This week", "81% answered"),
+        Fact("Schedule", "weekly, tue 10:00 local"),
+    ),
+    digest_facts=(Fact("Week", "2026-W47"), Fact("Engagement", "68/100 (-3)")),
+)

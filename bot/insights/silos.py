@@ -1,0 +1,88 @@
+"""Reading the collaboration matrix: islands, friction, one-sided pairs, bridges, and what
+to do about them. Pure functions over pairs that already passed the anonymity rules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from bot.insights.digest_data import Pair
+
+FRICTION_BELOW = 2.75  # mean smoothness on 1-5
+ASYMMETRY_LOW = 3.0  # A rates B at most this ...
+ASYMMETRY_HIGH = 3.75  # ... while B rates A at least this
+BRIDGE_MIN_PARTNERS = 3
+MAX_BRIDGES = 3
+
+
+def isolated(
+    pairs: tuple[Pair, ...], sizes: dict[int, int], names: dict[int, str], hidden: set[int]
+) -> tuple[str, ...]:
+    """Shown departments whose people seldom name other teams and whom others seldom name:
+    fewer than 0.5 other teams per respondent, and named by under 5% of everyone else."""
+    total = sum(sizes.values())
+    result = []
+    for d, name in sorted(names.items(), key=lambda x: x[1]):
+        if d in hidden or not sizes.get(d):
+            continue
+        out_ties = sum(p.ties or 0 for p in pairs if p.source == name)
+        in_ties = sum(p.ties or 0 for p in pairs if p.target == name)
+        others = total - sizes[d]
+        if out_ties / sizes[d] < 0.5 and (not others or in_ties / others < 0.05):
+            result.append(name)
+    return tuple(result)
+
+
+def friction(pairs: tuple[Pair, ...]) -> tuple[Pair, ...]:
+    return tuple(p for p in pairs if p.smoothness is not None and p.smoothness < FRICTION_BELOW)
+
+
+def asymmetric(pairs: tuple[Pair, ...]) -> tuple[tuple[Pair, Pair], ...]:
+    """Pairs where A finds working with B rough while B finds working with A smooth."""
+    by_route = {(p.source, p.target): p for p in pairs if p.smoothness is not None}
+    found = []
+    for (source, target), pair in sorted(by_route.items()):
+        back = by_route.get((target, source))
+        if back and pair.smoothness <= ASYMMETRY_LOW and back.smoothness >= ASYMMETRY_HIGH:
+            found.append((pair, back))
+    return tuple(found)
+
+
+def bridges(pairs: tuple[Pair, ...]) -> tuple[str, ...]:
+    """The departments tied (in either direction, shown ties only) to the most others."""
+    partners: dict[str, set[str]] = defaultdict(set)
+    for p in pairs:
+        if p.ties:
+            partners[p.source].add(p.target)
+            partners[p.target].add(p.source)
+    ranked = sorted(partners.items(), key=lambda item: (-len(item[1]), item[0]))
+    return tuple(
+        name for name, linked in ranked[:MAX_BRIDGES] if len(linked) >= BRIDGE_MIN_PARTNERS
+    )
+
+
+def suggestions(
+    *,
+    islands: tuple[str, ...],
+    rough: tuple[Pair, ...],
+    one_sided: tuple[tuple[Pair, Pair], ...],
+    hubs: tuple[str, ...],
+) -> tuple[str, ...]:
+    actions = [
+        f"Hold a joint retro for {p.source} and {p.target}: {p.source} rates the work "
+        f"{p.smoothness:.1f}/5."
+        for p in rough
+    ]
+    actions += [
+        f"Ask {a.source} and {a.target} to compare notes: {a.source} finds it rough "
+        f"({a.smoothness:.1f}/5), {a.target} finds it smooth ({b.smoothness:.1f}/5)."
+        for a, b in one_sided
+        if a not in rough
+    ]
+    for island in islands:
+        partner = next((h for h in hubs if h != island), None)
+        actions.append(
+            f"Introduce {island} to {partner}, the team most others work with."
+            if partner
+            else f"Find out whom {island} depends on and introduce them."
+        )
+    return tuple(actions)

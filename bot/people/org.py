@@ -1,0 +1,315 @@
+"""People and departments: CSV import (all or nothing) and look-ups."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.enums import Role
+from bot.people.pseudonym import new_salt
+from bot.ports import Recipient
+from bot.store import audit
+from bot.store.models import Department, Person, utcnow
+from bot.text import clean_text
+
+REQUIRED_COLUMNS = ("email", "name", "department", "timezone")
+OPTIONAL_COLUMNS = (
+    "role",
+    "manager_email",
+    "slack_user_id",
+    "teams_user_id",
+    "country",
+    "locale",
+)
+EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+LOCALE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+# The columns' sizes: PostgreSQL refuses a longer value (and SQLite would keep it), so the
+# file is refused here, naming the line, rather than failing at the database.
+LIMITS = {
+    "email": 320,
+    "name": 200,
+    "department": 120,
+    "manager_email": 320,
+    "slack_user_id": 32,
+    "teams_user_id": 200,
+}
+PERSON_FIELDS = (
+    "name",
+    "department_id",
+    "timezone",
+    "country",
+    "locale",
+    "role",
+    "slack_user_id",
+    "teams_user_id",
+)
+
+
+class OrgImportError(Exception):
+    """The CSV was refused; `problems` lists every one, each naming its line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    departments_created: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    email: str
+    name: str
+    department: str
+    timezone: str
+    role: str
+    manager_email: str | None
+    slack_user_id: str | None
+    teams_user_id: str | None
+    country: str | None
+    locale: str | None
+
+
+def parse_csv(text: str) -> list[Row]:
+    """Validate the whole file first; raise with every problem, or return clean rows."""
+    try:
+        return _parse_csv(text)
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
+        raise OrgImportError([f"the file is not readable as CSV: {exc}"]) from None
+
+
+def _parse_csv(text: str) -> list[Row]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [clean_text(h, multiline=False).lower() for h in (reader.fieldnames or [])]
+    problems = _header_problems(header)
+    if problems:
+        raise OrgImportError(problems)
+    reader.fieldnames = header
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for raw in reader:
+        line = reader.line_num
+        # Every field as one line of text without control characters: a NUL would be
+        # stored by SQLite but refused by PostgreSQL, and a name is shown in chat.
+        values = {k: clean_text(v or "", multiline=False) for k, v in raw.items() if k is not None}
+        if None in raw:
+            problems.append(f"line {line}: more values than columns")
+            continue
+        row_problems = _row_problems(values)
+        email = values.get("email", "").lower()
+        if email in seen:
+            row_problems.append(f"email {email} already on line {seen[email]}")
+        seen.setdefault(email, line)
+        problems.extend(f"line {line}: {p}" for p in row_problems)
+        if not row_problems:
+            rows.append(_row(line, values))
+    for row in rows:
+        if row.manager_email and row.manager_email == row.email:
+            problems.append(f"line {row.line}: manager_email is the person themselves")
+    if not rows and not problems:
+        problems.append("the file has a header but no people")
+    if problems:
+        raise OrgImportError(problems)
+    return rows
+
+
+def _header_problems(header: list[str]) -> list[str]:
+    if not header:
+        return [
+            "the file is empty; the first line must be the header " + ",".join(REQUIRED_COLUMNS)
+        ]
+    problems = [
+        f"line 1: unknown column '{h}' (allowed: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)})"
+        for h in header
+        if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    ]
+    problems += [f"line 1: missing column '{c}'" for c in REQUIRED_COLUMNS if c not in header]
+    duplicates = {h for h in header if header.count(h) > 1}
+    problems += [f"line 1: column '{h}' appears twice" for h in sorted(duplicates)]
+    return problems
+
+
+_ZONES: set[str] | None = None
+
+
+def valid_timezone(name: str) -> bool:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    if name in _ZONES or name == "UTC":
+        return True
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _row_problems(v: dict[str, str]) -> list[str]:
+    problems = []
+    if not EMAIL.match(v.get("email", "")):
+        problems.append(f"email '{v.get('email', '')}' is not an e-mail address")
+    if not v.get("name"):
+        problems.append("name is empty")
+    if not v.get("department"):
+        problems.append("department is empty")
+    problems += [
+        f"{column} is longer than {limit} characters"
+        for column, limit in LIMITS.items()
+        if len(v.get(column) or "") > limit
+    ]
+    if not valid_timezone(v.get("timezone", "")):
+        problems.append(
+            f"timezone '{v.get('timezone', '')}' is not an IANA name such as Europe/Paris"
+        )
+    role = v.get("role") or "member"
+    if role.lower() not in {r.value for r in Role}:
+        problems.append(f"role '{role}' must be member, executive or admin")
+    manager = v.get("manager_email")
+    if manager and not EMAIL.match(manager):
+        problems.append(f"manager_email '{manager}' is not an e-mail address")
+    country = v.get("country")
+    if country and not COUNTRY.match(country.upper()):
+        problems.append(f"country '{country}' must be a two-letter ISO 3166 code such as FI")
+    locale = v.get("locale")
+    if locale and not LOCALE.match(locale):
+        problems.append(f"locale '{locale}' must look like en or en-US")
+    return problems
+
+
+def _row(line: int, v: dict[str, str]) -> Row:
+    return Row(
+        line=line,
+        email=v["email"].lower(),
+        name=v["name"],
+        department=v["department"],
+        timezone=v["timezone"],
+        role=(v.get("role") or "member").lower(),
+        manager_email=(v.get("manager_email") or "").lower() or None,
+        slack_user_id=v.get("slack_user_id") or None,
+        teams_user_id=v.get("teams_user_id") or None,
+        country=(v.get("country") or "").upper() or None,
+        locale=v.get("locale") or None,
+    )
+
+
+async def import_rows(
+    session: AsyncSession, *, tenant_id: int, rows: list[Row], actor: str
+) -> ImportReport:
+    """Create or update everyone in one transaction; the caller commits."""
+    report = ImportReport()
+    departments = await _departments(
+        session, tenant_id=tenant_id, names={r.department for r in rows}, report=report
+    )
+    existing = {
+        p.email: p
+        for p in (await session.exec(select(Person).where(Person.tenant_id == tenant_id))).all()
+    }
+    missing = sorted(
+        f"line {r.line}: manager_email {r.manager_email} is neither in the file nor imported"
+        for r in rows
+        if r.manager_email
+        and r.manager_email not in existing
+        and r.manager_email not in {x.email for x in rows}
+    )
+    if missing:
+        raise OrgImportError(missing)
+    people: dict[str, Person] = {}
+    for row in rows:
+        wanted = {
+            "name": row.name,
+            "department_id": departments[row.department].id,
+            "timezone": row.timezone,
+            "country": row.country,
+            "locale": row.locale,
+            "role": row.role,
+            "slack_user_id": row.slack_user_id,
+            "teams_user_id": row.teams_user_id,
+        }
+        person = existing.get(row.email)
+        if person is None:
+            person = Person(
+                tenant_id=tenant_id, email=row.email, pseudonym_salt=new_salt(), **wanted
+            )
+            session.add(person)
+            report.created += 1
+        elif any(getattr(person, k) != v for k, v in wanted.items()):
+            for key, value in wanted.items():
+                setattr(person, key, value)
+            person.updated_at = utcnow()
+            person.active = True
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        people[row.email] = person
+    await session.flush()
+    for row in rows:
+        manager = people.get(row.manager_email or "") or existing.get(row.manager_email or "")
+        manager_id = manager.id if manager else None
+        if people[row.email].manager_id != manager_id:
+            people[row.email].manager_id = manager_id
+    audit.record(
+        session,
+        tenant_id=tenant_id,
+        actor=actor,
+        action="org.import",
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+    )
+    return report
+
+
+async def _departments(
+    session: AsyncSession, *, tenant_id: int, names: set[str], report: ImportReport
+) -> dict[str, Department]:
+    found = {
+        d.name: d
+        for d in (
+            await session.exec(select(Department).where(Department.tenant_id == tenant_id))
+        ).all()
+    }
+    for name in sorted(names - found.keys()):
+        found[name] = Department(tenant_id=tenant_id, name=name)
+        session.add(found[name])
+        report.departments_created.append(name)
+    await session.flush()
+    return found
+
+
+async def person_by_email(session: AsyncSession, *, tenant_id: int, email: str) -> Person | None:
+    return (
+        await session.exec(
+            select(Person).where(Person.tenant_id == tenant_id, Person.email == email.lower())
+        )
+    ).first()
+
+
+async def departments_by_id(session: AsyncSession, *, tenant_id: int) -> dict[int, str]:
+    rows = await session.exec(select(Department).where(Department.tenant_id == tenant_id))
+    return {d.id: d.name for d in rows.all() if d.id is not None}
+
+
+def recipient_of(person: Person) -> Recipient:
+    """How to reach a person on every platform we know them on."""
+    return Recipient(
+        person_id=person.id,
+        email=person.email,
+        name=person.name,
+        slack_user_id=person.slack_user_id,
+        teams_user_id=person.teams_user_id,
+        slack_workspace_id=person.slack_workspace_id,
+    )

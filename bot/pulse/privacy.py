@@ -1,0 +1,144 @@
+"""Opting out and in, erasure, retention: the person's and the law's rights over data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.enums import DeliveryState
+from bot.pulse.schedule import iso_week
+from bot.pulse.sealing import sealer_for
+from bot.store import audit
+from bot.store.models import (
+    AuditLog,
+    Comment,
+    Delivery,
+    Kudos,
+    Participation,
+    Person,
+    Response,
+    Round,
+    SealedAnswer,
+    Survey,
+    WeeklyRollup,
+)
+
+
+async def set_opted_out(session: AsyncSession, *, person: Person, opted_out: bool) -> None:
+    person.opted_out = opted_out
+    session.add(person)
+    if opted_out:
+        await session.exec(
+            update(Delivery)
+            .where(Delivery.person_id == person.id, Delivery.state == DeliveryState.PENDING)
+            .values(state=DeliveryState.CANCELLED, last_error="opted out")
+        )
+    audit.record(
+        session,
+        tenant_id=person.tenant_id,
+        actor=f"person:{person.id}",
+        action="person.opt_out" if opted_out else "person.opt_in",
+    )
+    await session.commit()
+
+
+async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, actor: str) -> None:
+    """Delete the person and everything stored under them or their pseudonyms.
+
+    Their responses are found by recomputing each round's pseudonym from their salt, and an
+    open round's sealed answer by its keyed id. The figures of closed weeks stay as published
+    (the rollup is not rebuilt), and their comments stay in those weeks' digests but lose
+    their pseudonym: taking either out would tell whoever compares two digests which figure
+    or comment was theirs. With the salt gone, nothing links them to the person again.
+    """
+    sealer = sealer_for(secret)
+    person_id, tenant_id, salt = person.id, person.tenant_id, person.pseudonym_salt
+    rounds = (
+        await session.exec(
+            select(Round.id).join(Survey).where(Survey.tenant_id == tenant_id)
+        )
+    ).all()
+    keys = [sealer.respondent(round_id=r, salt=salt) for r in rounds]
+    boxes = [sealer.row_id(round_id=r, salt=salt) for r in rounds]
+    await session.exec(delete(Response).where(col(Response.respondent).in_(keys)))
+    await session.exec(
+        update(Comment).where(col(Comment.respondent).in_(keys)).values(respondent=None)
+    )
+    await session.exec(delete(SealedAnswer).where(col(SealedAnswer.id).in_(boxes)))
+    await session.exec(delete(Participation).where(Participation.person_id == person_id))
+    await session.exec(delete(Delivery).where(Delivery.person_id == person_id))
+    await session.exec(
+        delete(Kudos).where(or_(Kudos.from_person_id == person_id, Kudos.to_person_id == person_id))
+    )
+    await session.exec(update(Person).where(Person.manager_id == person_id).values(manager_id=None))
+    await session.exec(delete(Person).where(Person.id == person_id))
+    audit.record(
+        session,
+        tenant_id=tenant_id,
+        actor=actor,
+        action="person.erased",
+        person_id=person_id,
+    )
+    await session.commit()
+
+
+FINISHED = (
+    DeliveryState.SENT,
+    DeliveryState.FAILED,
+    DeliveryState.UNKNOWN,
+    DeliveryState.MISSED,
+    DeliveryState.CANCELLED,
+)
+
+
+async def enforce_retention(
+    session: AsyncSession, *, tenant_id: int, weeks: int, now: datetime
+) -> int:
+    """Delete what is older than the retention period (answers, comments, kudos, figures,
+    who answered, finished deliveries, audit rows); returns the rows deleted."""
+    before = now - timedelta(weeks=weeks)
+    cutoff = iso_week(before.date())
+    deleted = 0
+    for table in (Response, Comment, Kudos):
+        result = await session.exec(
+            delete(table).where(table.tenant_id == tenant_id, col(table.week) < cutoff)
+        )
+        deleted += result.rowcount or 0
+    tenant_rounds = select(Round.id).join(Survey).where(Survey.tenant_id == tenant_id)
+    result = await session.exec(
+        delete(Participation).where(
+            col(Participation.round_id).in_(tenant_rounds), col(Participation.week) < cutoff
+        )
+    )
+    deleted += result.rowcount or 0
+    await session.exec(
+        delete(WeeklyRollup).where(
+            WeeklyRollup.tenant_id == tenant_id, col(WeeklyRollup.week) < cutoff
+        )
+    )
+    result = await session.exec(
+        delete(Delivery).where(
+            Delivery.tenant_id == tenant_id,
+            col(Delivery.week) < cutoff,
+            col(Delivery.state).in_(FINISHED),
+        )
+    )
+    deleted += result.rowcount or 0
+    result = await session.exec(
+        delete(AuditLog).where(AuditLog.tenant_id == tenant_id, col(AuditLog.at) < before)
+    )
+    deleted += result.rowcount or 0
+    if deleted:
+        audit.record(
+            session,
+            tenant_id=tenant_id,
+            actor="scheduler",
+            action="retention.deleted",
+            rows=deleted,
+            before_week=cutoff,
+        )
+    await session.commit()
+    return deleted

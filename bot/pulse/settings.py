@@ -1,0 +1,246 @@
+"""`survey show` / `survey set KEY=VALUE`: the settings an admin owns, validated."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.anonymity import K_FLOOR
+from bot.enums import Cadence, Role
+from bot.store import audit
+from bot.store.models import Department, Person, Survey
+from bot.text import clean_text
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+KEYS = {
+    "cadence": "weekly, biweekly or monthly",
+    "weekday": "mon..sun: the day the pulse is sent",
+    "time": "HH:MM: local send time in each person's timezone",
+    "window_days": "1-6: days a pulse stays open",
+    "nudge_after_hours": "4-96: wait before the first nudge",
+    "max_nudges": "0-2: reminders per pulse",
+    "audience": "comma-separated departments, or all",
+    "executives": "comma-separated e-mails of the people who get the digest",
+    "k_scores": f"{K_FLOOR}-50: smallest group a score is shown for (default 5)",
+    "k_comments": "at least k_scores: smallest group comments are shown for (default 10)",
+    "retention_weeks": "4-520: answers older than this are deleted",
+    "extra_items": "0-3: question-bank items added each round",
+    "questions": "custom items: key:text;key:text (1-5 agree scale), or none",
+    "digest_weekday": "mon..sun: the day executives get the digest",
+    "digest_time": "HH:MM: digest time in each executive's timezone",
+}
+
+
+class SettingError(ValueError):
+    """Settings were refused; nothing was changed. `problems` names every one, so an admin
+    fixes them all in one go instead of one per attempt."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else problems
+        super().__init__("; ".join(self.problems))
+
+
+def _shown(raw: str) -> str:
+    """A refused value as echoed back: short enough to read."""
+    return raw if len(raw) <= 40 else raw[:40] + "…"
+
+
+_NUMBER = re.compile(r"\d{1,6}", re.ASCII)  # not "²" (isdigit() but not int()), not 5,000 digits
+
+
+def _int(key: str, raw: str, low: int, high: int) -> int:
+    if not _NUMBER.fullmatch(raw.strip()) or not low <= int(raw) <= high:
+        raise SettingError(
+            f"{key} must be a whole number from {low} to {high}; got '{_shown(raw)}'"
+        )
+    return int(raw)
+
+
+def _weekday(key: str, raw: str) -> int:
+    value = raw.strip().lower()[:3]
+    if value not in WEEKDAYS:
+        raise SettingError(f"{key} must be one of {', '.join(WEEKDAYS)}; got '{_shown(raw)}'")
+    return WEEKDAYS.index(value)
+
+
+def _time(key: str, raw: str) -> str:
+    if not HHMM.match(raw.strip()):
+        raise SettingError(
+            f"{key} must be HH:MM on a 24-hour clock, e.g. 10:00; got '{_shown(raw)}'"
+        )
+    return raw.strip()
+
+
+def _questions(raw: str) -> list[dict]:
+    if raw.strip().lower() in ("", "none"):
+        return []
+    questions: list[dict] = []
+    problems: list[str] = []
+    for part in raw.split(";"):
+        key, sep, text = part.partition(":")
+        key, text = key.strip().lower(), clean_text(text, multiline=False)
+        if not sep or not re.fullmatch(r"[a-z][a-z0-9_]{1,30}", key) or not 5 <= len(text) <= 200:
+            problems.append(
+                f"questions: '{part.strip()}' must be key:text, key of letters, digits and _ "
+                "(2-31 chars), text 5-200 characters"
+            )
+        elif key in {q["key"] for q in questions}:
+            problems.append(f"questions: key '{key}' is used twice")
+        else:
+            questions.append({"key": key, "text": text})
+    if problems:
+        raise SettingError(problems)
+    return questions
+
+
+async def _parse(
+    session: AsyncSession, *, survey: Survey, key: str, raw: str
+) -> tuple[str, object]:
+    """One KEY=VALUE as (Survey attribute, value); raises SettingError naming the problem."""
+    match key:
+        case "cadence":
+            if raw not in {c.value for c in Cadence}:
+                raise SettingError(f"cadence must be {KEYS['cadence']}; got '{_shown(raw)}'")
+            return "cadence", raw
+        case "weekday" | "digest_weekday":
+            return key, _weekday(key, raw)
+        case "time" | "digest_time":
+            return ("local_time" if key == "time" else key), _time(key, raw)
+        case "window_days":
+            return key, _int(key, raw, 1, 6)
+        case "nudge_after_hours":
+            return key, _int(key, raw, 4, 96)
+        case "max_nudges":
+            return key, _int(key, raw, 0, 2)
+        case "k_scores":
+            return key, _int(key, raw, K_FLOOR, 50)
+        case "k_comments":
+            return key, _int(key, raw, K_FLOOR, 100)
+        case "retention_weeks":
+            return key, _int(key, raw, 4, 520)
+        case "extra_items":
+            return "extra_items_per_round", _int(key, raw, 0, 3)
+        case "questions":
+            return "custom_questions", _questions(raw)
+        case "audience":
+            return "audience", await _audience(session, survey, raw)
+        case _:  # executives: applied to people, not to the survey
+            emails = [e.strip().lower() for e in raw.split(",") if e.strip()]
+            await _check_executives(session, survey, emails)
+            return "executives", emails
+
+
+async def apply_settings(
+    session: AsyncSession, *, survey: Survey, pairs: list[str], actor: str
+) -> list[str]:
+    """Validate every KEY=VALUE first (raising SettingError with all the problems), then
+    apply all of them; returns what changed."""
+    updates: dict[str, object] = {}
+    problems: list[str] = []
+    seen: set[str] = set()
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip().lower()
+        if not sep:
+            problems.append(f"'{pair}' is not KEY=VALUE")
+        elif key not in KEYS:
+            problems.append(f"unknown setting '{key}'; known: {', '.join(KEYS)}")
+        elif key in seen:
+            problems.append(f"{key} is given twice")
+        else:
+            seen.add(key)
+            try:
+                attribute, value = await _parse(session, survey=survey, key=key, raw=raw)
+            except SettingError as exc:
+                problems.extend(exc.problems)
+            else:
+                updates[attribute] = value
+    k, kc = updates.get("k_scores", survey.k_scores), updates.get("k_comments", survey.k_comments)
+    if isinstance(k, int) and isinstance(kc, int) and kc < k:
+        problems.append(f"k_comments must be at least k_scores ({k})")
+    if problems:
+        raise SettingError(problems)
+    executives = updates.pop("executives", None)
+    if isinstance(executives, list):
+        await _set_executives(session, survey, executives)
+    for key, value in updates.items():
+        setattr(survey, key, value)
+    session.add(survey)
+    changed = [p.partition("=")[0].strip().lower() for p in pairs]
+    audit.record(
+        session, tenant_id=survey.tenant_id, actor=actor, action="survey.set", keys=changed
+    )
+    await session.commit()
+    return changed
+
+
+async def _audience(session: AsyncSession, survey: Survey, raw: str) -> list[str]:
+    if raw.strip().lower() in ("", "all"):
+        return []
+    names = {
+        d.name.lower(): d.name
+        for d in (
+            await session.exec(select(Department).where(Department.tenant_id == survey.tenant_id))
+        ).all()
+    }
+    wanted = [n.strip() for n in raw.split(",") if n.strip()]
+    unknown = [n for n in wanted if n.lower() not in names]
+    if unknown:
+        raise SettingError(
+            f"audience: no department called {', '.join(unknown)}; known: "
+            f"{', '.join(sorted(names.values()))}"
+        )
+    return [names[n.lower()] for n in wanted]
+
+
+async def _people(session: AsyncSession, survey: Survey) -> list[Person]:
+    return list(
+        (await session.exec(select(Person).where(Person.tenant_id == survey.tenant_id))).all()
+    )
+
+
+async def _check_executives(session: AsyncSession, survey: Survey, emails: list[str]) -> None:
+    known = {p.email for p in await _people(session, survey)}
+    unknown = [e for e in emails if e not in known]
+    if unknown:
+        raise SettingError(f"executives: nobody imported with e-mail {', '.join(unknown)}")
+
+
+async def _set_executives(session: AsyncSession, survey: Survey, emails: list[str]) -> None:
+    for person in await _people(session, survey):
+        if person.email in emails and person.role != Role.ADMIN:
+            person.role = Role.EXECUTIVE
+        elif person.role == Role.EXECUTIVE and person.email not in emails:
+            person.role = Role.MEMBER
+        session.add(person)
+
+
+async def describe(session: AsyncSession, *, survey: Survey) -> dict[str, str]:
+    executives = (
+        await session.exec(
+            select(Person.email).where(
+                Person.tenant_id == survey.tenant_id, Person.role == Role.EXECUTIVE
+            )
+        )
+    ).all()
+    return {
+        "cadence": survey.cadence,
+        "weekday": WEEKDAYS[survey.weekday],
+        "time": survey.local_time,
+        "window_days": str(survey.window_days),
+        "nudge_after_hours": str(survey.nudge_after_hours),
+        "max_nudges": str(survey.max_nudges),
+        "audience": ", ".join(survey.audience) or "all",
+        "executives": ", ".join(sorted(executives)) or "none",
+        "k_scores": str(survey.k_scores),
+        "k_comments": str(survey.k_comments),
+        "retention_weeks": str(survey.retention_weeks),
+        "extra_items": str(survey.extra_items_per_round),
+        "questions": "; ".join(f"{q['key']}:{q['text']}" for q in survey.custom_questions)
+        or "none",
+        "digest_weekday": WEEKDAYS[survey.digest_weekday],
+        "digest_time": survey.digest_time,
+    }

@@ -1,0 +1,290 @@
+"""SQLModel tables. Responses carry a per-round pseudonym and a week, never a person id."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Tenant(SQLModel, table=True):
+    """One organisation; every other row belongs to one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Workspace(SQLModel, table=True):
+    """A chat installation (Slack team, Teams tenant, the console) of a tenant."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    platform: str = Field(max_length=20)
+    external_id: str = Field(max_length=100)
+    name: str = Field(default="", max_length=200)
+    paused_until: datetime | None = None
+    credentials: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Department(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    name: str = Field(max_length=120)
+
+
+class Person(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("tenant_id", "email"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    email: str = Field(max_length=320)
+    name: str = Field(max_length=200)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    timezone: str = Field(default="UTC", max_length=64)
+    country: str | None = Field(default=None, max_length=2)
+    locale: str | None = Field(default=None, max_length=35)
+    role: str = Field(default="member", max_length=20)
+    manager_id: int | None = Field(default=None, foreign_key="person.id")
+    slack_user_id: str | None = Field(default=None, max_length=32, index=True)
+    slack_workspace_id: str | None = Field(default=None, max_length=32)  # Slack's team id
+    teams_user_id: str | None = Field(default=None, max_length=200, index=True)
+    pseudonym_salt: str = Field(max_length=64)
+    opted_out: bool = False
+    nudges_muted: bool = False
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Survey(SQLModel, table=True):
+    """The pulse and every setting an admin owns."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    name: str = Field(default="Weekly pulse", max_length=120)
+    active: bool = True
+    cadence: str = Field(default="weekly", max_length=20)
+    weekday: int = 1  # Monday = 0
+    local_time: str = Field(default="10:00", max_length=5)
+    window_days: int = 3
+    nudge_after_hours: int = 24
+    max_nudges: int = 2
+    audience: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    custom_questions: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    extra_items_per_round: int = 2
+    k_scores: int = 5
+    k_comments: int = 10
+    retention_weeks: int = 104
+    digest_weekday: int = 0
+    digest_time: str = Field(default="08:00", max_length=5)
+    starts_on: date
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Round(SQLModel, table=True):
+    """One sending of the survey; `slot` is the nominal local date, unique per survey."""
+
+    __table_args__ = (UniqueConstraint("survey_id", "slot"),)
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", index=True)
+    slot: date
+    week: str = Field(max_length=8, index=True)  # ISO week, e.g. 2026-W48
+    questions: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="open", max_length=10)
+    closes_at: datetime
+    opened_at: datetime = Field(default_factory=utcnow)
+    # The thresholds its figures were published under; a lower one later never applies.
+    k_scores: int | None = None
+    k_comments: int | None = None
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per message we owe someone, unique by idempotency key."""
+
+    __table_args__ = (
+        Index("ix_delivery_due", "state", "due_at"),
+        Index("ix_delivery_week", "tenant_id", "week", "kind"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    round_id: int | None = Field(default=None, foreign_key="round.id", index=True)
+    kind: str = Field(max_length=10)
+    idempotency_key: str = Field(max_length=120, unique=True)
+    week: str | None = Field(default=None, max_length=8)
+    due_at: datetime
+    closes_at: datetime | None = None
+    state: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    platform: str | None = Field(default=None, max_length=20)
+    message_ref: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    claimed_at: datetime | None = None
+    # The sender holding the claim (PostgreSQL: its advisory-lock id), so a claim is released
+    # only when that sender is gone; None on SQLite, where one process sends.
+    claimed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    sent_at: datetime | None = None
+    nudges_sent: int = 0
+
+
+class SendBudget(SQLModel, table=True):
+    """What every replica's sender shares per rate scope (`bot/pulse/budget.py`, PostgreSQL): when
+    the next send may go (a GCRA theoretical arrival time), and a 429's pause."""
+
+    __tablename__ = "send_budget"
+    scope: str = Field(primary_key=True, max_length=300)
+    ready_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    paused_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class Participation(SQLModel, table=True):
+    """Who answered which round (for nudges and response rates); nothing about what, or
+    when: no time, no stage, so it cannot be lined up with anything else."""
+
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    week: str = Field(max_length=8)
+
+
+class SealedAnswer(SQLModel, table=True):
+    """An answer of a round still open, sealed (`bot/pulse/sealing.py`): a keyed id, no time, one
+    size. SQLite keeps the rows in id order (no rowid), so not even the file's order tells
+    when one was written. Deleted when the round closes and its answers are published."""
+
+    __tablename__ = "sealed_answer"
+    __table_args__ = {"sqlite_with_rowid": False}
+    id: str = Field(primary_key=True, max_length=64)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    box: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Response(SQLModel, table=True):
+    """One answered item, under the round's pseudonym and a week: no person id, no time.
+    Written shuffled when the round closes. `department_id` is None for the pooled answers
+    of departments too small to be shown that week (see `bot/pulse/publish.py`)."""
+
+    __table_args__ = (Index("ix_response_week_dept", "week", "department_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    respondent: str = Field(max_length=64, index=True)
+    week: str = Field(max_length=8)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    item: str = Field(max_length=40)
+    value: int
+    target_department_id: int | None = Field(default=None, foreign_key="department.id")
+
+
+class Comment(SQLModel, table=True):
+    """A comment, scrubbed before it was sealed; `respondent` is cleared when its author is
+    erased (the published text stays, unlinked), `department_id` None when pooled."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    respondent: str | None = Field(default=None, max_length=64, index=True)
+    week: str = Field(max_length=8, index=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    text: str = Field(max_length=2000)
+
+
+class Kudos(SQLModel, table=True):
+    """A thank-you across teams; not anonymous, the sender chose to sign it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    from_person_id: int = Field(foreign_key="person.id", index=True)
+    to_person_id: int = Field(foreign_key="person.id", index=True)
+    from_department_id: int = Field(foreign_key="department.id")
+    to_department_id: int = Field(foreign_key="department.id")
+    week: str = Field(max_length=8, index=True)
+    message: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditLog(SQLModel, table=True):
+    """What happened and who did it; never a secret or an answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int | None = Field(default=None, foreign_key="tenant.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=60, index=True)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class WeeklyRollup(SQLModel, table=True):
+    """n, sum and sum of squares per week, department, item and target department, kept up
+    to date as answers arrive, so a digest never rescans history. `target` 0 means none.
+    Items: every response item, plus `respondents`, `invited`, `enps_promoter`,
+    `enps_detractor`. Department 0 pools the departments too small to show that week.
+    Written once, when the week's round closes: published figures never move."""
+
+    __tablename__ = "weekly_rollup"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "week", "department_id", "item", "target"),
+        Index("ix_rollup_week", "tenant_id", "week"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id")
+    week: str = Field(max_length=8)
+    department_id: int
+    item: str = Field(max_length=40)
+    target: int = 0
+    n: int = 0
+    total: float = 0.0
+    sumsq: float = 0.0
+
+
+class SeenRequest(SQLModel, table=True):
+    """Platform requests already handled (signature or event id), so a retry or a replay
+    reaching any replica changes nothing. Rows older than the replay window are pruned."""
+
+    __tablename__ = "seen_request"
+    key: str = Field(primary_key=True, max_length=200)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class OAuthState(SQLModel, table=True):
+    """One-time state values of install flows in progress (any replica may get the
+    redirect)."""
+
+    __tablename__ = "oauth_state"
+    state: str = Field(primary_key=True, max_length=100)
+    expires_at: datetime
+
+
+class ConversationRef(SQLModel, table=True):
+    """How to reach someone proactively on a platform that needs a stored conversation
+    (Teams): without it, a person who never wrote to the bot cannot be messaged."""
+
+    __tablename__ = "conversation_ref"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    user_id: str = Field(max_length=200)
+    reference: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reachable: bool = True
+    updated_at: datetime = Field(default_factory=utcnow)
