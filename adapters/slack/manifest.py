@@ -1,7 +1,8 @@
 """The Slack app manifest for a deployment, from `manifest/slack/manifest.json`: one slash
 command whose usage hint comes from the command registry, the events we handle, and the
 bot scopes we use and no more (chat:write for DMs, commands for /pulse, files:write for the
-digest chart, users:read and users:read.email for directory sync and team_join)."""
+digest chart, users:read and users:read.email for directory sync and team_join).
+`should_escape` is on because `/pulse thanks` reads mentions as <@U123|name>."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -64,3 +65,13 @@ def test_template_is_filled_completely_and_oauth_asks_for_its_scopes() -> None:
     assert http["oauth_config"]["scopes"]["bot"] == BOT_SCOPES
     assert "https://pulse.example.com/slack/events" in json.dumps(http)
     assert "https://" not in json.dumps(slack_manifest(url=None)["settings"])
+
+
+def test_cli_says_where_the_manifest_folder_should_be(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("adapters.manifest_files.ROOT", tmp_path / "manifest")
+    result = CliRunner().invoke(app, ["manifest", "slack", "--socket-mode"])
+    assert result.exit_code == 2
+    assert "manifest" in result.output and "pip install -e ." in result.output
+    assert "Traceback" not in result.output
