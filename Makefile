@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install demo run test test-sqlite test-postgres lint bench clean
+.PHONY: install demo run test test-sqlite test-postgres lint golden bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	CROSSPULSE_TEST_DB=postgresql CROSSPULSE_TEST_PG_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q
+
+# Re-render every template's EXAMPLE into tests/golden/ after an intended change to a message.
+golden: $(STAMP)
+	CROSSPULSE_UPDATE_GOLDEN=1 CROSSPULSE_TEST_DB=sqlite $(BIN)/python -m pytest -q tests/adapters/test_golden.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/digest.py

@@ -515,14 +515,21 @@ def manifest(
         if problems:
             _fail("No package written: Teams would refuse it.\n" + "\n".join(problems))
         target = output or Path("crosspulse-teams.zip")
-        _write(target, teams_package(app_id=app_id, url=url))
+        try:
+            package = teams_package(app_id=app_id, url=url)
+        except FileNotFoundError as exc:  # manifest/ is read from the source tree
+            _fail(str(exc))
+        _write(target, package)
         console.print(f"Wrote {target}: upload it in Teams (Apps > Manage your apps > Upload).")
         return
     from adapters.slack.manifest import slack_manifest
 
     if socket_mode == bool(url):
         _fail("Give either --url https://HOST (HTTP mode) or --socket-mode.")
-    text = json.dumps(slack_manifest(url=url), indent=2) + "\n"
+    try:
+        text = json.dumps(slack_manifest(url=url), indent=2) + "\n"
+    except FileNotFoundError as exc:  # manifest/ is read from the source tree
+        _fail(str(exc))
     if output:
         _write(output, text)
         console.print(f"Wrote {output}")

@@ -1,4 +1,6 @@
-"""The Teams app package for a deployment: manifest.json (schema v1.19) and the two icons."""
+"""The Teams app package for a deployment: `manifest/teams/manifest.json` (schema v1.19)
+filled with the app id and host, the bot's command menus from the command registry, and
+the two committed icons, zipped."""
 
 from __future__ import annotations
 
@@ -7,106 +9,54 @@ import json
 import re
 import uuid
 import zipfile
+from typing import Any
 from urllib.parse import urlparse
 
-from PIL import Image, ImageDraw
+from adapters.manifest_files import fill, load_template, manifest_file
+from bot.commands import REGISTRY, Audience, CommandSpec
 
-MANIFEST_VERSION = "1.19"
-SCHEMA_URL = (
-    "https://developer.microsoft.com/en-us/json-schemas/teams/v1.19/MicrosoftTeams.schema.json"
-)
-ACCENT = "#1D4E89"
 # The schema types botId as a GUID and Teams refuses the upload otherwise.
 GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-COMMANDS = (  # Teams lists at most 10 per scope
-    ("help", "What Crosspulse can do"),
-    ("status", "Your last check-in, streak and next pulse"),
-    ("thanks", "Thank someone in another team: thanks @person message"),
-    ("optout", "Stop receiving pulses"),
-    ("optin", "Receive pulses again"),
-    ("forget-me", "Erase everything Crosspulse holds about you"),
-    ("digest", "This week's digest (leaders)"),
-    ("silos", "Who works with whom (leaders)"),
-    ("trend", "Engagement over four weeks (leaders)"),
-)
+MAX_COMMANDS = 10  # Teams lists at most 10 per scope
+ICONS = ("color.png", "outline.png")  # 192x192 colour; 32x32 white on transparent
 
 
-def teams_manifest(*, app_id: str, url: str, version: str = "1.0.0") -> dict:
+def describe(spec: CommandSpec) -> str:
+    """The menu's line for a command: what it does, how to give its arguments, who for."""
+    text = spec.help[0].upper() + spec.help[1:]
+    if spec.arguments:
+        text += f": {spec.name} {spec.arguments}"
+    if spec.audience is Audience.LEADERS:
+        text += " (leaders)"
+    return text
+
+
+def command_menu(*, shared: bool) -> list[dict[str, str]]:
+    """The registry's menu commands, in its order; `shared`: those for a team's channels."""
+    chosen = [c for c in REGISTRY if c.menu and (c.shared or not shared)]
+    if len(chosen) > MAX_COMMANDS:
+        raise ValueError(
+            f"{len(chosen)} commands for a Teams menu, which shows at most {MAX_COMMANDS}: "
+            "set menu=False on the least useful in bot/commands.py"
+        )
+    return [{"title": c.name, "description": describe(c)} for c in chosen]
+
+
+def teams_manifest(*, app_id: str, url: str, version: str = "1.0.0") -> dict[str, Any]:
     host = urlparse(url).hostname or url
-    return {
-        "$schema": SCHEMA_URL,
-        "manifestVersion": MANIFEST_VERSION,
-        "version": version,
-        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"crosspulse:{app_id}")),
-        "developer": {
-            "name": "Crosspulse",
-            "websiteUrl": f"https://{host}/",
-            "privacyUrl": f"https://{host}/privacy",
-            "termsOfUseUrl": f"https://{host}/terms",
+    manifest = fill(
+        load_template("teams", "manifest.json"),
+        {
+            "app_id": app_id,
+            "host": host,
+            "version": version,
+            "package_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"crosspulse:{app_id}")),
         },
-        "name": {"short": "Crosspulse", "full": "Crosspulse collaboration pulse"},
-        "description": {
-            "short": "One-minute weekly pulse on engagement and cross-team work",
-            "full": (
-                "Crosspulse asks everyone a one-minute weekly pulse in a 1:1 chat: how "
-                "engaged they are, which other teams they worked with, how smooth that was and "
-                "who blocked them. Leaders get a weekly digest of where collaboration flows and "
-                "where the silos are. Answers are anonymous: figures only for groups of five or "
-                "more, comments for groups of ten or more."
-            ),
-        },
-        "icons": {"color": "color.png", "outline": "outline.png"},
-        "accentColor": ACCENT,
-        "bots": [
-            {
-                "botId": app_id,
-                "scopes": ["personal", "team"],
-                "isNotificationOnly": False,
-                "supportsFiles": False,
-                "commandLists": [
-                    {
-                        "scopes": ["personal"],
-                        "commands": [{"title": t, "description": d} for t, d in COMMANDS],
-                    },
-                    {
-                        "scopes": ["team"],
-                        "commands": [{"title": t, "description": d} for t, d in COMMANDS[:3]],
-                    },
-                ],
-            }
-        ],
-        "permissions": ["identity", "messageTeamMembers"],
-        "validDomains": [host],
-    }
-
-
-def _icon(size: int, *, outline: bool) -> bytes:
-    """Colour: 192x192 on the accent colour; outline: 32x32 white on transparent."""
-    background = (0, 0, 0, 0) if outline else (29, 78, 137, 255)
-    image = Image.new("RGBA", (size, size), background)
-    draw = ImageDraw.Draw(image)
-    pad, width = size // 6, max(2, size // 12)
-    draw.ellipse((pad, pad, size - pad, size - pad), outline=(255, 255, 255, 255), width=width)
-    mid = size // 2
-    draw.line(
-        (
-            pad,
-            mid,
-            mid - size // 10,
-            mid,
-            mid,
-            pad + size // 8,
-            mid + size // 10,
-            size - pad - size // 8,
-            size - pad,
-            mid,
-        ),
-        fill=(255, 255, 255, 255),
-        width=width,
     )
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    for bot in manifest["bots"]:
+        for menu in bot["commandLists"]:
+            menu["commands"] = command_menu(shared=menu["scopes"] != ["personal"])
+    return manifest
 
 
 def package_problems(*, app_id: str, url: str) -> list[str]:
@@ -139,6 +89,6 @@ def teams_package(*, app_id: str, url: str) -> bytes:
         package.writestr(
             "manifest.json", json.dumps(teams_manifest(app_id=app_id, url=url), indent=2)
         )
-        package.writestr("color.png", _icon(192, outline=False))
-        package.writestr("outline.png", _icon(32, outline=True))
+        for icon in ICONS:
+            package.writestr(icon, manifest_file("teams", icon).read_bytes())
     return buffer.getvalue()

@@ -1,10 +1,17 @@
-"""The one `/pulse` grammar, shared by Slack, Teams and the console."""
+"""The one `/pulse` grammar, shared by every chat platform and the console.
+
+`REGISTRY` is the single list of commands: the parser's words, the help message and each
+platform's command menu are all generated from it, so they cannot drift apart. To add a
+command: add a `Verb`, add its `CommandSpec` here, and handle it in `bot/handlers.py`.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+PREFIX = "/pulse"  # what people type before a command; optional in one-to-one chats
 
 
 class Verb(StrEnum):
@@ -23,33 +30,96 @@ class Verb(StrEnum):
     UNKNOWN = "unknown"
 
 
-ALIASES = {
-    "": Verb.CHECKIN,
-    "checkin": Verb.CHECKIN,
-    "check-in": Verb.CHECKIN,
-    "now": Verb.CHECKIN,
-    "help": Verb.HELP,
-    "?": Verb.HELP,
-    "status": Verb.STATUS,
-    "me": Verb.STATUS,
-    "thanks": Verb.THANKS,
-    "thank": Verb.THANKS,
-    "kudos": Verb.THANKS,
-    "optout": Verb.OPTOUT,
-    "opt-out": Verb.OPTOUT,
-    "optin": Verb.OPTIN,
-    "opt-in": Verb.OPTIN,
-    "forget-me": Verb.FORGET,
-    "forgetme": Verb.FORGET,
-    "forget": Verb.FORGET,
-    "digest": Verb.DIGEST,
-    "silos": Verb.SILOS,
-    "trend": Verb.TREND,
-    "mute": Verb.MUTE,
-    "mute-nudges": Verb.MUTE,
-    "unmute": Verb.UNMUTE,
-    "unmute-nudges": Verb.UNMUTE,
-}
+class Audience(StrEnum):
+    """Who may use a command; help shows a person only what they may use."""
+
+    EVERYONE = "everyone"
+    LEADERS = "leaders"  # executives and admins (managers get their own department's digest)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command as people meet it. `menu`: worth a place in a platform's short command
+    menu (some allow only ten); `shared`: useful in a group conversation too, not only
+    one-to-one; `bare`: also what an empty `/pulse` does, so help shows it without a word."""
+
+    verb: Verb
+    help: str
+    aliases: tuple[str, ...] = ()
+    audience: Audience = Audience.EVERYONE
+    arguments: str = ""
+    menu: bool = True
+    shared: bool = False
+    bare: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.verb.value
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """Every word that selects this command, its name first."""
+        return (self.name, *self.aliases)
+
+    @property
+    def invocation(self) -> str:
+        """The command without the prefix, as typed: `thanks @person message`."""
+        return " ".join(p for p in ("" if self.bare else self.name, self.arguments) if p)
+
+    @property
+    def usage(self) -> str:
+        """The full form shown in help: `/pulse thanks @person message`."""
+        return f"{PREFIX} {self.invocation}".rstrip()
+
+
+REGISTRY: tuple[CommandSpec, ...] = (
+    CommandSpec(Verb.CHECKIN, "check in now", aliases=("", "check-in", "now"), bare=True),
+    CommandSpec(
+        Verb.STATUS, "your last check-in, your streak, your team's trend", ("me",), shared=True
+    ),
+    CommandSpec(
+        Verb.THANKS,
+        "thank someone in another team",
+        ("thank", "kudos"),
+        arguments="@person message",
+        shared=True,
+    ),
+    CommandSpec(Verb.OPTOUT, "stop receiving pulses", ("opt-out",)),
+    # The reply to optout and mute says how to undo them, so the undo can leave the menu.
+    CommandSpec(Verb.OPTIN, "receive pulses again", ("opt-in",), menu=False),
+    CommandSpec(Verb.MUTE, "no reminders; the weekly pulse still comes", ("mute",)),
+    CommandSpec(Verb.UNMUTE, "reminders back on", ("unmute",), menu=False),
+    CommandSpec(
+        Verb.FORGET, "erase everything Crosspulse holds about you", ("forgetme", "forget")
+    ),
+    CommandSpec(Verb.HELP, "what Crosspulse can do", ("?",), shared=True),
+    CommandSpec(
+        Verb.DIGEST,
+        "this week's digest, for the organisation or a department",
+        audience=Audience.LEADERS,
+        arguments="[department]",
+    ),
+    CommandSpec(Verb.SILOS, "who works with whom, and where it grinds", audience=Audience.LEADERS),
+    CommandSpec(Verb.TREND, "engagement over the last four weeks", audience=Audience.LEADERS),
+)
+
+
+def commands_for(*, leader: bool) -> tuple[CommandSpec, ...]:
+    """The commands this person may use, in registry order."""
+    return tuple(c for c in REGISTRY if leader or c.audience is Audience.EVERYONE)
+
+
+def _words() -> dict[str, Verb]:
+    words: dict[str, Verb] = {}
+    for spec in REGISTRY:
+        for word in spec.words:
+            if word in words:  # a shared word would silently pick one command
+                raise ValueError(f"'{word}' selects both {words[word]} and {spec.verb}")
+            words[word] = spec.verb
+    return words
+
+
+ALIASES = _words()
 MENTION = re.compile(r"^<@([A-Za-z0-9._:-]+)(?:\|[^>]*)?>$")
 MAX_TEXT = 2000
 
@@ -65,8 +135,8 @@ class Command:
 def parse(text: str) -> Command:
     """Parse what follows `/pulse`; unknown input becomes UNKNOWN (answered with help)."""
     text = (text or "").strip()[:MAX_TEXT]
-    if text.lower().startswith("/pulse"):
-        text = text[len("/pulse") :].strip()
+    if text.lower().startswith(PREFIX):
+        text = text[len(PREFIX) :].strip()
     word, _, rest = text.partition(" ")
     verb = ALIASES.get(word.lower(), Verb.UNKNOWN)
     rest = rest.strip()

@@ -1,23 +1,15 @@
-"""What /pulse can do, for this person's role."""
+"""What /pulse can do, for this person's role: the lines come from the command registry."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.commands import Audience, commands_for
 from bot.messages import Action, Message, Section, Style
 
-MEMBER_COMMANDS = (
-    ("/pulse", "check in now"),
-    ("/pulse status", "your last check-in, your streak, your team's trend"),
-    ("/pulse thanks @person message", "thank someone in another team"),
-    ("/pulse optout", "stop receiving pulses (/pulse optin to come back)"),
-    ("/pulse forget-me", "erase everything Crosspulse holds about you"),
-    ("/pulse help", "this message"),
-)
-LEADER_COMMANDS = (
-    ("/pulse digest [department]", "this week's digest, for the organisation or a department"),
-    ("/pulse silos", "who works with whom, and where it grinds"),
-    ("/pulse trend", "engagement over the last four weeks"),
+MEMBER_COMMANDS = tuple((c.usage, c.help) for c in commands_for(leader=False))
+LEADER_COMMANDS = tuple(
+    (c.usage, c.help) for c in commands_for(leader=True) if c.audience is Audience.LEADERS
 )
 
 

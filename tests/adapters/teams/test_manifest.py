@@ -13,7 +13,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from adapters.cli import app
-from adapters.teams.manifest import teams_manifest
+from adapters.manifest_files import manifest_file
+from adapters.teams.manifest import ICONS, teams_manifest
 from tests.conftest import SHARED
 
 SCHEMA = SHARED / "schemas" / "teams-manifest" / "MicrosoftTeams.schema.v1.19.json"
@@ -51,8 +52,12 @@ def test_package_validates_and_has_its_icons(
         outline = Image.open(io.BytesIO(package.read("outline.png")))
     assert list(validator.iter_errors(manifest)) == []
     assert manifest["name"]["full"] and manifest["validDomains"] == ["pulse.example.com"]
-    assert manifest["bots"][0]["commandLists"][0]["commands"][0]["title"] == "help"
+    assert manifest["bots"][0]["commandLists"][0]["commands"][0]["title"] == "checkin"
     assert color.size == (192, 192) and outline.size == (32, 32)
+    with zipfile.ZipFile(out) as package:
+        for icon in ICONS:  # the committed files, not drawn at run time
+            assert package.read(icon) == manifest_file("teams", icon).read_bytes()
+    assert "{{" not in json.dumps(manifest)
     raw = outline.convert("RGBA").tobytes()
     pixels = [tuple(raw[i : i + 4]) for i in range(0, len(raw), 4)]
     assert all(p[3] == 0 or p[:3] == (255, 255, 255) for p in pixels), "white on transparent"

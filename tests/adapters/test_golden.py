@@ -1,0 +1,87 @@
+"""Golden renders: every template's EXAMPLE as each platform shows it, committed under
+tests/golden/, so a change to a message shows up in review as a readable diff.
+
+Regenerate after an intended change with `make golden` (or
+`CROSSPULSE_UPDATE_GOLDEN=1 pytest tests/adapters/test_golden.py`) and commit tests/golden/.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import json
+import os
+import pkgutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import bot.templates
+from adapters.console.render import render_text
+from adapters.slack.render import render_home, render_message
+from adapters.teams.render import render_activity
+from bot.messages import Message
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+UPDATE = os.environ.get("CROSSPULSE_UPDATE_GOLDEN") == "1"
+TEMPLATES = sorted(m.name for m in pkgutil.iter_modules(bot.templates.__path__))
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _slack(message: Message) -> str:
+    # As the Slack adapter sends it: the home kind is an App Home view, the rest messages.
+    return _json(render_home(message) if message.kind == "home" else render_message(message))
+
+
+RENDERERS: dict[str, tuple[str, Callable[[Message], str]]] = {
+    "slack": ("json", _slack),
+    "teams": ("json", lambda m: _json(render_activity(m))),
+    "console": ("txt", lambda m: render_text(m) + "\n"),
+}
+
+
+def _example(template: str) -> Message:
+    module = importlib.import_module(f"bot.templates.{template}")
+    assert hasattr(module, "EXAMPLE"), f"bot/templates/{template}.py needs an EXAMPLE"
+    return module.render(module.EXAMPLE)
+
+
+@pytest.mark.parametrize("platform", sorted(RENDERERS))
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_render_matches_golden_file(template: str, platform: str) -> None:
+    suffix, render = RENDERERS[platform]
+    path = GOLDEN / f"{template}.{platform}.{suffix}"
+    rendered = render(_example(template))
+    if UPDATE:
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(rendered, encoding="utf-8")
+        return
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `make golden` and commit it", pytrace=False)
+    committed = path.read_text(encoding="utf-8")
+    if rendered != committed:
+        diff = "".join(
+            difflib.unified_diff(
+                committed.splitlines(keepends=True),
+                rendered.splitlines(keepends=True),
+                fromfile=f"tests/golden/{path.name} (committed)",
+                tofile=f"{template} rendered for {platform} now",
+            )
+        )
+        pytest.fail(
+            f"{template} looks different on {platform}:\n{diff}\n"
+            "If the change is intended, run `make golden` and commit tests/golden/.",
+            pytrace=False,
+        )
+
+
+def test_no_golden_file_outlives_its_template() -> None:
+    expected = {
+        f"{t}.{platform}.{suffix}" for t in TEMPLATES for platform, (suffix, _) in RENDERERS.items()
+    }
+    stale = sorted(p.name for p in GOLDEN.glob("*.*") if p.name not in expected)
+    assert not stale, f"golden files for no template (delete them): {stale}"
