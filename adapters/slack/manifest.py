@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.manifest_files import fill, load_template
-from bot.commands import REGISTRY
+from bot.chat.commands import REGISTRY
 
 # OAuth asks for these at install time without reading manifest/; a test keeps the two equal.
 BOT_SCOPES = ["chat:write", "commands", "files:write", "users:read", "users:read.email"]

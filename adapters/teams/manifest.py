@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from adapters.manifest_files import fill, load_template, manifest_file
-from bot.commands import REGISTRY, Audience, CommandSpec
+from bot.chat.commands import REGISTRY, Audience, CommandSpec
 
 # The schema types botId as a GUID and Teams refuses the upload otherwise.
 GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -37,7 +37,7 @@ def command_menu(*, shared: bool) -> list[dict[str, str]]:
     if len(chosen) > MAX_COMMANDS:
         raise ValueError(
             f"{len(chosen)} commands for a Teams menu, which shows at most {MAX_COMMANDS}: "
-            "set menu=False on the least useful in bot/commands.py"
+            "set menu=False on the least useful in bot/chat/commands.py"
         )
     return [{"title": c.name, "description": describe(c)} for c in chosen]
 

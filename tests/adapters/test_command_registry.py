@@ -1,5 +1,5 @@
 """One command registry: the parser, the help message, Slack's usage hint and Teams' command
-menus all say what `bot.commands.REGISTRY` says, so adding a command there shows up in every
+menus all say what `bot.chat.commands.REGISTRY` says, so adding a command there shows up in every
 one of them (or this file fails)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pytest
 
 from adapters.slack.manifest import slack_manifest, usage_hint
 from adapters.teams.manifest import MAX_COMMANDS, command_menu, teams_manifest
-from bot.commands import REGISTRY, Audience, Verb, commands_for, parse
-from bot.templates import help as help_template
+from bot.chat.commands import REGISTRY, Audience, Verb, commands_for, parse
+from bot.chat.templates import help as help_template
 from tests.conftest import World
 
 APP_ID = "11111111-2222-3333-4444-555555555555"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.templates
+import bot.chat.templates
 from adapters.console.render import render_text
 from adapters.slack.render import render_home, render_message
 from adapters.teams.render import render_activity
@@ -25,7 +25,7 @@ from bot.messages import Message
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE = os.environ.get("CROSSPULSE_UPDATE_GOLDEN") == "1"
-TEMPLATES = sorted(m.name for m in pkgutil.iter_modules(bot.templates.__path__))
+TEMPLATES = sorted(m.name for m in pkgutil.iter_modules(bot.chat.templates.__path__))
 
 
 def _json(data: object) -> str:
@@ -45,8 +45,8 @@ RENDERERS: dict[str, tuple[str, Callable[[Message], str]]] = {
 
 
 def _example(template: str) -> Message:
-    module = importlib.import_module(f"bot.templates.{template}")
-    assert hasattr(module, "EXAMPLE"), f"bot/templates/{template}.py needs an EXAMPLE"
+    module = importlib.import_module(f"bot.chat.templates.{template}")
+    assert hasattr(module, "EXAMPLE"), f"bot/chat/templates/{template}.py needs an EXAMPLE"
     return module.render(module.EXAMPLE)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands import Audience, commands_for
+from bot.chat.commands import Audience, commands_for
 from bot.messages import Action, Message, Section, Style
 
 MEMBER_COMMANDS = tuple((c.usage, c.help) for c in commands_for(leader=False))
