@@ -31,7 +31,7 @@ from adapters.console.port import ConsolePort, Delivered
 from adapters.console.render import render_text
 from adapters.runtime import Runtime, build
 from bot.config import DEFAULT_DATABASE_URL, Settings
-from bot.messages import Message
+from bot.messages import ActionId, Message, MessageKind
 from bot.people.org import import_rows, parse_csv
 from bot.ports import FixedClock
 from scheduler.jobs import tick
@@ -326,7 +326,7 @@ async def _simulate(
     async with runtime.db.session() as session:
         week = await latest_week(session, survey=survey)
         data = await build_digest(session, survey=survey, week=week)
-    ceo = port.latest("morgan.reyes@example.com", "digest")
+    ceo = port.latest("morgan.reyes@example.com", MessageKind.DIGEST)
     message = ceo.message if ceo else None
     _write_outputs(output, message, data.to_json())
     if message:
@@ -355,7 +355,7 @@ async def _respond(
     """Answer a pulse as this person would: at most once a week, some only when the nudge
     (the week's second pulse message) comes, some never."""
     message = item.message
-    if message.kind != "pulse" or not message.submit:
+    if message.kind != MessageKind.PULSE or not message.submit:
         return
     found = WEEK_IN_PULSE.search(message.fallback_text)
     if found is None:
@@ -369,16 +369,16 @@ async def _respond(
     progress[(email, week)] = "answered"
     replies = await channel.act(
         email,
-        action="checkin",
+        action=ActionId.CHECKIN,
         value=message.submit.value,
         answers=sim.answers(message, email, department, week),
         ref=item.ref,
     )
     for reply in replies:
-        if reply.kind == "followup" and reply.submit:
+        if reply.kind == MessageKind.FOLLOWUP and reply.submit:
             await channel.act(
                 email,
-                action="smoothness",
+                action=ActionId.SMOOTHNESS,
                 value=reply.submit.value,
                 answers=sim.smoothness(reply, email, week),
                 ref=item.ref,

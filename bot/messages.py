@@ -18,6 +18,41 @@ class InputKind(StrEnum):
     TEXT = "text"  # free text
 
 
+class ActionId(StrEnum):
+    """What a button or a form does: `Action.id`, sent to the platform and handed back on a
+    click. The values are on the wire (buttons already in people's chats), so never rename
+    one; an id the bot no longer knows is answered "That button is out of date"."""
+
+    CHECKIN = "checkin"  # submit a pulse
+    SMOOTHNESS = "smoothness"  # submit the follow-up on the teams one worked with
+    CHECKIN_NOW = "checkin_now"
+    STATUS = "status"
+    DIGEST = "digest"
+    SILOS = "silos"
+    OPTOUT = "optout"
+    OPTIN = "optin"
+    FORGET_ME = "forget_me"
+    FORGET_CONFIRM = "forget_confirm"
+    FORGET_CANCEL = "forget_cancel"
+
+
+class MessageKind(StrEnum):
+    """`Message.kind`: which template made a message. Adapters read it (Slack renders `help`
+    once, keeps `pulse` and `followup` in the DM; Teams looks a `stranger` up in its roster)."""
+
+    PULSE = "pulse"
+    FOLLOWUP = "followup"
+    CONFIRMATION = "confirmation"
+    DIGEST = "digest"
+    HELP = "help"
+    STATUS = "status"
+    HOME = "home"
+    WELCOME = "welcome"
+    KUDOS = "kudos"
+    NOTICE = "notice"
+    STRANGER = "stranger"  # a notice to someone Crosspulse does not know yet
+
+
 class Style(StrEnum):
     DEFAULT = "default"
     PRIMARY = "primary"
@@ -61,7 +96,7 @@ class Section:
 class Action:
     """A button. `id` names the handler; `value` is opaque data handed back with it."""
 
-    id: str
+    id: ActionId
     label: str
     value: str = ""
     style: Style = Style.DEFAULT
@@ -78,7 +113,7 @@ class Image:
 
 @dataclass(frozen=True)
 class Message:
-    kind: str  # the template's name: pulse, followup, confirmation, nudge, digest, help, ...
+    kind: MessageKind  # the template that made it
     title: str
     fallback_text: str
     sections: tuple[Section, ...] = ()

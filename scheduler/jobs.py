@@ -3,49 +3,31 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from weakref import WeakKeyDictionary
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import load_settings
-from bot.enums import DeliveryKind, Role, RoundState
+from bot.insights.deliveries import schedule_digests
 from bot.ports import ChatPort
 from bot.pulse.outbox import (
     expire,
 )
 from bot.pulse.privacy import enforce_retention
 from bot.pulse.rounds import close_rounds, enrol, open_due_rounds, schedule_nudges
-from bot.pulse.schedule import iso_week, local_instant, parse_hhmm, week_monday
-from bot.store.db import Database, insert_unless_present
+from bot.store.db import Database
 from bot.store.dedupe import prune
-from bot.store.models import Delivery, Person, Round, Survey
+from bot.store.models import Round, Survey
 from scheduler.lease import SenderLease
+from scheduler.report import TickReport
 from scheduler.sender import send_due
 
 log = logging.getLogger("crosspulse.scheduler")
-DIGEST_GRACE = timedelta(days=2)  # a digest more than two days late is not worth sending
 # Retention's cut-offs move by the day: it runs once a day per tenant and process (and again
 # when the period changes), not on every minute's tick. Keyed by the process's database.
 _retention_runs: WeakKeyDictionary[Database, dict[int, tuple[int, date]]] = WeakKeyDictionary()
-
-
-@dataclass
-class TickReport:
-    opened: int = 0
-    enrolled: int = 0
-    nudges: int = 0
-    digests: int = 0
-    sent: int = 0
-    failed: int = 0
-    unknown: int = 0
-    deferred: int = 0
-    unreachable: int = 0
-    closed: int = 0
-    retention_deleted: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 async def tick(
@@ -119,45 +101,3 @@ async def send_only(
     report = TickReport()
     await send_due(db, now=now, ports=ports, report=report, lease=lease)
     return report
-
-
-async def schedule_digests(session: AsyncSession, *, survey: Survey, now: datetime) -> int:
-    """Queue last week's digest for each executive at their local digest time."""
-    week = iso_week((now - timedelta(days=7)).date())
-    states = set(
-        (
-            await session.exec(
-                select(Round.state).where(Round.survey_id == survey.id, Round.week == week)
-            )
-        ).all()
-    )
-    if states != {RoundState.CLOSED}:
-        return 0  # no round that week, or one still open: its figures are not final
-    day = week_monday(week) + timedelta(days=7 + survey.digest_weekday)
-    executives = (
-        await session.exec(
-            select(Person).where(
-                Person.tenant_id == survey.tenant_id,
-                Person.role == Role.EXECUTIVE,
-                Person.active,
-            )
-        )
-    ).all()
-    queued = 0
-    for person in executives:
-        due = local_instant(day, parse_hhmm(survey.digest_time), person.timezone)
-        if not due <= now < due + DIGEST_GRACE:
-            continue
-        queued += await insert_unless_present(  # False when already queued
-            session,
-            Delivery,
-            tenant_id=survey.tenant_id,
-            person_id=person.id,
-            kind=DeliveryKind.DIGEST,
-            idempotency_key=f"digest:{week}:{person.id}",
-            week=week,
-            due_at=due,
-            closes_at=due + DIGEST_GRACE,
-        )
-    await session.commit()
-    return queued

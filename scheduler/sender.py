@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import col, select
@@ -45,9 +45,7 @@ from bot.pulse.outbox import (
 from bot.store.db import Database
 from bot.store.models import Delivery, Person
 from scheduler.lease import SenderLease
-
-if TYPE_CHECKING:
-    from scheduler.jobs import TickReport
+from scheduler.report import TickReport
 
 log = logging.getLogger("crosspulse.scheduler")
 BATCH = 100

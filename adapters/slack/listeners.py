@@ -30,11 +30,12 @@ from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Re
 from bot.chat.handlers import Bot
 from bot.chat.templates import welcome
 from bot.enums import Platform
+from bot.messages import MessageKind
 from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.store.dedupe import first_time
 
 log = logging.getLogger("crosspulse.slack")
-FORM_KINDS = {"pulse", "followup"}
+FORM_KINDS = {MessageKind.PULSE, MessageKind.FOLLOWUP}
 # The database part of the work runs on WORKERS at a time: the event loop stays free to
 # ack new requests instead of interleaving them behind dozens of half-done answers. The
 # Slack calls that follow (waiting on the network, little CPU) run up to SENDS at a time.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.messages import Action, Input, InputKind, Message, Section, Style
+from bot.messages import Action, Input, InputKind, Message, MessageKind, Section, Style
 
 MAX_SECTION = 3000
 MAX_FIELD = 2000
@@ -16,7 +16,7 @@ MAX_OPTION = 75
 MAX_BUTTON = 75
 MAX_HEADER = 150
 MAX_BLOCKS_MESSAGE = 50
-SHARED_KINDS = {"help"}  # rendered the same for everyone who gets them: rendered once
+SHARED_KINDS = {MessageKind.HELP}  # rendered the same for everyone who gets them: rendered once
 
 
 def _plain(text: str, limit: int) -> dict:

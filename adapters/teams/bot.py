@@ -24,7 +24,7 @@ from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Re
 from bot.chat.handlers import Bot
 from bot.chat.templates import welcome
 from bot.enums import Platform
-from bot.messages import Message
+from bot.messages import Message, MessageKind
 from bot.ports import MessageRef
 from bot.pulse.surveys import WORKED_WITH
 
@@ -51,7 +51,11 @@ def user_key(account: ChannelAccount) -> str:
 
 def _stranger(effects: list[Effect]) -> bool:
     """The bot answered "I don't know you yet": worth a roster look-up."""
-    return bool(effects) and isinstance(effects[0], Reply) and effects[0].message.kind == "stranger"
+    return (
+        bool(effects)
+        and isinstance(effects[0], Reply)
+        and effects[0].message.kind == MessageKind.STRANGER
+    )
 
 
 def activity_from(message: Message) -> Activity:
@@ -350,7 +354,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         for effect in effects:
             if isinstance(effect, Notify):
                 await self._notify_within(effect, deadline)
-            elif effect.message.kind == "stranger":
+            elif effect.message.kind == MessageKind.STRANGER:
                 await turn_context.send_activity(activity_from(effect.message))
             else:
                 outcomes.append(await self._answer_privately(turn_context, effect, deadline))

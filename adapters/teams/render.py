@@ -96,7 +96,7 @@ def render_activity(message: Message, *, image_url: str | None = None) -> dict[s
         if payload_bytes(activity) < MAX_ACTIVITY_BYTES:
             return activity
     raise ValueError(
-        f"the {message.kind!r} message does not fit a Teams card ({MAX_ACTIVITY_BYTES} bytes) "
+        f"the {str(message.kind)!r} message does not fit a Teams card ({MAX_ACTIVITY_BYTES} bytes) "
         "even cut short: its inputs and buttons alone are too large; split it into two messages"
     )
 
@@ -138,18 +138,18 @@ def _check(message: Message) -> None:
     """Refuse inputs whose submitted values could not be read back unambiguously."""
     keys = [item.key for item in message.inputs]
     if len(set(keys)) != len(keys):
-        raise ValueError(f"{message.kind!r}: input keys repeat ({keys}); each must be unique")
+        raise ValueError(f"{str(message.kind)!r}: input keys repeat ({keys}); each must be unique")
     for item in message.inputs:
         if item.key in RESERVED_KEYS:
             raise ValueError(
-                f"{message.kind!r}: input key {item.key!r} would overwrite the submit data; "
+                f"{str(message.kind)!r}: input key {item.key!r} would overwrite the submit data; "
                 f"rename it (reserved: {sorted(RESERVED_KEYS)})"
             )
         if item.kind != InputKind.TEXT and not item.choices:
-            raise ValueError(f"{message.kind!r}: input {item.key!r} needs choices")
+            raise ValueError(f"{str(message.kind)!r}: input {item.key!r} needs choices")
         if item.kind == InputKind.MULTI and any("," in c.value for c in item.choices):
             raise ValueError(
-                f"{message.kind!r}: choice values of {item.key!r} contain ','; Teams joins "
+                f"{str(message.kind)!r}: choice values of {item.key!r} contain ','; Teams joins "
                 "multi-select answers with commas, so use values without them"
             )
 

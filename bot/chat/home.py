@@ -13,6 +13,7 @@ from bot.chat.compose import latest_week
 from bot.chat.personal import status_data
 from bot.chat.templates import home
 from bot.enums import Role
+from bot.insights.access import is_leader
 from bot.insights.digest import build_digest
 from bot.messages import Fact, Message
 from bot.people.tenancy import active_survey
@@ -25,7 +26,7 @@ async def home_view(session: AsyncSession, *, person: Person, now: datetime) -> 
     status = await status_data(session, person=person, now=now)
     org_facts: tuple[Fact, ...] = ()
     digest_facts: tuple[Fact, ...] = ()
-    leader = person.role in (Role.EXECUTIVE, Role.ADMIN)
+    leader = is_leader(person)
     week = await latest_week(session, survey=survey) if leader else None
     digest = await build_digest(session, survey=survey, week=week) if week else None
     if person.role == Role.ADMIN:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import Message, Section
+from bot.messages import Message, MessageKind, Section
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ def render(data: ConfirmationData) -> Message:
     streak = f"That is {data.streak} pulses in a row." if data.streak > 1 else ""
     text = f"Your check-in for {data.week} is in. Thank you! {streak}".strip()
     return Message(
-        kind="confirmation",
+        kind=MessageKind.CONFIRMATION,
         title="Check-in received",
         fallback_text=text,
         sections=(Section(text=text),),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.insights.digest_data import Change, DepartmentFigures, DigestData, Pair
-from bot.messages import Action, Fact, Image, Message, Section
+from bot.messages import Action, ActionId, Fact, Image, Message, MessageKind, Section
 
 WITHHELD = "withheld (fewer than {k} answers)"
 TOP_PAIRS = 5
@@ -114,7 +114,7 @@ def render(data: DigestMessageData) -> Message:
             "no figures are shown, to keep everyone anonymous."
         )
         return Message(
-            kind="digest",
+            kind=MessageKind.DIGEST,
             title=title,
             fallback_text=f"{title}\n{text}",
             sections=(Section(text=text),),
@@ -137,12 +137,12 @@ def render(data: DigestMessageData) -> Message:
             )
     fallback = "\n".join([title] + [_plain(s) for s in sections])
     return Message(
-        kind="digest",
+        kind=MessageKind.DIGEST,
         title=title,
         fallback_text=fallback,
         sections=sections,
         image=None if data.details else data.chart,
-        actions=() if data.details else (Action(id="silos", label="Full silo map"),),
+        actions=() if data.details else (Action(id=ActionId.SILOS, label="Full silo map"),),
         context=f"Figures only for groups of {d.threshold}+ answers; comments for "
         f"{d.comment_threshold}+.",
     )

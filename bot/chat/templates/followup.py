@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.chat.templates.pulse import _input
-from bot.messages import Action, Message, Section, Style
+from bot.messages import Action, ActionId, Message, MessageKind, Section, Style
 from bot.pulse.surveys import MAX_SMOOTHNESS_TEAMS, smoothness_question
 
 
@@ -20,12 +20,14 @@ def render(data: FollowupData) -> Message:
     questions = [smoothness_question(d, name) for d, name in teams]
     text = "Thanks! One last thing: how smooth was working with these teams this week?"
     return Message(
-        kind="followup",
+        kind=MessageKind.FOLLOWUP,
         title="How smooth was it?",
         fallback_text=text + "\n" + "\n".join(f"- {q.text}" for q in questions),
         sections=(Section(text=text),),
         inputs=tuple(_input(q, ()) for q in questions),
-        submit=Action(id="smoothness", label="Send", value=str(data.round_id), style=Style.PRIMARY),
+        submit=Action(
+            id=ActionId.SMOOTHNESS, label="Send", value=str(data.round_id), style=Style.PRIMARY
+        ),
     )
 
 

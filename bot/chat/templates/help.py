@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.chat.commands import Audience, commands_for
-from bot.messages import Action, Message, Section, Style
+from bot.messages import Action, ActionId, Message, MessageKind, Section, Style
 
 MEMBER_COMMANDS = tuple((c.usage, c.help) for c in commands_for(leader=False))
 LEADER_COMMANDS = tuple(
@@ -28,13 +28,13 @@ def render(data: HelpData) -> Message:
         "how teams work together, never who said what."
     )
     return Message(
-        kind="help",
+        kind=MessageKind.HELP,
         title="Crosspulse commands",
         fallback_text=f"{intro}\n{listing}",
         sections=(Section(text=intro), Section(text=listing)),
         actions=(
-            Action(id="checkin_now", label="Check in now", style=Style.PRIMARY),
-            Action(id="status", label="My status"),
+            Action(id=ActionId.CHECKIN_NOW, label="Check in now", style=Style.PRIMARY),
+            Action(id=ActionId.STATUS, label="My status"),
         ),
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.chat.templates import status as status_template
-from bot.messages import Action, Fact, Message, Section, Style
+from bot.messages import Action, ActionId, Fact, Message, MessageKind, Section, Style
 
 
 @dataclass(frozen=True)
@@ -30,21 +30,21 @@ def render(data: HomeData) -> Message:
         sections += (Section(heading="Organisation (admin)", facts=data.org_facts),)
     if data.digest_facts:
         sections += (Section(heading="Latest digest", facts=data.digest_facts),)
-    actions = [Action(id="checkin_now", label="Check in now", style=Style.PRIMARY)]
+    actions = [Action(id=ActionId.CHECKIN_NOW, label="Check in now", style=Style.PRIMARY)]
     actions.append(
-        Action(id="optin", label="Opt back in")
+        Action(id=ActionId.OPTIN, label="Opt back in")
         if data.status.opted_out
-        else Action(id="optout", label="Opt out")
+        else Action(id=ActionId.OPTOUT, label="Opt out")
     )
     if data.digest_facts:
-        actions.append(Action(id="digest", label="Open the digest"))
-    actions.append(Action(id="forget_me", label="Erase my data", style=Style.DANGER))
+        actions.append(Action(id=ActionId.DIGEST, label="Open the digest"))
+    actions.append(Action(id=ActionId.FORGET_ME, label="Erase my data", style=Style.DANGER))
     fallback = "\n".join(
         [personal.fallback_text]
         + [f"{f.label}: {f.value}" for f in data.org_facts + data.digest_facts]
     )
     return Message(
-        kind="home",
+        kind=MessageKind.HOME,
         title="Crosspulse",
         fallback_text=fallback,
         sections=sections,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import Message, Section
+from bot.messages import Message, MessageKind, Section
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class KudosData:
 def render(data: KudosData) -> Message:
     line = f"{data.sender} ({data.sender_department}) says thank you: “{data.text}”"
     return Message(
-        kind="kudos",
+        kind=MessageKind.KUDOS,
         title="You got a thank-you",
         fallback_text=line,
         sections=(Section(text=line),),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import Action, Message, Section
+from bot.messages import Action, Message, MessageKind, Section
 
 
 @dataclass(frozen=True)
@@ -12,7 +12,7 @@ class NoticeData:
     title: str
     text: str
     actions: tuple[Action, ...] = ()
-    kind: str = "notice"
+    kind: MessageKind = MessageKind.NOTICE
 
 
 def render(data: NoticeData) -> Message:

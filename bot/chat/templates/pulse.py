@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import Action, Choice, Input, InputKind, Message, Section, Style
+from bot.messages import (
+    Action,
+    ActionId,
+    Choice,
+    Input,
+    InputKind,
+    Message,
+    MessageKind,
+    Section,
+    Style,
+)
 from bot.pulse.surveys import COMMENT_MAX, NO_TEAM, Question, QuestionKind, round_questions
 
 ANONYMITY_NOTE = (
@@ -66,13 +76,16 @@ def render(data: PulseData) -> Message:
     lines += [f"- {q.text}" for q in data.questions]
     lines.append("Answer with /pulse, or with the form in this message.")
     return Message(
-        kind="pulse",
+        kind=MessageKind.PULSE,
         title=title,
         fallback_text="\n".join(lines),
         sections=(Section(text=intro),),
         inputs=tuple(_input(q, data.other_departments) for q in data.questions),
         submit=Action(
-            id="checkin", label="Send my check-in", value=str(data.round_id), style=Style.PRIMARY
+            id=ActionId.CHECKIN,
+            label="Send my check-in",
+            value=str(data.round_id),
+            style=Style.PRIMARY,
         ),
         context=ANONYMITY_NOTE,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import Fact, Message, Section
+from bot.messages import Fact, Message, MessageKind, Section
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def render(data: StatusData) -> Message:
         sections.append(Section(heading=f"{data.department} engagement", facts=trend))
     lines = [f"{f.label}: {f.value}" for f in facts] + [f"{data.department}: {trend_text}"]
     return Message(
-        kind="status",
+        kind=MessageKind.STATUS,
         title="Your pulse status",
         fallback_text="\n".join(lines),
         sections=tuple(sections),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Action, Message, Section, Style
+from bot.messages import Action, ActionId, Message, MessageKind, Section, Style
 
 TEXT = (
     "Once a week, on your own morning, I'll ask a one-minute pulse: how energised you feel, "
@@ -15,11 +15,11 @@ TEXT = (
 
 def render(_: None = None) -> Message:
     return Message(
-        kind="welcome",
+        kind=MessageKind.WELCOME,
         title="Welcome to Crosspulse",
         fallback_text=f"Welcome to Crosspulse. {TEXT}",
         sections=(Section(text=TEXT),),
-        actions=(Action(id="status", label="My status", style=Style.PRIMARY),),
+        actions=(Action(id=ActionId.STATUS, label="My status", style=Style.PRIMARY),),
     )
 
 

@@ -1,0 +1,124 @@
+"""The dispatcher: an adapter hands `Bot` a neutral event; it finds the person, routes the
+event to the handler of its family and returns the effects for the adapter to carry out.
+
+A command is routed by its verb (`COMMANDS`); a button or form by its action id: a button
+that does what a command does (`BUTTON_COMMANDS`) runs that command's handler, the others
+have their own (`ACTIONS`). An id no longer known gets "That button is out of date". The
+families: `answers` (the pulse), `account` (opt out, mute, erase), `thanks`, `digests`,
+`info` (status and help); `identities` finds people and links their platform accounts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.chat.commands import Command, Verb, parse
+from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, Reply
+from bot.chat.handlers import account, answers, digests, info, thanks
+from bot.chat.handlers.identities import Identities
+from bot.chat.handlers.turn import Turn, notice
+from bot.chat.home import home_view
+from bot.chat.templates import notice as notice_template
+from bot.messages import ActionId, Message, MessageKind
+from bot.ports import Clock
+from bot.store.db import Database
+
+log = logging.getLogger("crosspulse.handlers")
+
+CommandHandler = Callable[[Turn, Command], Awaitable[list[Effect]]]
+ActionHandler = Callable[[Turn, ActionEvent], Awaitable[list[Effect]]]
+
+COMMANDS: dict[Verb, CommandHandler] = {
+    Verb.CHECKIN: answers.checkin_now,
+    Verb.HELP: info.show_help,
+    Verb.STATUS: info.show_status,
+    Verb.THANKS: thanks.thank,
+    Verb.OPTOUT: account.opt,
+    Verb.OPTIN: account.opt,
+    Verb.MUTE: account.mute,
+    Verb.UNMUTE: account.mute,
+    Verb.FORGET: account.forget,
+    Verb.DIGEST: digests.digest,
+    Verb.SILOS: digests.digest,
+    Verb.TREND: digests.digest,
+}
+BUTTON_COMMANDS: dict[ActionId, Verb] = {
+    ActionId.CHECKIN_NOW: Verb.CHECKIN,
+    ActionId.STATUS: Verb.STATUS,
+    ActionId.SILOS: Verb.SILOS,
+    ActionId.DIGEST: Verb.DIGEST,
+    ActionId.OPTOUT: Verb.OPTOUT,
+    ActionId.OPTIN: Verb.OPTIN,
+    ActionId.FORGET_ME: Verb.FORGET,
+}
+ACTIONS: dict[ActionId, ActionHandler] = {
+    ActionId.CHECKIN: answers.submit,
+    ActionId.SMOOTHNESS: answers.submit,
+    ActionId.FORGET_CONFIRM: account.forget_confirm,
+    ActionId.FORGET_CANCEL: account.forget_cancel,
+}
+
+
+class Bot(Identities):
+    """The platform-neutral bot: adapters hand it events and carry out the effects."""
+
+    def __init__(self, *, db: Database, secret: bytes, clock: Clock) -> None:
+        self.db = db
+        self.secret = secret
+        self.clock = clock
+
+    async def handle(self, event: Event) -> list[Effect]:
+        async with self.db.session() as session:
+            person = await self._person(session, event.actor)
+            if person is None:
+                return _stranger_notice(
+                    "I don't know you yet",
+                    "Crosspulse has no record of you. Ask your people team to add you to the "
+                    "organisation import (`crosspulse org import`).",
+                )
+            turn = Turn(session=session, person=person, secret=self.secret, clock=self.clock)
+            if isinstance(event, CommandEvent):
+                return await _command(turn, parse(event.text))
+            return await _action(turn, event)
+
+    async def home(self, actor: Actor) -> Message:
+        """The person's home view; a stranger is told how to get in."""
+        async with self.db.session() as session:
+            person = await self._person(session, actor)
+            if person is None:
+                return notice_template.render(
+                    notice_template.NoticeData(
+                        title="Crosspulse",
+                        text="Crosspulse has no record of you yet. Ask your "
+                        "people team to add you to the organisation import.",
+                    )
+                )
+            return await home_view(session, person=person, now=self.clock.now())
+
+
+async def _command(turn: Turn, cmd: Command) -> list[Effect]:
+    return await COMMANDS.get(cmd.verb, info.unknown_command)(turn, cmd)
+
+
+async def _action(turn: Turn, event: ActionEvent) -> list[Effect]:
+    action = _known(event.action)
+    if action in BUTTON_COMMANDS:
+        return await _command(turn, Command(BUTTON_COMMANDS[action]))
+    if action in ACTIONS:
+        return await ACTIONS[action](turn, event)
+    log.warning("unknown action %r from person %s", event.action, turn.person.id)
+    return notice("That button is out of date", "Try `/pulse help` for what I can do now.")
+
+
+def _known(action: str) -> ActionId | None:
+    """The action id, or None for one this version does not know (an old button)."""
+    try:
+        return ActionId(action)
+    except ValueError:
+        return None
+
+
+def _stranger_notice(title: str, text: str) -> list[Effect]:
+    """Kind `stranger`, so an adapter that can look people up (Teams roster) knows to."""
+    kind = MessageKind.STRANGER
+    return [Reply(notice_template.render(notice_template.NoticeData(title, text, kind=kind)))]
