@@ -30,7 +30,8 @@ from adapters.console.app import ConsoleChannel
 from adapters.console.port import ConsolePort, Delivered
 from adapters.console.render import render_text
 from adapters.runtime import Runtime, build
-from bot.config import DEFAULT_DATABASE_URL, Settings
+from adapters.settings import AppSettings
+from bot.config import DEFAULT_DATABASE_URL
 from bot.messages import Message
 from bot.people.org import import_rows, parse_csv
 from bot.ports import FixedClock
@@ -222,7 +223,7 @@ def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(high, value))
 
 
-async def _fresh_database(settings: Settings, output: Path, reset: bool) -> Settings:
+async def _fresh_database(settings: AppSettings, output: Path, reset: bool) -> AppSettings:
     if (
         settings.database_url == DEFAULT_DATABASE_URL.replace("sqlite://", "sqlite+aiosqlite://")
         or settings.database_url == DEFAULT_DATABASE_URL
@@ -251,7 +252,7 @@ async def _fresh_database(settings: Settings, output: Path, reset: bool) -> Sett
 
 
 async def run_demo(
-    settings: Settings, *, output: Path, reset: bool, people: int, out: Console
+    settings: AppSettings, *, output: Path, reset: bool, people: int, out: Console
 ) -> dict:
     """Run the whole showcase; returns the final digest as JSON data (tests read it)."""
     started = datetime.now(UTC)  # only to say how long it took

@@ -1,7 +1,7 @@
 """The neutral message: what every adapter renders into its platform's format.
 
-A template fills one of these; Slack turns it into Block Kit, Teams into an Adaptive
-Card, the console into plain text. `fallback_text` is always a complete plain reading
+A template fills one of these; each adapter turns it into its platform's rich layout
+(blocks, cards), the console into plain text. `fallback_text` is always a complete plain reading
 of the message (notifications, screen readers, channels without rich layout).
 """
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from adapters.console import PLATFORM
 from adapters.console.port import ConsolePort
 from adapters.console.render import render_input, render_text
 from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
 from bot.chat.handlers import Bot
-from bot.enums import Platform
 from bot.messages import InputKind, Message
 from bot.ports import MessageRef, Recipient
 from bot.pulse.surveys import Answers
@@ -25,7 +25,7 @@ class ConsoleChannel:
         self.port = port
 
     async def command(self, email: str, text: str) -> list[Message]:
-        event = CommandEvent(Actor(Platform.CONSOLE, email), text)
+        event = CommandEvent(Actor(PLATFORM, email, email=email), text)
         return await self._apply(email, await self.bot.handle(event), ref=None)
 
     async def act(
@@ -37,7 +37,7 @@ class ConsoleChannel:
         answers: Answers | None = None,
         ref: MessageRef | None = None,
     ) -> list[Message]:
-        event = ActionEvent(Actor(Platform.CONSOLE, email), action, value, answers or {}, ref)
+        event = ActionEvent(Actor(PLATFORM, email, email=email), action, value, answers or {}, ref)
         return await self._apply(email, await self.bot.handle(event), ref=ref)
 
     async def _apply(

@@ -22,6 +22,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.slack import PLATFORM
 from adapters.slack.directory import member_from
 from adapters.slack.port import SlackPort
 from adapters.slack.render import render_home, render_message
@@ -29,8 +30,7 @@ from adapters.slack.translate import actor_from, answers_from_state, message_ref
 from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
 from bot.chat.handlers import Bot
 from bot.chat.templates import welcome
-from bot.enums import Platform
-from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
+from bot.ports import Identity, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.store.dedupe import first_time
 
 log = logging.getLogger("crosspulse.slack")
@@ -277,15 +277,14 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
             member = member_from(event.get("user") or {})
             if member is None:
                 return None
-            report = await bot.sync_directory(platform="slack", members=[member])
+            report = await bot.sync_directory(platform=PLATFORM, members=[member])
             if not (report.created and member.active):
                 return None
             recipient = Recipient(
                 person_id=0,
                 email="",
                 name=member.name,
-                slack_user_id=member.platform_id,
-                slack_workspace_id=member.workspace,
+                identities=(Identity(PLATFORM, member.platform_id, member.workspace or ""),),
             )
 
             async def welcome_dm() -> None:
@@ -397,7 +396,7 @@ async def fresh(bot: Bot, request, body: dict) -> bool:  # type: ignore[no-untyp
 
 async def publish_home(client, bot: Bot, user_id: str) -> Deliver:  # type: ignore[no-untyped-def]
     """Reads the home state now (database work); the returned call publishes it."""
-    view = render_home(await bot.home(Actor(Platform.SLACK, user_id)))
+    view = render_home(await bot.home(Actor(PLATFORM, user_id)))
 
     async def publish() -> None:
         try:
@@ -418,7 +417,7 @@ async def apply(
     ref: MessageRef | None,
 ) -> None:
     user_id = actor_from(body).user_id
-    me = Recipient(person_id=0, email="", name="", slack_user_id=user_id)
+    me = Recipient(person_id=0, email="", name="", identities=(Identity(PLATFORM, user_id),))
     from_home = (body.get("container") or {}).get("type") == "view"
     for effect in effects:
         try:

@@ -11,6 +11,7 @@ from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo, teams_get_team_info
 from botbuilder.schema import Activity, Attachment, ChannelAccount, ConversationReference
 
+from adapters.teams import PLATFORM
 from adapters.teams.conversations import (
     add_references,
     load_reference,
@@ -23,7 +24,6 @@ from adapters.teams.translate import answers_from_submit
 from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
 from bot.chat.handlers import Bot
 from bot.chat.templates import welcome
-from bot.enums import Platform
 from bot.messages import Message
 from bot.ports import MessageRef
 from bot.pulse.surveys import WORKED_WITH
@@ -175,7 +175,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         self._stored[user] = current
         await save_reference(
             self.bot.db,
-            platform=Platform.TEAMS,
+            platform=PLATFORM,
             user_id=user,
             reference=reference_of(activity).serialize(),
         )
@@ -187,7 +187,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         elif conversation is None or conversation.conversation_type in (None, "personal"):
             await mark_unreachable(
                 self.bot.db,
-                platform=Platform.TEAMS,
+                platform=PLATFORM,
                 user_id=user_key(turn_context.activity.from_property),
             )
         # removed from a group chat: nobody's own way in changes
@@ -216,7 +216,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         leaving = {m.id for m in members_removed}
         await mark_unreachable_where(
             self.bot.db,
-            platform=Platform.TEAMS,
+            platform=PLATFORM,
             matches=lambda ref: _through(ref, team) and _for(ref, leaving),
         )
 
@@ -259,9 +259,9 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
             complete.append(member)
             if email := _email_of(member):
                 ids_by_email[email] = user_key(member)
-        await self.bot.link_platform_ids(platform=Platform.TEAMS, ids_by_email=ids_by_email)
+        await self.bot.link_platform_ids(platform=PLATFORM, ids_by_email=ids_by_email)
         known = await self.bot.known_platform_ids(
-            platform=Platform.TEAMS, user_ids=[user_key(m) for m in complete]
+            platform=PLATFORM, user_ids=[user_key(m) for m in complete]
         )
         through_team = reference_of(turn_context.activity)
         # The team, not the channel the event came from, is what an uninstall names.
@@ -273,20 +273,20 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
                     id=member.id, name=member.name, aad_object_id=member.aad_object_id
                 )
                 references[user_key(member)] = through_team.serialize()
-        await add_references(self.bot.db, platform=Platform.TEAMS, references=references)
+        await add_references(self.bot.db, platform=PLATFORM, references=references)
 
     async def _forget_team(self, turn_context: TurnContext) -> None:
         """Only references that go through the team: a 1:1 chat the bot already opened for
         someone stays, and Teams' 403 on the next send marks it if it no longer works."""
         team = self._team_id(turn_context)
         count = await mark_unreachable_where(
-            self.bot.db, platform=Platform.TEAMS, matches=lambda ref: _through(ref, team)
+            self.bot.db, platform=PLATFORM, matches=lambda ref: _through(ref, team)
         )
         log.info("removed from a team: %d team-scope references no longer used", count)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        actor = Actor(Platform.TEAMS, user_key(activity.from_property))
+        actor = Actor(PLATFORM, user_key(activity.from_property))
         if activity.value:
             try:
                 action, value, answers = answers_from_submit(activity.value, multi_keys=MULTI_KEYS)
@@ -297,7 +297,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
                 return
             ref = None
             if activity.reply_to_id and activity.conversation:
-                ref = MessageRef(Platform.TEAMS, activity.conversation.id, activity.reply_to_id)
+                ref = MessageRef(PLATFORM, activity.conversation.id, activity.reply_to_id)
             event = ActionEvent(actor, action, value, answers, ref)
         else:
             text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
@@ -319,7 +319,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         if not email:
             return False
         return await self.bot.link_platform_id(
-            platform=Platform.TEAMS, email=email, user_id=user_key(account)
+            platform=PLATFORM, email=email, user_id=user_key(account)
         )
 
     async def apply(self, turn_context: TurnContext, effects: list[Effect]) -> None:
@@ -365,7 +365,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         try:
             async with asyncio.timeout_at(deadline):
                 known = await load_reference(
-                    self.bot.db, platform=Platform.TEAMS, user_id=user_key(asker)
+                    self.bot.db, platform=PLATFORM, user_id=user_key(asker)
                 )
                 if known is None and self._team_id(turn_context):
                     await self._adopt(turn_context, [asker])  # a way in through the team

@@ -1,4 +1,4 @@
-"""The one `/pulse` grammar, shared by Slack, Teams and the console."""
+"""The one `/pulse` grammar, shared by every chat platform and the console."""
 
 from __future__ import annotations
 
