@@ -14,6 +14,7 @@ first imported; the other link is dropped and counted in the log.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlmodel
@@ -44,11 +45,11 @@ def upgrade() -> None:
     op.create_index('ix_platform_identity_person_id', 'platform_identity', ['person_id'])
     bind = op.get_bind()
     people = bind.execute(sa.text(
-        "SELECT id, slack_user_id, slack_workspace_id, teams_user_id, created_at FROM person "
+        "SELECT id, slack_user_id, slack_workspace_id, teams_user_id FROM person "
         "WHERE slack_user_id IS NOT NULL OR teams_user_id IS NOT NULL "
         "ORDER BY active DESC, id"
     )).all()
-    rows, seen, dropped = [], set(), 0
+    rows, seen, dropped, now = [], set(), 0, datetime.now(UTC)
     for person in people:
         for platform, workspace, external_id in (
             ('slack', person.slack_workspace_id or '', person.slack_user_id),
@@ -61,7 +62,7 @@ def upgrade() -> None:
                 continue
             seen.add((platform, workspace, external_id))
             rows.append({'person_id': person.id, 'platform': platform, 'workspace': workspace,
-                         'external_id': external_id, 'created_at': person.created_at})
+                         'external_id': external_id, 'created_at': now})
     op.bulk_insert(identity, rows)
     if dropped:
         log.warning("0009: %d duplicate platform ids were held by two people; each kept once",
