@@ -8,6 +8,7 @@ imported without its workspace is stored under "" and matches the same id in any
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -146,17 +147,22 @@ async def assign(session: AsyncSession, *, platform: str, links: list[Link]) -> 
             )
         )
     ).all()
+    by_person: dict[int, list[PlatformIdentity]] = defaultdict(list)
+    by_account: dict[str, list[PlatformIdentity]] = defaultdict(list)
+    for row in existing:
+        by_person[row.person_id].append(row)
+        by_account[row.external_id].append(row)
     kept: set[int] = set()
     stale: dict[int, PlatformIdentity] = {}
     missing: list[Link] = []
     for link in links:
         spaces = None if not link.workspace else {link.workspace, ""}
+        mine = by_person[link.person_id]
         match = next(
             (
                 row
-                for row in existing
-                if row.person_id == link.person_id
-                and row.external_id == link.external_id
+                for row in mine
+                if row.external_id == link.external_id
                 and (row.workspace == link.workspace or not link.workspace)
             ),
             None,
@@ -165,10 +171,9 @@ async def assign(session: AsyncSession, *, platform: str, links: list[Link]) -> 
             kept.add(id(match))
         elif link.external_id is not None:
             missing.append(link)
-        for row in existing:
-            if row is match or (spaces is not None and row.workspace not in spaces):
-                continue
-            if row.person_id == link.person_id or row.external_id == link.external_id:
+        held = by_account[link.external_id] if link.external_id else []
+        for row in (*mine, *held):
+            if row is not match and (spaces is None or row.workspace in spaces):
                 stale[id(row)] = row
     for key, row in stale.items():
         if key not in kept:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
 from bot.messages import Message
 from bot.people.identity import find_person, identities_of
+from bot.people.org import OrgImportError, import_rows
 from bot.ports import Identity, MessageRef, Recipient
 from bot.store.db import Database
 from bot.store.models import Person, PlatformIdentity
 from scheduler.jobs import tick
 from tests.bot.test_migrations import _to
-from tests.conftest import SECRET, World, accounts, link
+from tests.conftest import SECRET, World, accounts, link, parse_org
 
 SENT = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)  # every timezone of the org past 10:00
 
@@ -136,3 +138,38 @@ async def test_only_the_configured_platform_sends(world: World, db: Database) ->
     world.clock.at = SENT
     await tick(db, now=SENT, ports={"slack": slack}, secret=SECRET)
     assert slack.sent == [("eng1@example.com", Identity("slack", "U0ENG1", "T1"))]
+
+
+async def _import(world: World, csv_text: str) -> None:
+    async with world.db.session() as session:
+        await import_rows(
+            session, tenant_id=world.tenant_id, rows=parse_org(csv_text), actor="test"
+        )
+        await session.commit()
+
+
+async def test_the_import_moves_and_swaps_accounts(world: World, db: Database) -> None:
+    head = "email,name,department,timezone,slack_user_id\n"
+    await _import(
+        world,
+        head + "eng0@example.com,E0,Engineering,UTC,U1\neng1@example.com,E1,Engineering,UTC,U2\n",
+    )
+    await link(db, "eng0@example.com", "slack", "U1", workspace="T1")  # the directory's word
+    await _import(
+        world,
+        head + "eng0@example.com,E0,Engineering,UTC,U2\neng1@example.com,E1,Engineering,UTC,U1\n",
+    )
+    assert await accounts(db, "slack") == {"eng0@example.com": "U2", "eng1@example.com": "U1"}
+    await _import(world, head + "eng0@example.com,E0,Engineering,UTC,\n")
+    assert await accounts(db, "slack") == {"eng1@example.com": "U1"}, "a blank cell unlinks"
+    await _import(world, "email,name,department,timezone\neng1@example.com,E1,Engineering,UTC\n")
+    assert await accounts(db, "slack") == {"eng1@example.com": "U1"}, "no column: kept"
+
+
+def test_two_rows_with_one_account_are_refused() -> None:
+    with pytest.raises(OrgImportError) as refused:
+        parse_org(
+            "email,name,department,timezone,teams_user_id\n"
+            "a@example.com,A,S,UTC,aad-1\nb@example.com,B,S,UTC,aad-1\n"
+        )
+    assert refused.value.problems == ["line 3: teams_user_id aad-1 already on line 2"]

@@ -271,6 +271,7 @@ async def test_a_429_storm_pauses_only_its_own_workspace(oauth: SlackWorld) -> N
         for i in range(30):
             await link(oauth.runtime.db, f"w{w}p{i}@example.com", "slack", f"U{w}{i:03d}",
                        workspace=f"T{w}{w}{w}")
+    await link(oauth.runtime.db, "ada@example.com", "slack", "U0ADA", workspace="T111")
     oauth.runtime.ports["slack"].pacer = Pacer(rate=1000)  # type: ignore[attr-defined]
     oauth.api.rate_limited_tokens["xoxb-one"] = 30
     at = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
