@@ -23,7 +23,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from adapters.runtime import Runtime, build, parse_instant
-from bot.config import ConfigError, Settings, load_settings
+from adapters.settings import AppSettings, load_settings
+from bot.config import ConfigError
 from bot.store.db import MigrationError
 
 app = typer.Typer(
@@ -48,7 +49,7 @@ def _fail(message: str, *, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _settings() -> Settings:
+def _settings() -> AppSettings:
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -69,7 +70,7 @@ def _where(url: str) -> str:
 
 
 @contextmanager
-def _plain_errors(settings: Settings, *, bugs: bool = True) -> Iterator[None]:
+def _plain_errors(settings: AppSettings, *, bugs: bool = True) -> Iterator[None]:
     """Turn what an operator can fix (settings, an unreachable database, a path) into one
     line and exit 2, and (with `bugs`) anything else into one line and exit 1."""
     try:
@@ -178,12 +179,13 @@ def org_import(
     ],
 ) -> None:
     """Create or update people from a CSV; any bad row and nothing is imported."""
+    from adapters.settings import ACCOUNT_COLUMNS
     from bot.people.org import OrgImportError, import_rows, parse_csv
 
     if not file.exists():
         _fail(f"No such file: {file}")
     try:
-        rows = parse_csv(file.read_text(encoding="utf-8"))
+        rows = parse_csv(file.read_text(encoding="utf-8"), account_columns=ACCOUNT_COLUMNS)
     except UnicodeDecodeError:
         _fail(f"{file} is not UTF-8 text; save it as CSV UTF-8 and try again.")
     except OSError as exc:  # a directory, no permission
@@ -224,6 +226,7 @@ def org_sync_slack() -> None:
     from slack_sdk.errors import SlackApiError
 
     from adapters.ports import configured_ports
+    from adapters.slack import PLATFORM
     from adapters.slack.app import make_client
     from adapters.slack.directory import fetch_members
 
@@ -247,7 +250,7 @@ def org_sync_slack() -> None:
             return f"Slack refused users.list: {exc.response.get('error', 'error')}."
         except (aiohttp.ClientError, TimeoutError) as exc:
             return f"Slack could not be reached ({type(exc).__name__}); try again later."
-        return await rt.bot.sync_directory(platform="slack", members=members)
+        return await rt.bot.sync_directory(platform=PLATFORM, members=members)
 
     result = _run(work)
     if isinstance(result, str):

@@ -26,11 +26,14 @@ from rich.text import Text
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
+from adapters.console import PLATFORM as CONSOLE
 from adapters.console.app import ConsoleChannel
 from adapters.console.port import ConsolePort, Delivered
 from adapters.console.render import render_text
+from adapters.renderers import RENDERERS
 from adapters.runtime import Runtime, build
-from bot.config import DEFAULT_DATABASE_URL, Settings
+from adapters.settings import AppSettings
+from bot.config import DEFAULT_DATABASE_URL
 from bot.messages import ActionId, Message, MessageKind
 from bot.people.org import import_rows, parse_csv
 from bot.ports import FixedClock
@@ -222,7 +225,7 @@ def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(high, value))
 
 
-async def _fresh_database(settings: Settings, output: Path, reset: bool) -> Settings:
+async def _fresh_database(settings: AppSettings, output: Path, reset: bool) -> AppSettings:
     if (
         settings.database_url == DEFAULT_DATABASE_URL.replace("sqlite://", "sqlite+aiosqlite://")
         or settings.database_url == DEFAULT_DATABASE_URL
@@ -251,7 +254,7 @@ async def _fresh_database(settings: Settings, output: Path, reset: bool) -> Sett
 
 
 async def run_demo(
-    settings: Settings, *, output: Path, reset: bool, people: int, out: Console
+    settings: AppSettings, *, output: Path, reset: bool, people: int, out: Console
 ) -> dict:
     """Run the whole showcase; returns the final digest as JSON data (tests read it)."""
     started = datetime.now(UTC)  # only to say how long it took
@@ -392,12 +395,7 @@ def _write_outputs(output: Path, message: Message | None, data: dict) -> None:
     (output / "digest.txt").write_text(render_text(message))
     if message.image:
         (output / "digest.png").write_bytes(message.image.png)
-    for name, module, function in (
-        ("slack", "adapters.slack.render", "render_message"),
-        ("teams", "adapters.teams.render", "render_activity"),
-    ):
-        try:
-            render = getattr(__import__(module, fromlist=[function]), function)
-        except (ImportError, AttributeError):
-            continue
-        (output / f"digest.{name}.json").write_text(json.dumps(render(message), indent=2))
+    for platform, render in RENDERERS.items():
+        if platform != CONSOLE:  # digest.txt above
+            rendered = json.dumps(render(message), indent=2)
+            (output / f"digest.{platform}.json").write_text(rendered)

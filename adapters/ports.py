@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.config import Settings
+from adapters.settings import AppSettings
 from bot.ports import ChatPort, Clock, SystemClock
 from bot.store.db import Database
 
@@ -12,7 +12,7 @@ log = logging.getLogger("crosspulse")
 
 
 def configured_ports(
-    settings: Settings, *, db: Database | None = None, clock: Clock | None = None
+    settings: AppSettings, *, db: Database | None = None, clock: Clock | None = None
 ) -> dict[str, ChatPort]:
     """The platforms switched on by the settings that this build can send through.
     Slack's multi-workspace OAuth mode keeps its installations in `db`."""
@@ -40,6 +40,6 @@ def configured_ports(
     return ports
 
 
-def platform_summary(settings: Settings) -> str:
+def platform_summary(settings: AppSettings) -> str:
     on = [n for n, e in (("Slack", settings.slack_enabled), ("Teams", settings.teams_enabled)) if e]
     return ", ".join(on) if on else "none (scheduler and /healthz only)"

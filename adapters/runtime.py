@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from adapters.settings import AppSettings
 from bot.chat.handlers import Bot
-from bot.config import Settings
 from bot.people.tenancy import active_survey, default_tenant
 from bot.ports import ChatPort, Clock, SystemClock
 from bot.store.db import Database
@@ -18,7 +18,7 @@ log = logging.getLogger("crosspulse")
 
 @dataclass
 class Runtime:
-    settings: Settings
+    settings: AppSettings
     db: Database
     bot: Bot
     ports: dict[str, ChatPort]
@@ -32,7 +32,7 @@ class Runtime:
 
 
 async def build(
-    settings: Settings,
+    settings: AppSettings,
     *,
     clock: Clock | None = None,
     migrate: bool = True,

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from adapters.ports import configured_ports, platform_summary
 from adapters.runtime import Runtime, build
-from bot.config import Settings
+from adapters.settings import AppSettings
 from scheduler.leader import Leader
 from scheduler.service import start_scheduler
 
@@ -90,7 +90,7 @@ def make_app(runtime: Runtime, *, slack_process_before_response: bool = False) -
     return app
 
 
-async def run_server(settings: Settings) -> None:
+async def run_server(settings: AppSettings) -> None:
     # msrest sends every Teams request with `requests` on the default executor, which has
     # min(32, cores + 4) threads (6 on two cores); the sender keeps 8 in flight, and turns
     # reply through the same pool.

@@ -129,8 +129,9 @@ async def finish_with_cpu(child: asyncio.subprocess.Process) -> tuple[float, flo
 
 def states(url: str) -> dict[str, str]:
     query = (
-        "SELECT person.slack_user_id, delivery.state FROM delivery "
-        "JOIN person ON person.id = delivery.person_id WHERE delivery.kind = 'pulse'"
+        "SELECT platform_identity.external_id, delivery.state FROM delivery "
+        "JOIN platform_identity ON platform_identity.person_id = delivery.person_id "
+        "WHERE delivery.kind = 'pulse'"
     )
     if url.startswith("sqlite"):
         with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:

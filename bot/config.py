@@ -1,10 +1,11 @@
-"""Settings: every environment variable of the public contract, declared once."""
+"""The core's settings (database, port, secret, development mode). Each chat platform's
+settings live in its adapter, read from the same environment and `.env`."""
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,7 +16,6 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./crosspulse.db"
 # is SHA-256's own size, and what `secrets.token_urlsafe(32)` gives (43 characters).
 MIN_SECRET_BYTES = 32
 _NEW_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
-_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 class ConfigError(Exception):
@@ -29,22 +29,6 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     port: int = Field(default=3000, ge=1, le=65535)
-    slack_bot_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
-    slack_client_id: str | None = None
-    slack_client_secret: SecretStr | None = None
-    slack_api_url: str = "https://slack.com/api/"
-    # chat.postMessage per second per workspace: Slack publishes 1/s per channel plus an
-    # unpublished workspace-wide limit; 8/s (480 a minute) stays under it in practice.
-    slack_send_rate: float = Field(default=8.0, gt=0, le=1000)
-    microsoft_app_id: str | None = None
-    microsoft_app_password: SecretStr | None = None
-    microsoft_app_tenant_id: str | None = None
-    microsoft_app_type: str = "MultiTenant"
-    # Entra (Azure AD) tenants whose Teams activities are taken, comma-separated; by default
-    # MICROSOFT_APP_TENANT_ID's alone. Unset both on a MultiTenant bot: any organisation.
-    teams_tenant_ids: str | None = None
     crosspulse_secret: SecretStr | None = None
     crosspulse_dev: bool = False
 
@@ -96,63 +80,9 @@ class Settings(BaseSettings):
             )
         return SecretStr(",".join(parts))
 
-    @field_validator(
-        "slack_bot_token",
-        "slack_signing_secret",
-        "slack_app_token",
-        "slack_client_secret",
-        "microsoft_app_password",
-    )
-    @classmethod
-    def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
-        """A pasted credential keeps no stray spaces; one of only spaces is a mistake."""
-        if value is None:
-            return None
-        stripped = value.get_secret_value().strip()
-        if not stripped:
-            raise ValueError("is blank; paste the value from the platform's app settings")
-        return SecretStr(stripped)
-
-    @field_validator("microsoft_app_type")
-    @classmethod
-    def _app_type(cls, value: str) -> str:
-        allowed = {"MultiTenant", "SingleTenant", "UserAssignedMSI"}
-        if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(sorted(allowed))}")
-        return value
-
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
-
-    @property
-    def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token or self.slack_client_id)
-
-    @property
-    def teams_enabled(self) -> bool:
-        return bool(self.microsoft_app_id or self.crosspulse_dev)
-
-    @field_validator("teams_tenant_ids")
-    @classmethod
-    def _tenant_guids(cls, value: str | None) -> str | None:
-        for tenant in (value or "").split(","):
-            if tenant.strip() and not _GUID.fullmatch(tenant.strip()):
-                raise ValueError(f"{tenant.strip()!r} is not a tenant id (a GUID)")
-        return value
-
-    @property
-    def teams_allowed_tenants(self) -> frozenset[str] | None:
-        """None: every tenant (a MultiTenant bot with no list; `serve` warns). A
-        MICROSOFT_APP_TENANT_ID given as a domain cannot be matched: it is not used here."""
-        listed = self.teams_tenant_ids
-        if not listed and self.microsoft_app_tenant_id:
-            if not _GUID.fullmatch(self.microsoft_app_tenant_id.strip()):
-                return None
-            listed = self.microsoft_app_tenant_id
-        if not listed:
-            return None
-        return frozenset(t.strip().lower() for t in listed.split(",") if t.strip())
 
     @cached_property
     def secrets(self) -> list[bytes]:
@@ -176,16 +106,17 @@ class Settings(BaseSettings):
                 "before running `serve`, or set CROSSPULSE_DEV=1 for local development."
             )
         self.secrets  # noqa: B018 - the development key file is checked before serving
-        if (
-            self.slack_enabled
-            and self.slack_app_token is None
-            and self.slack_signing_secret is None
-        ):
-            raise ConfigError(
-                "SLACK_SIGNING_SECRET is required when Slack is on over HTTP "
-                "(find it under Basic Information > App Credentials), or set SLACK_APP_TOKEN "
-                "for Socket Mode."
-            )
+
+
+def not_blank(value: SecretStr | None) -> SecretStr | None:
+    """A pasted credential keeps no stray spaces; one of only spaces is a mistake (for the
+    adapters' credential validators)."""
+    if value is None:
+        return None
+    stripped = value.get_secret_value().strip()
+    if not stripped:
+        raise ValueError("is blank; paste the value from the platform's app settings")
+    return SecretStr(stripped)
 
 
 def _local_secret(path: Path) -> bytes:
@@ -210,11 +141,15 @@ def _local_secret(path: Path) -> bytes:
     return secret
 
 
-def load_settings(**overrides: object) -> Settings:
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(settings_class: type[S] = Settings, /, **overrides: object) -> S:  # type: ignore[assignment]
     """Settings from the environment and `.env`: every problem on its own line, naming the
-    variable and never showing a value (it may be a secret)."""
+    variable and never showing a value (it may be a secret). `settings_class`: the core's,
+    or the composition root's with every platform's settings too."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return settings_class(**overrides)
     except ValidationError as exc:
         problems = [
             f"  {str(err['loc'][0]).upper() if err['loc'] else 'SETTINGS'}: "

@@ -9,12 +9,6 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class Platform(StrEnum):
-    CONSOLE = "console"
-    SLACK = "slack"
-    TEAMS = "teams"
-
-
 class Cadence(StrEnum):
     WEEKLY = "weekly"
     BIWEEKLY = "biweekly"

@@ -1,7 +1,7 @@
 """The neutral message: what every adapter renders into its platform's format.
 
-A template fills one of these; Slack turns it into Block Kit, Teams into an Adaptive
-Card, the console into plain text. `fallback_text` is always a complete plain reading
+A template fills one of these; each adapter turns it into its platform's rich layout
+(blocks, cards), the console into plain text. `fallback_text` is always a complete plain reading
 of the message (notifications, screen readers, channels without rich layout).
 """
 
@@ -37,8 +37,8 @@ class ActionId(StrEnum):
 
 
 class MessageKind(StrEnum):
-    """`Message.kind`: which template made a message. Adapters read it (Slack renders `help`
-    once, keeps `pulse` and `followup` in the DM; Teams looks a `stranger` up in its roster)."""
+    """`Message.kind`: which template made a message. Adapters read it (one renders `help`
+    once and keeps `pulse` and `followup` in the DM; one looks a `stranger` up in a roster)."""
 
     PULSE = "pulse"
     FOLLOWUP = "followup"

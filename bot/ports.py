@@ -10,15 +10,30 @@ from bot.messages import Message
 
 
 @dataclass(frozen=True)
+class Identity:
+    """A person's account on one platform; `workspace` is "" when unknown or when the
+    platform has none (which installation's token reaches them, where it has)."""
+
+    platform: str
+    external_id: str
+    workspace: str = ""
+
+
+@dataclass(frozen=True)
 class Recipient:
-    """Who to reach, with every platform id we know for them."""
+    """Who to reach, with every platform account we know for them; each port reads its own
+    platform's entry (`on`), so a new platform needs no field here."""
 
     person_id: int
     email: str
     name: str
-    slack_user_id: str | None = None
-    teams_user_id: str | None = None
-    slack_workspace_id: str | None = None  # which installation's token reaches them
+    identities: tuple[Identity, ...] = ()
+
+    def on(self, platform: str) -> Identity | None:
+        """The person's account on `platform`: one in a known workspace before one in an
+        unknown workspace, then the latest linked (identities come oldest first)."""
+        found = [i for i in self.identities if i.platform == platform]
+        return max(reversed(found), key=lambda i: bool(i.workspace), default=None)
 
 
 @dataclass(frozen=True)
@@ -28,7 +43,7 @@ class MessageRef:
     platform: str
     channel: str
     id: str
-    workspace: str | None = None  # the Slack workspace whose token can update it
+    workspace: str | None = None  # the platform's workspace whose credentials can update it
 
 
 class SendError(Exception):
@@ -59,8 +74,8 @@ class ChatPort(Protocol):
     def can_reach(self, recipient: Recipient) -> bool: ...
 
     def rate_scope(self, recipient: Recipient) -> str:
-        """What the platform's rate limits count against for this recipient (a Slack
-        workspace; "" when the whole platform is one scope)."""
+        """What the platform's rate limits count against for this recipient (a workspace;
+        "" when the whole platform is one scope)."""
         ...
 
     async def send(self, *, recipient: Recipient, message: Message) -> MessageRef: ...

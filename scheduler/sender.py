@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.compose import delivery_message
 from bot.enums import DeliveryKind
 from bot.messages import Message
-from bot.people.org import recipient_of
+from bot.people.identity import identities_of, recipient_of
 from bot.ports import ChatPort, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.pulse.budget import SharedBudget, pause, paused_until, shared_budget
 from bot.pulse.outbox import (
@@ -144,10 +144,11 @@ async def _route(
     people = {
         p.id: p for p in (await session.exec(select(Person).where(col(Person.id).in_(ids)))).all()
     }
+    accounts = await identities_of(session, person_ids=ids)
     jobs = []
     for delivery in batch:
         person = people[delivery.person_id]
-        recipient = recipient_of(person)
+        recipient = recipient_of(person, accounts.get(person.id, ()))
         port = route(ports, recipient)
         if port is None:
             report.unreachable += 1

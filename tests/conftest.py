@@ -19,13 +19,15 @@ from sqlmodel import select
 
 from adapters.console.app import ConsoleChannel
 from adapters.console.port import ConsolePort
+from adapters.settings import ACCOUNT_COLUMNS
 from bot.chat.handlers import Bot
 from bot.enums import RoundState
-from bot.people.org import import_rows, parse_csv
+from bot.people.identity import Link, assign
+from bot.people.org import Row, import_rows, parse_csv
 from bot.people.tenancy import default_tenant
 from bot.ports import FixedClock
 from bot.store.db import Database
-from bot.store.models import Person, Round, Survey
+from bot.store.models import Person, PlatformIdentity, Round, Survey
 from scheduler.jobs import TickReport, tick
 
 BACKEND = os.environ.get("CROSSPULSE_TEST_DB", "sqlite")
@@ -34,6 +36,34 @@ PG_URL = os.environ.get(
 )
 SECRET = b"test-secret-not-for-production-use-only"  # >= 32 bytes, as settings require
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def parse_org(text: str) -> list[Row]:
+    """The org import as the CLI runs it: with every platform's account column."""
+    return parse_csv(text, account_columns=ACCOUNT_COLUMNS)
+
+
+async def accounts(db: Database, platform: str) -> dict[str, str]:
+    """E-mail -> the person's account id on `platform`, for everyone linked there."""
+    async with db.session() as session:
+        rows = await session.exec(
+            select(Person.email, PlatformIdentity.external_id)
+            .join(PlatformIdentity, PlatformIdentity.person_id == Person.id)
+            .where(PlatformIdentity.platform == platform)
+        )
+        return dict(rows.all())
+
+
+async def link(
+    db: Database, email: str, platform: str, external_id: str, workspace: str = ""
+) -> None:
+    """Make `external_id` the person's account on `platform`, as the CSV import would."""
+    async with db.session() as session:
+        person = (await session.exec(select(Person).where(Person.email == email))).one()
+        await assign(
+            session, platform=platform, links=[Link(person.id, external_id, workspace)]
+        )
+        await session.commit()
 
 
 def _pg_admin() -> psycopg.Connection:
@@ -166,7 +196,7 @@ class World:
 async def make_world(db: Database, csv_text: str = SMALL_ORG, start: date = START) -> World:
     async with db.session() as session:
         tenant = await default_tenant(session, today=start)
-        await import_rows(session, tenant_id=tenant.id, rows=parse_csv(csv_text), actor="test")
+        await import_rows(session, tenant_id=tenant.id, rows=parse_org(csv_text), actor="test")
         await session.commit()
         tenant_id = tenant.id
     clock = FixedClock(datetime(start.year, start.month, start.day, tzinfo=UTC))

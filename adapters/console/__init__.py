@@ -1,0 +1,3 @@
+"""The console adapter: the bot in a terminal, people known by their e-mail."""
+
+PLATFORM = "console"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from adapters.console import PLATFORM
 from adapters.console.port import ConsolePort
 from adapters.console.render import render_input, render_text
-from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
+from adapters.console.translate import action_event, command_event, parse_answer
+from adapters.effects import EffectTarget, carry_out
+from bot.chat.events import Effect
 from bot.chat.handlers import Bot
-from bot.enums import Platform
-from bot.messages import InputKind, Message
+from bot.messages import Message
 from bot.ports import MessageRef, Recipient
 from bot.pulse.surveys import Answers
 
@@ -25,8 +27,7 @@ class ConsoleChannel:
         self.port = port
 
     async def command(self, email: str, text: str) -> list[Message]:
-        event = CommandEvent(Actor(Platform.CONSOLE, email), text)
-        return await self._apply(email, await self.bot.handle(event), ref=None)
+        return await self._apply(email, await self.bot.handle(command_event(email, text)), None)
 
     async def act(
         self,
@@ -37,43 +38,42 @@ class ConsoleChannel:
         answers: Answers | None = None,
         ref: MessageRef | None = None,
     ) -> list[Message]:
-        event = ActionEvent(Actor(Platform.CONSOLE, email), action, value, answers or {}, ref)
-        return await self._apply(email, await self.bot.handle(event), ref=ref)
+        event = action_event(email, action=action, value=value, answers=answers, ref=ref)
+        return await self._apply(email, await self.bot.handle(event), ref)
 
     async def _apply(
-        self, email: str, effects: list[Effect], *, ref: MessageRef | None
+        self, email: str, effects: list[Effect], ref: MessageRef | None
     ) -> list[Message]:
-        shown: list[Message] = []
-        me = Recipient(person_id=0, email=email, name=email)
-        for effect in effects:
-            if isinstance(effect, Reply):
-                await self.port.send(recipient=me, message=effect.message)
-                shown.append(effect.message)
-            elif isinstance(effect, Replace):
-                if ref is not None:
-                    await self.port.update(ref=ref, message=effect.message)
-                else:
-                    await self.port.send(recipient=me, message=effect.message)
-                shown.append(effect.message)
-            elif isinstance(effect, Notify):
-                recipient = await self.bot.recipient(effect.person_id)
-                if recipient is not None:
-                    await self.port.send(recipient=recipient, message=effect.message)
-        return shown
+        target = ConsoleEffects(self, email=email, ref=ref)
+        await carry_out(effects, target)
+        return target.shown
 
 
-def parse_answer(item, raw: str) -> str | list[str] | None:  # type: ignore[no-untyped-def]
-    """A typed answer for one input; None when it cannot be read (ask again)."""
-    raw = raw.strip()
-    if not raw:
-        return ""
-    if item.kind in (InputKind.SINGLE, InputKind.MULTI):
-        picks = [p.strip() for p in raw.split(",") if p.strip()]
-        if not all(p.isdigit() and 1 <= int(p) <= len(item.choices) for p in picks):
-            return None
-        values = [item.choices[int(p) - 1].value for p in picks]
-        return values if item.kind == InputKind.MULTI else (values[0] if len(values) == 1 else None)
-    return raw
+class ConsoleEffects(EffectTarget):
+    """Effects into the console port's inbox; `shown`: what the person sees, in order."""
+
+    platform = PLATFORM
+
+    def __init__(self, channel: ConsoleChannel, *, email: str, ref: MessageRef | None) -> None:
+        self.channel, self.ref = channel, ref
+        self.me = Recipient(person_id=0, email=email, name=email)
+        self.shown: list[Message] = []
+
+    async def reply(self, message: Message, *, ephemeral: bool) -> None:
+        await self.channel.port.send(recipient=self.me, message=message)
+        self.shown.append(message)
+
+    async def replace(self, message: Message) -> None:
+        if self.ref is not None:
+            await self.channel.port.update(ref=self.ref, message=message)
+        else:
+            await self.channel.port.send(recipient=self.me, message=message)
+        self.shown.append(message)
+
+    async def notify(self, person_id: int, message: Message) -> None:
+        recipient = await self.channel.bot.recipient(person_id)
+        if recipient is not None:
+            await self.channel.port.send(recipient=recipient, message=message)
 
 
 async def run_console(

@@ -10,7 +10,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.enums import Platform
+from adapters.console import PLATFORM
 from bot.messages import Message
 from bot.ports import MessageRef, Recipient
 
@@ -22,7 +22,7 @@ class Delivered:
 
 
 class ConsolePort:
-    platform = Platform.CONSOLE
+    platform = PLATFORM
 
     def __init__(self, *, echo: bool = False) -> None:
         self.inbox: dict[str, list[Delivered]] = defaultdict(list)

@@ -24,8 +24,8 @@ from adapters.slack.installations import DbInstallationStore, DbStateStore
 from adapters.slack.listeners import backlog_of, register
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.port import SlackPort
+from adapters.slack.settings import SlackSettings
 from bot.chat.handlers import Bot
-from bot.config import Settings
 from bot.ports import Clock
 from bot.store.db import Database
 
@@ -33,7 +33,7 @@ log = logging.getLogger("crosspulse.slack")
 MAX_BODY = 256 * 1024  # Slack's own payloads stay far below this
 
 
-def make_client(settings: Settings) -> AsyncWebClient:
+def make_client(settings: SlackSettings) -> AsyncWebClient:
     """No automatic retries: a retried chat.postMessage can DM someone twice."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return AsyncWebClient(
@@ -42,7 +42,7 @@ def make_client(settings: Settings) -> AsyncWebClient:
 
 
 def make_slack_app(
-    settings: Settings, bot: Bot, port: SlackPort, *, process_before_response: bool = False
+    settings: SlackSettings, bot: Bot, port: SlackPort, *, process_before_response: bool = False
 ) -> AsyncApp:
     """`process_before_response` answers Slack only after the listener finished (for FaaS
     hosts that freeze after the response, and for tests that need the work done)."""
@@ -63,7 +63,9 @@ def make_slack_app(
     return app
 
 
-def make_installations(settings: Settings, *, db: Database, clock: Clock) -> DbInstallationStore:
+def make_installations(
+    settings: SlackSettings, *, db: Database, clock: Clock
+) -> DbInstallationStore:
     assert settings.slack_client_id and settings.slack_client_secret
     rotator = AsyncTokenRotator(
         client_id=settings.slack_client_id,
@@ -75,7 +77,7 @@ def make_installations(settings: Settings, *, db: Database, clock: Clock) -> DbI
     )
 
 
-def make_oauth_flow(settings: Settings, installations: DbInstallationStore) -> AsyncOAuthFlow:
+def make_oauth_flow(settings: SlackSettings, installations: DbInstallationStore) -> AsyncOAuthFlow:
     """Multi-workspace install: /slack/install and /slack/oauth_redirect, state in our DB."""
     assert settings.slack_client_id and settings.slack_client_secret
     return AsyncOAuthFlow(
@@ -176,7 +178,7 @@ def _parsed(request: web.Request, text: str, payload: dict) -> AsyncBoltRequest:
     return bolt_request
 
 
-async def start_socket_mode(app: AsyncApp, settings: Settings) -> AsyncSocketModeHandler:
+async def start_socket_mode(app: AsyncApp, settings: SlackSettings) -> AsyncSocketModeHandler:
     """Slack over a WebSocket the app opens itself: no public URL needed."""
     assert settings.slack_app_token is not None
     handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())

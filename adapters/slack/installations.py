@@ -16,8 +16,8 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from sqlalchemy import delete
 from sqlmodel import col, select
 
+from adapters.slack import PLATFORM
 from adapters.slack.crypto import CredentialCipher
-from bot.enums import Platform
 from bot.people.tenancy import default_tenant
 from bot.ports import Clock
 from bot.store.db import Database
@@ -77,11 +77,11 @@ class DbInstallationStore(AsyncInstallationStore):
             row = (
                 await session.exec(
                     select(Workspace).where(
-                        Workspace.platform == Platform.SLACK, Workspace.external_id == key
+                        Workspace.platform == PLATFORM, Workspace.external_id == key
                     )
                 )
             ).first()
-            row = row or Workspace(tenant_id=tenant.id, platform=Platform.SLACK, external_id=key)
+            row = row or Workspace(tenant_id=tenant.id, platform=PLATFORM, external_id=key)
             row.name = installation.team_name or installation.enterprise_name or ""
             row.credentials = self.cipher.encrypt(json.dumps(data))
             row.active = True
@@ -135,7 +135,7 @@ class DbInstallationStore(AsyncInstallationStore):
         query = (
             select(Workspace)
             .where(
-                Workspace.platform == Platform.SLACK,
+                Workspace.platform == PLATFORM,
                 col(Workspace.active).is_(True),
                 col(Workspace.credentials).is_not(None),
                 col(Workspace.external_id).endswith(key_suffix),
@@ -166,7 +166,7 @@ class DbInstallationStore(AsyncInstallationStore):
                 row = (
                     await session.exec(
                         select(Workspace).where(
-                            Workspace.platform == Platform.SLACK,
+                            Workspace.platform == PLATFORM,
                             Workspace.external_id == key,
                             col(Workspace.active).is_(True),
                         )
@@ -183,7 +183,7 @@ class DbInstallationStore(AsyncInstallationStore):
                 row = (
                     await session.exec(
                         select(Workspace).where(
-                            Workspace.platform == Platform.SLACK, Workspace.external_id == key
+                            Workspace.platform == PLATFORM, Workspace.external_id == key
                         )
                     )
                 ).first()

@@ -22,16 +22,17 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.effects import EffectTarget, carry_out
+from adapters.slack import PLATFORM
 from adapters.slack.directory import member_from
 from adapters.slack.port import SlackPort
 from adapters.slack.render import render_home, render_message
 from adapters.slack.translate import actor_from, answers_from_state, message_ref, round_value
-from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
+from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect
 from bot.chat.handlers import Bot
 from bot.chat.templates import welcome
-from bot.enums import Platform
-from bot.messages import MessageKind
-from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
+from bot.messages import Message, MessageKind
+from bot.ports import Identity, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.store.dedupe import first_time
 
 log = logging.getLogger("crosspulse.slack")
@@ -278,15 +279,14 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
             member = member_from(event.get("user") or {})
             if member is None:
                 return None
-            report = await bot.sync_directory(platform="slack", members=[member])
+            report = await bot.sync_directory(platform=PLATFORM, members=[member])
             if not (report.created and member.active):
                 return None
             recipient = Recipient(
                 person_id=0,
                 email="",
                 name=member.name,
-                slack_user_id=member.platform_id,
-                slack_workspace_id=member.workspace,
+                identities=(Identity(PLATFORM, member.platform_id, member.workspace or ""),),
             )
 
             async def welcome_dm() -> None:
@@ -398,7 +398,7 @@ async def fresh(bot: Bot, request, body: dict) -> bool:  # type: ignore[no-untyp
 
 async def publish_home(client, bot: Bot, user_id: str) -> Deliver:  # type: ignore[no-untyped-def]
     """Reads the home state now (database work); the returned call publishes it."""
-    view = render_home(await bot.home(Actor(Platform.SLACK, user_id)))
+    view = render_home(await bot.home(Actor(PLATFORM, user_id)))
 
     async def publish() -> None:
         try:
@@ -418,40 +418,64 @@ async def apply(
     respond,  # type: ignore[no-untyped-def]
     ref: MessageRef | None,
 ) -> None:
-    user_id = actor_from(body).user_id
-    me = Recipient(person_id=0, email="", name="", slack_user_id=user_id)
-    from_home = (body.get("container") or {}).get("type") == "view"
-    for effect in effects:
-        try:
-            if from_home and isinstance(effect, Reply | Replace):
-                # App Home has no response_url: answers go to the DM.
-                await port.send(recipient=me, message=effect.message)
-            elif isinstance(effect, Reply) and effect.message.kind in FORM_KINDS:
-                # Forms live in the DM, where they can be updated once answered.
-                await port.send(recipient=me, message=effect.message)
-                if not body.get("channel_id", "").startswith("D") and ref is None:
-                    await respond(
-                        text="I've sent you the pulse in a direct message.",
-                        response_type="ephemeral",
-                        replace_original=False,
-                    )
-            elif isinstance(effect, Reply):
-                await respond(
-                    **render_message(effect.message),
+    await carry_out(effects, SlackEffects(bot=bot, port=port, body=body, respond=respond, ref=ref))
+
+
+class SlackEffects(EffectTarget):
+    """Effects of one Slack request: answers through its `response_url` (ephemeral), forms
+    and App Home answers in the person's DM, updates to the message a button was on."""
+
+    platform = PLATFORM
+    failures = (SlackApiError, SendError, OutcomeUnknown)
+
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        port: SlackPort,
+        body: dict,
+        respond,  # type: ignore[no-untyped-def]
+        ref: MessageRef | None,
+    ) -> None:
+        self.bot, self.port, self.body, self.respond, self.ref = bot, port, body, respond, ref
+        user_id = actor_from(body).user_id
+        self.me = Recipient(
+            person_id=0, email="", name="", identities=(Identity(PLATFORM, user_id),)
+        )
+        # App Home has no response_url: answers to a click there go to the DM.
+        self.from_home = (body.get("container") or {}).get("type") == "view"
+
+    async def reply(self, message: Message, *, ephemeral: bool) -> None:
+        if self.from_home:
+            await self.port.send(recipient=self.me, message=message)
+        elif message.kind in FORM_KINDS:
+            # Forms live in the DM, where they can be updated once answered.
+            await self.port.send(recipient=self.me, message=message)
+            if not self.body.get("channel_id", "").startswith("D") and self.ref is None:
+                await self.respond(
+                    text="I've sent you the pulse in a direct message.",
                     response_type="ephemeral",
                     replace_original=False,
                 )
-            elif isinstance(effect, Replace) and ref is not None:
-                await port.update(ref=ref, message=effect.message)
-            elif isinstance(effect, Replace):
-                await respond(**render_message(effect.message), replace_original=True)
-            elif isinstance(effect, Notify):
-                recipient = await bot.recipient(effect.person_id)
-                if recipient and port.can_reach(recipient):
-                    await port.send(recipient=recipient, message=effect.message)
-        except SlackApiError as exc:
-            log.warning(
-                "slack effect %s failed: %s", type(effect).__name__, exc.response.get("error")
+        else:
+            await self.respond(
+                **render_message(message), response_type="ephemeral", replace_original=False
             )
-        except (SendError, OutcomeUnknown) as exc:
-            log.warning("slack effect %s failed: %s", type(effect).__name__, exc)
+
+    async def replace(self, message: Message) -> None:
+        if self.from_home:
+            await self.port.send(recipient=self.me, message=message)
+        elif self.ref is not None:
+            await self.port.update(ref=self.ref, message=message)
+        else:
+            await self.respond(**render_message(message), replace_original=True)
+
+    async def notify(self, person_id: int, message: Message) -> None:
+        recipient = await self.bot.recipient(person_id)
+        if recipient and self.port.can_reach(recipient):
+            await self.port.send(recipient=recipient, message=message)
+
+    def describe(self, exc: Exception) -> str:
+        if isinstance(exc, SlackApiError):
+            return str(exc.response.get("error"))
+        return str(exc)

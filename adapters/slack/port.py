@@ -9,8 +9,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.pacing import Pacer
+from adapters.slack import PLATFORM
 from adapters.slack.render import render_message
-from bot.enums import Platform
 from bot.messages import Message
 from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
 
@@ -18,7 +18,7 @@ log = logging.getLogger("crosspulse.slack")
 
 
 class SlackPort:
-    platform = Platform.SLACK
+    platform = PLATFORM
 
     def __init__(
         self,
@@ -35,19 +35,23 @@ class SlackPort:
         self.pacer = Pacer(rate=send_rate)
 
     def can_reach(self, recipient: Recipient) -> bool:
-        return bool(recipient.slack_user_id)
+        return recipient.on(PLATFORM) is not None
 
     def rate_scope(self, recipient: Recipient) -> str:
-        return recipient.slack_workspace_id or ""
+        account = recipient.on(PLATFORM)
+        return account.workspace if account else ""
 
     async def send(self, *, recipient: Recipient, message: Message) -> MessageRef:
         """Post into the app's DM with the person (a user id is a valid channel for that)."""
+        account = recipient.on(PLATFORM)
+        if account is None:
+            raise SendError("no Slack account known for this person")
         payload = render_message(message)
-        workspace = recipient.slack_workspace_id
+        workspace = account.workspace or None
         auth = await self._token(workspace)
         await self.pacer.wait_turn(workspace or "")
         response = await self._call(
-            self.client.chat_postMessage, channel=recipient.slack_user_id, **payload, **auth
+            self.client.chat_postMessage, channel=account.external_id, **payload, **auth
         )
         ref = MessageRef(
             platform=self.platform,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from adapters.slack import PLATFORM
 from bot.chat.events import Actor
-from bot.enums import Platform
 from bot.ports import MessageRef
 from bot.pulse.surveys import Answers
 
 
 def actor_from(body: dict) -> Actor:
     """Commands carry `user_id`; interactions carry `user.id` (or, rarely, `user` alone)."""
-    return Actor(platform=Platform.SLACK, user_id=str(body.get("user_id") or _id(body, "user")))
+    return Actor(platform=PLATFORM, user_id=str(body.get("user_id") or _id(body, "user")))
 
 
 def round_value(value: object) -> str:
@@ -33,7 +33,7 @@ def message_ref(body: dict) -> MessageRef | None:
     container = body.get("container") or {}
     if container.get("type") == "message" and not container.get("is_ephemeral"):
         return MessageRef(
-            platform=Platform.SLACK,
+            platform=PLATFORM,
             channel=container.get("channel_id", ""),
             id=container.get("message_ts", ""),
             workspace=_id(body, "team") or body.get("team_id"),

@@ -18,19 +18,20 @@ from adapters.http_guard import (
     read_body,
     single_header,
 )
+from adapters.teams import PLATFORM
 from adapters.teams.bot import CrosspulseTeamsBot
 from adapters.teams.clients import ReusingAuthentication
 from adapters.teams.hardening import check_activity
 from adapters.teams.port import TeamsPort
+from adapters.teams.settings import TeamsSettings
 from bot.chat.handlers import Bot
-from bot.config import Settings
-from bot.ports import OutcomeUnknown, Recipient
+from bot.ports import Identity, OutcomeUnknown, Recipient
 
 log = logging.getLogger("crosspulse.teams")
 MAX_BODY = 256 * 1024
 
 
-def make_adapter(settings: Settings) -> CloudAdapter:
+def make_adapter(settings: TeamsSettings) -> CloudAdapter:
     password = settings.microsoft_app_password
     config = SimpleNamespace(
         APP_ID=settings.microsoft_app_id or "",
@@ -72,7 +73,9 @@ def messages_handler(  # type: ignore[no-untyped-def]
     async def whisper(user_id: str, message) -> str:  # type: ignore[no-untyped-def]
         """A private answer to someone who asked in a channel, in their 1:1 chat; inside
         the turn, so no retries (the caller bounds the time)."""
-        recipient = Recipient(person_id=0, email="", name="", teams_user_id=user_id)
+        recipient = Recipient(
+            person_id=0, email="", name="", identities=(Identity(PLATFORM, user_id),)
+        )
         try:
             await port.send(recipient=recipient, message=message, retries=0)
             return "sent"

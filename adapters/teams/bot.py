@@ -11,6 +11,8 @@ from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo, teams_get_team_info
 from botbuilder.schema import Activity, Attachment, ChannelAccount, ConversationReference
 
+from adapters.effects import EffectTarget, carry_out
+from adapters.teams import PLATFORM
 from adapters.teams.conversations import (
     add_references,
     load_reference,
@@ -20,10 +22,9 @@ from adapters.teams.conversations import (
 )
 from adapters.teams.render import render_activity
 from adapters.teams.translate import answers_from_submit
-from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Notify, Replace, Reply
+from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Reply
 from bot.chat.handlers import Bot
 from bot.chat.templates import welcome
-from bot.enums import Platform
 from bot.messages import Message, MessageKind
 from bot.ports import MessageRef
 from bot.pulse.surveys import WORKED_WITH
@@ -179,7 +180,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         self._stored[user] = current
         await save_reference(
             self.bot.db,
-            platform=Platform.TEAMS,
+            platform=PLATFORM,
             user_id=user,
             reference=reference_of(activity).serialize(),
         )
@@ -191,7 +192,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         elif conversation is None or conversation.conversation_type in (None, "personal"):
             await mark_unreachable(
                 self.bot.db,
-                platform=Platform.TEAMS,
+                platform=PLATFORM,
                 user_id=user_key(turn_context.activity.from_property),
             )
         # removed from a group chat: nobody's own way in changes
@@ -220,7 +221,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         leaving = {m.id for m in members_removed}
         await mark_unreachable_where(
             self.bot.db,
-            platform=Platform.TEAMS,
+            platform=PLATFORM,
             matches=lambda ref: _through(ref, team) and _for(ref, leaving),
         )
 
@@ -263,9 +264,9 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
             complete.append(member)
             if email := _email_of(member):
                 ids_by_email[email] = user_key(member)
-        await self.bot.link_platform_ids(platform=Platform.TEAMS, ids_by_email=ids_by_email)
+        await self.bot.link_platform_ids(platform=PLATFORM, ids_by_email=ids_by_email)
         known = await self.bot.known_platform_ids(
-            platform=Platform.TEAMS, user_ids=[user_key(m) for m in complete]
+            platform=PLATFORM, user_ids=[user_key(m) for m in complete]
         )
         through_team = reference_of(turn_context.activity)
         # The team, not the channel the event came from, is what an uninstall names.
@@ -277,20 +278,20 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
                     id=member.id, name=member.name, aad_object_id=member.aad_object_id
                 )
                 references[user_key(member)] = through_team.serialize()
-        await add_references(self.bot.db, platform=Platform.TEAMS, references=references)
+        await add_references(self.bot.db, platform=PLATFORM, references=references)
 
     async def _forget_team(self, turn_context: TurnContext) -> None:
         """Only references that go through the team: a 1:1 chat the bot already opened for
         someone stays, and Teams' 403 on the next send marks it if it no longer works."""
         team = self._team_id(turn_context)
         count = await mark_unreachable_where(
-            self.bot.db, platform=Platform.TEAMS, matches=lambda ref: _through(ref, team)
+            self.bot.db, platform=PLATFORM, matches=lambda ref: _through(ref, team)
         )
         log.info("removed from a team: %d team-scope references no longer used", count)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        actor = Actor(Platform.TEAMS, user_key(activity.from_property))
+        actor = Actor(PLATFORM, user_key(activity.from_property))
         if activity.value:
             try:
                 action, value, answers = answers_from_submit(activity.value, multi_keys=MULTI_KEYS)
@@ -301,7 +302,7 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
                 return
             ref = None
             if activity.reply_to_id and activity.conversation:
-                ref = MessageRef(Platform.TEAMS, activity.conversation.id, activity.reply_to_id)
+                ref = MessageRef(PLATFORM, activity.conversation.id, activity.reply_to_id)
             event = ActionEvent(actor, action, value, answers, ref)
         else:
             text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
@@ -323,65 +324,90 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         if not email:
             return False
         return await self.bot.link_platform_id(
-            platform=Platform.TEAMS, email=email, user_id=user_key(account)
+            platform=PLATFORM, email=email, user_id=user_key(account)
         )
 
     async def apply(self, turn_context: TurnContext, effects: list[Effect]) -> None:
-        if _in_shared_chat(turn_context.activity):
-            await self._apply_in_shared_chat(turn_context, effects)
-            return
-        for effect in effects:
-            if isinstance(effect, Reply):
-                await turn_context.send_activity(activity_from(effect.message))
-            elif isinstance(effect, Replace):
-                reply_to = turn_context.activity.reply_to_id
-                if reply_to:
-                    update = activity_from(effect.message)
-                    update.id = reply_to
-                    await turn_context.update_activity(update)
-                else:
-                    await turn_context.send_activity(activity_from(effect.message))
-            elif isinstance(effect, Notify):
-                await self._notify_within(effect, _deadline())
-
-    async def _apply_in_shared_chat(self, turn_context: TurnContext, effects: list[Effect]) -> None:
-        """Teams has no ephemeral messages: every answer to the asker (their status, a
-        pulse card, its follow-up and confirmation, a digest, an error) goes to their 1:1
-        chat, opened through the team if need be; the channel sees only whether it went.
-        "I don't know you yet" holds nothing about anyone and stays in the channel."""
-        outcomes: list[str] = []
-        deadline = _deadline()
-        for effect in effects:
-            if isinstance(effect, Notify):
-                await self._notify_within(effect, deadline)
-            elif effect.message.kind == MessageKind.STRANGER:
-                await turn_context.send_activity(activity_from(effect.message))
-            else:
-                outcomes.append(await self._answer_privately(turn_context, effect, deadline))
-        if outcomes:
-            worst = max(outcomes, key=DELIVERY_ORDER.index)
-            await turn_context.send_activity(MessageFactory.text(CHANNEL_NOTICE[worst]))
+        shared = _in_shared_chat(turn_context.activity)
+        target = _SharedChatEffects if shared else _TurnEffects
+        await carry_out(effects, target(self, turn_context))
 
     async def _answer_privately(
-        self, turn_context: TurnContext, effect: Reply | Replace, deadline: float
+        self, turn_context: TurnContext, message: Message, deadline: float
     ) -> str:
         asker = turn_context.activity.from_property
         try:
             async with asyncio.timeout_at(deadline):
                 known = await load_reference(
-                    self.bot.db, platform=Platform.TEAMS, user_id=user_key(asker)
+                    self.bot.db, platform=PLATFORM, user_id=user_key(asker)
                 )
                 if known is None and self._team_id(turn_context):
                     await self._adopt(turn_context, [asker])  # a way in through the team
-                return await self.whisper(user_key(asker), effect.message)
+                return await self.whisper(user_key(asker), message)
         except TimeoutError:  # the send may be under way: it may still arrive
             return "unknown"
 
-    async def _notify_within(self, effect: Notify, deadline: float) -> None:
+    async def _notify_within(self, person_id: int, message: Message, deadline: float) -> None:
         """Someone else's message (a thank-you) from inside a turn: given what is left of
         the turn's time; past it, left unsent (logged) rather than risking a redelivery."""
         try:
             async with asyncio.timeout_at(deadline):
-                await self.notify(effect.person_id, effect.message)
+                await self.notify(person_id, message)
         except TimeoutError:
             log.warning("teams notify not confirmed within the turn's time")
+
+
+class _TurnEffects(EffectTarget):
+    """Effects in a 1:1 chat: answers in the turn; a Replace updates the card acted on."""
+
+    platform = PLATFORM
+
+    def __init__(self, handler: CrosspulseTeamsBot, turn_context: TurnContext) -> None:
+        self.handler, self.turn_context = handler, turn_context
+
+    async def reply(self, message: Message, *, ephemeral: bool) -> None:
+        await self.turn_context.send_activity(activity_from(message))
+
+    async def replace(self, message: Message) -> None:
+        reply_to = self.turn_context.activity.reply_to_id
+        if reply_to:
+            update = activity_from(message)
+            update.id = reply_to
+            await self.turn_context.update_activity(update)
+        else:
+            await self.turn_context.send_activity(activity_from(message))
+
+    async def notify(self, person_id: int, message: Message) -> None:
+        await self.handler._notify_within(person_id, message, _deadline())
+
+
+class _SharedChatEffects(EffectTarget):
+    """Teams has no ephemeral messages: in a channel or group chat every answer to the asker
+    (their status, a pulse card, its follow-up and confirmation, a digest, an error) goes to
+    their 1:1 chat, opened through the team if need be; the channel sees only whether it
+    went. "I don't know you yet" holds nothing about anyone and stays in the channel."""
+
+    platform = PLATFORM
+
+    def __init__(self, handler: CrosspulseTeamsBot, turn_context: TurnContext) -> None:
+        self.handler, self.turn_context = handler, turn_context
+        self.deadline = _deadline()
+        self.outcomes: list[str] = []
+
+    async def reply(self, message: Message, *, ephemeral: bool) -> None:
+        if message.kind == MessageKind.STRANGER:
+            await self.turn_context.send_activity(activity_from(message))
+            return
+        outcome = await self.handler._answer_privately(self.turn_context, message, self.deadline)
+        self.outcomes.append(outcome)
+
+    async def replace(self, message: Message) -> None:
+        await self.reply(message, ephemeral=True)
+
+    async def notify(self, person_id: int, message: Message) -> None:
+        await self.handler._notify_within(person_id, message, self.deadline)
+
+    async def finish(self) -> None:
+        if self.outcomes:
+            worst = max(self.outcomes, key=DELIVERY_ORDER.index)
+            await self.turn_context.send_activity(MessageFactory.text(CHANNEL_NOTICE[worst]))

@@ -17,9 +17,9 @@ from requests.exceptions import ConnectTimeout
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from adapters.pacing import Pacer
+from adapters.teams import PLATFORM
 from adapters.teams.bot import activity_from, is_team_scope
 from adapters.teams.conversations import load_reference, mark_unreachable, save_reference
-from bot.enums import Platform
 from bot.messages import Message
 from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.store.db import Database
@@ -41,7 +41,7 @@ class _Transient(Exception):
 
 
 class TeamsPort:
-    platform = Platform.TEAMS
+    platform = PLATFORM
 
     def __init__(self, *, adapter, app_id: str, db: Database, sleep=asyncio.sleep) -> None:  # type: ignore[no-untyped-def]
         self.adapter = adapter
@@ -54,7 +54,7 @@ class TeamsPort:
         ]
 
     def can_reach(self, recipient: Recipient) -> bool:
-        return bool(recipient.teams_user_id)
+        return recipient.on(PLATFORM) is not None
 
     def rate_scope(self, recipient: Recipient) -> str:
         return ""  # one scope for the sender; the port paces per tenant and conversation
@@ -64,10 +64,11 @@ class TeamsPort:
     ) -> MessageRef:
         """`retries`: how often a 412/5xx is tried again; 0 inside a turn, which Teams
         wants answered within 15 s."""
-        assert recipient.teams_user_id
-        stored = await load_reference(
-            self.db, platform=self.platform, user_id=recipient.teams_user_id
-        )
+        account = recipient.on(PLATFORM)
+        if account is None:
+            raise SendError("no Teams account known for this person")
+        user_id = account.external_id
+        stored = await load_reference(self.db, platform=self.platform, user_id=user_id)
         if stored is None:
             raise SendError(
                 "no Teams conversation yet: the person must install the app "
@@ -92,7 +93,7 @@ class TeamsPort:
             await self.tenant_pacer.wait_turn(reference.conversation.tenant_id or "")
             if is_team_scope(reference):
                 try:
-                    await self._open_personal_chat(reference, recipient.teams_user_id, callback)
+                    await self._open_personal_chat(reference, user_id, callback)
                 except ClientRequestError:
                     # Opening the chat failed (its own send happens inside and is caught
                     # by `callback`): nothing reached the person, and Teams hands back the
@@ -106,7 +107,7 @@ class TeamsPort:
 
         for attempt in range(retries + 1):
             try:
-                await self._call(deliver(), recipient.teams_user_id)
+                await self._call(deliver(), user_id)
                 break
             except _Transient as exc:
                 if attempt == retries:  # later, not never: the outbox tries this one again

@@ -2,7 +2,8 @@
 
 `REGISTRY` is the single list of commands: the parser's words, the help message and each
 platform's command menu are all generated from it, so they cannot drift apart. To add a
-command: add a `Verb`, add its `CommandSpec` here, and handle it in `bot/chat/handlers.py`.
+command: add a `Verb`, add its `CommandSpec` here, and give the verb a handler in `COMMANDS`
+(`bot/chat/handlers/__init__.py`).
 """
 
 from __future__ import annotations

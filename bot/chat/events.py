@@ -11,11 +11,13 @@ from bot.pulse.surveys import Answers
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: a platform and that platform's id for them (the e-mail on the console)."""
+    """Who acts: a platform and that platform's id for them; `workspace` when the platform
+    has workspaces and said which (None: any), `email` when it gave one (the fallback)."""
 
     platform: str
     user_id: str
     email: str | None = None
+    workspace: str | None = None
 
 
 @dataclass(frozen=True)

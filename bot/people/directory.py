@@ -1,6 +1,6 @@
 """Directory sync: people as the chat platform knows them, matched to ours by e-mail.
 
-Known people get their platform id, timezone and locale; people the platform has
+Known people get their account (`bot.people.identity`), timezone and locale; people the platform has
 deactivated stop receiving pulses; members we have never seen are enrolled in the
 department "Unassigned" until the next org import places them.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.enums import Platform
+from bot.people.identity import Link, assign
 from bot.people.org import EMAIL, valid_timezone
 from bot.people.pseudonym import new_salt
 from bot.store import audit
@@ -30,7 +30,7 @@ class DirectoryMember:
     timezone: str | None = None
     locale: str | None = None
     active: bool = True
-    workspace: str | None = None  # the platform's workspace (Slack team) the id belongs to
+    workspace: str | None = None  # the platform's workspace the id belongs to
 
 
 @dataclass
@@ -50,13 +50,13 @@ async def sync_directory(
     actor: str,
 ) -> SyncReport:
     """Create or update from the platform's directory; the caller commits."""
-    column = "slack_user_id" if platform == Platform.SLACK else "teams_user_id"
     people = {
         p.email: p
         for p in (await session.exec(select(Person).where(Person.tenant_id == tenant_id))).all()
     }
     report = SyncReport()
     unassigned: Department | None = None
+    accounts: list[tuple[Person, DirectoryMember]] = []
     for member in members:
         email = (member.email or "").lower()
         if not EMAIL.match(email):
@@ -83,9 +83,7 @@ async def sync_directory(
         elif not member.active and person.active:
             person.active = False
             report.deactivated += 1
-        setattr(person, column, member.platform_id)
-        if platform == Platform.SLACK and member.workspace:
-            person.slack_workspace_id = member.workspace
+        accounts.append((person, member))
         if member.timezone and valid_timezone(member.timezone):
             person.timezone = member.timezone
         if member.locale:
@@ -95,6 +93,12 @@ async def sync_directory(
         person.updated_at = utcnow()
         session.add(person)
         report.linked += 1
+    await session.flush()  # the new people's ids
+    await assign(
+        session,
+        platform=platform,
+        links=[Link(p.id, m.platform_id, m.workspace or "") for p, m in accounts if p.id],
+    )
     audit.record(
         session,
         tenant_id=tenant_id,

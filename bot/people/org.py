@@ -12,21 +12,15 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.enums import Role
+from bot.people.identity import Link, assign, identities_of
 from bot.people.pseudonym import new_salt
-from bot.ports import Recipient
+from bot.ports import Identity
 from bot.store import audit
 from bot.store.models import Department, Person, utcnow
 from bot.text import clean_text
 
 REQUIRED_COLUMNS = ("email", "name", "department", "timezone")
-OPTIONAL_COLUMNS = (
-    "role",
-    "manager_email",
-    "slack_user_id",
-    "teams_user_id",
-    "country",
-    "locale",
-)
+OPTIONAL_COLUMNS = ("role", "manager_email", "country", "locale")
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 LOCALE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
@@ -37,19 +31,17 @@ LIMITS = {
     "name": 200,
     "department": 120,
     "manager_email": 320,
-    "slack_user_id": 32,
-    "teams_user_id": 200,
 }
-PERSON_FIELDS = (
-    "name",
-    "department_id",
-    "timezone",
-    "country",
-    "locale",
-    "role",
-    "slack_user_id",
-    "teams_user_id",
-)
+
+
+@dataclass(frozen=True)
+class AccountColumn:
+    """An optional column of people's account ids on one platform. Each adapter names its
+    own and the composition root passes them in, so the core names no platform."""
+
+    name: str
+    platform: str
+    max_length: int = 200
 
 
 class OrgImportError(Exception):
@@ -77,29 +69,32 @@ class Row:
     timezone: str
     role: str
     manager_email: str | None
-    slack_user_id: str | None
-    teams_user_id: str | None
     country: str | None
     locale: str | None
+    # platform -> account id (None: blank), for the account columns the file has
+    accounts: dict[str, str | None] = field(default_factory=dict)
 
 
-def parse_csv(text: str) -> list[Row]:
+def parse_csv(text: str, *, account_columns: tuple[AccountColumn, ...] = ()) -> list[Row]:
     """Validate the whole file first; raise with every problem, or return clean rows."""
     try:
-        return _parse_csv(text)
+        return _parse_csv(text, account_columns)
     except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
         raise OrgImportError([f"the file is not readable as CSV: {exc}"]) from None
 
 
-def _parse_csv(text: str) -> list[Row]:
+def _parse_csv(text: str, account_columns: tuple[AccountColumn, ...]) -> list[Row]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [clean_text(h, multiline=False).lower() for h in (reader.fieldnames or [])]
-    problems = _header_problems(header)
+    problems = _header_problems(header, [c.name for c in account_columns])
+    accounts = [c for c in account_columns if c.name in header]
+    limits = LIMITS | {c.name: c.max_length for c in accounts}
     if problems:
         raise OrgImportError(problems)
     reader.fieldnames = header
     rows: list[Row] = []
     seen: dict[str, int] = {}
+    held: dict[tuple[str, str], int] = {}  # (column, account id) -> its line
     for raw in reader:
         line = reader.line_num
         # Every field as one line of text without control characters: a NUL would be
@@ -108,14 +103,22 @@ def _parse_csv(text: str) -> list[Row]:
         if None in raw:
             problems.append(f"line {line}: more values than columns")
             continue
-        row_problems = _row_problems(values)
+        row_problems = _row_problems(values, limits)
         email = values.get("email", "").lower()
         if email in seen:
             row_problems.append(f"email {email} already on line {seen[email]}")
         seen.setdefault(email, line)
+        for column in accounts:
+            account = values.get(column.name)
+            if account and (column.name, account) in held:
+                row_problems.append(
+                    f"{column.name} {account} already on line {held[column.name, account]}"
+                )
+            elif account:
+                held[column.name, account] = line
         problems.extend(f"line {line}: {p}" for p in row_problems)
         if not row_problems:
-            rows.append(_row(line, values))
+            rows.append(_row(line, values, accounts))
     for row in rows:
         if row.manager_email and row.manager_email == row.email:
             problems.append(f"line {row.line}: manager_email is the person themselves")
@@ -126,15 +129,21 @@ def _parse_csv(text: str) -> list[Row]:
     return rows
 
 
-def _header_problems(header: list[str]) -> list[str]:
+def optional_columns(accounts: list[str]) -> tuple[str, ...]:
+    """The optional columns in the order the help and the errors list them."""
+    return (*OPTIONAL_COLUMNS[:2], *accounts, *OPTIONAL_COLUMNS[2:])
+
+
+def _header_problems(header: list[str], accounts: list[str]) -> list[str]:
     if not header:
         return [
             "the file is empty; the first line must be the header " + ",".join(REQUIRED_COLUMNS)
         ]
+    allowed = REQUIRED_COLUMNS + optional_columns(accounts)
     problems = [
-        f"line 1: unknown column '{h}' (allowed: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)})"
+        f"line 1: unknown column '{h}' (allowed: {', '.join(allowed)})"
         for h in header
-        if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+        if h not in allowed
     ]
     problems += [f"line 1: missing column '{c}'" for c in REQUIRED_COLUMNS if c not in header]
     duplicates = {h for h in header if header.count(h) > 1}
@@ -158,7 +167,7 @@ def valid_timezone(name: str) -> bool:
     return True
 
 
-def _row_problems(v: dict[str, str]) -> list[str]:
+def _row_problems(v: dict[str, str], limits: dict[str, int]) -> list[str]:
     problems = []
     if not EMAIL.match(v.get("email", "")):
         problems.append(f"email '{v.get('email', '')}' is not an e-mail address")
@@ -168,7 +177,7 @@ def _row_problems(v: dict[str, str]) -> list[str]:
         problems.append("department is empty")
     problems += [
         f"{column} is longer than {limit} characters"
-        for column, limit in LIMITS.items()
+        for column, limit in limits.items()
         if len(v.get(column) or "") > limit
     ]
     if not valid_timezone(v.get("timezone", "")):
@@ -190,7 +199,7 @@ def _row_problems(v: dict[str, str]) -> list[str]:
     return problems
 
 
-def _row(line: int, v: dict[str, str]) -> Row:
+def _row(line: int, v: dict[str, str], accounts: list[AccountColumn]) -> Row:
     return Row(
         line=line,
         email=v["email"].lower(),
@@ -199,10 +208,9 @@ def _row(line: int, v: dict[str, str]) -> Row:
         timezone=v["timezone"],
         role=(v.get("role") or "member").lower(),
         manager_email=(v.get("manager_email") or "").lower() or None,
-        slack_user_id=v.get("slack_user_id") or None,
-        teams_user_id=v.get("teams_user_id") or None,
         country=(v.get("country") or "").upper() or None,
         locale=v.get("locale") or None,
+        accounts={c.platform: v.get(c.name) or None for c in accounts},
     )
 
 
@@ -227,6 +235,9 @@ async def import_rows(
     )
     if missing:
         raise OrgImportError(missing)
+    linked = await identities_of(
+        session, person_ids=[p.id for p in existing.values() if p.id is not None]
+    )
     people: dict[str, Person] = {}
     for row in rows:
         wanted = {
@@ -236,8 +247,6 @@ async def import_rows(
             "country": row.country,
             "locale": row.locale,
             "role": row.role,
-            "slack_user_id": row.slack_user_id,
-            "teams_user_id": row.teams_user_id,
         }
         person = existing.get(row.email)
         if person is None:
@@ -246,7 +255,9 @@ async def import_rows(
             )
             session.add(person)
             report.created += 1
-        elif any(getattr(person, k) != v for k, v in wanted.items()):
+        elif any(getattr(person, k) != v for k, v in wanted.items()) or _accounts_differ(
+            row, linked.get(person.id, ())
+        ):
             for key, value in wanted.items():
                 setattr(person, key, value)
             person.updated_at = utcnow()
@@ -256,6 +267,16 @@ async def import_rows(
             report.unchanged += 1
         people[row.email] = person
     await session.flush()
+    for platform in {p for row in rows for p in row.accounts}:
+        await assign(
+            session,
+            platform=platform,
+            links=[
+                Link(people[r.email].id, r.accounts[platform])  # type: ignore[arg-type]
+                for r in rows
+                if platform in r.accounts
+            ],
+        )
     for row in rows:
         manager = people.get(row.manager_email or "") or existing.get(row.manager_email or "")
         manager_id = manager.id if manager else None
@@ -303,13 +324,10 @@ async def departments_by_id(session: AsyncSession, *, tenant_id: int) -> dict[in
     return {d.id: d.name for d in rows.all() if d.id is not None}
 
 
-def recipient_of(person: Person) -> Recipient:
-    """How to reach a person on every platform we know them on."""
-    return Recipient(
-        person_id=person.id,
-        email=person.email,
-        name=person.name,
-        slack_user_id=person.slack_user_id,
-        teams_user_id=person.teams_user_id,
-        slack_workspace_id=person.slack_workspace_id,
-    )
+def _accounts_differ(row: Row, identities: tuple[Identity, ...]) -> bool:
+    """The file gives another account than the one (or several) the person has."""
+    for platform, account in row.accounts.items():
+        have = {i.external_id for i in identities if i.platform == platform}
+        if have != ({account} if account else set()):
+            return True
+    return False

@@ -65,7 +65,7 @@ async def expire(session: AsyncSession, *, now: datetime) -> None:
         .values(state=DeliveryState.CANCELLED, last_error="already answered")
     )
     # Budget rows of chats and workspaces idle for an hour hold nothing a new row would not
-    # (a full bucket, no pause): without this, one row per Teams chat would pile up.
+    # (a full bucket, no pause): without this, one row per chat would pile up.
     idle = now - BUDGET_IDLE
     await session.exec(
         delete(SendBudget).where(

@@ -19,6 +19,7 @@ from bot.store.models import (
     Kudos,
     Participation,
     Person,
+    PlatformIdentity,
     Response,
     Round,
     SealedAnswer,
@@ -70,6 +71,7 @@ async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, 
     await session.exec(delete(SealedAnswer).where(col(SealedAnswer.id).in_(boxes)))
     await session.exec(delete(Participation).where(Participation.person_id == person_id))
     await session.exec(delete(Delivery).where(Delivery.person_id == person_id))
+    await session.exec(delete(PlatformIdentity).where(PlatformIdentity.person_id == person_id))
     await session.exec(
         delete(Kudos).where(or_(Kudos.from_person_id == person_id, Kudos.to_person_id == person_id))
     )

@@ -11,7 +11,7 @@ from sqlmodel import col
 from bot.store.db import Database
 from bot.store.models import SeenRequest
 
-KEEP = timedelta(minutes=10)  # longer than Slack's 5-minute replay window and its retries
+KEEP = timedelta(minutes=10)  # longer than a platform's 5-minute replay window and its retries
 
 
 async def first_time(db: Database, *, key: str, now: datetime) -> bool:

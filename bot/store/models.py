@@ -30,7 +30,7 @@ class Tenant(SQLModel, table=True):
 
 
 class Workspace(SQLModel, table=True):
-    """A chat installation (Slack team, Teams tenant, the console) of a tenant."""
+    """A chat installation (a platform's workspace or tenant, the console) of a tenant."""
 
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -63,15 +63,27 @@ class Person(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=35)
     role: str = Field(default="member", max_length=20)
     manager_id: int | None = Field(default=None, foreign_key="person.id")
-    slack_user_id: str | None = Field(default=None, max_length=32, index=True)
-    slack_workspace_id: str | None = Field(default=None, max_length=32)  # Slack's team id
-    teams_user_id: str | None = Field(default=None, max_length=200, index=True)
     pseudonym_salt: str = Field(max_length=64)
     opted_out: bool = False
     nudges_muted: bool = False
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PlatformIdentity(SQLModel, table=True):
+    """A person's account on a chat platform; a person may have several (one per platform,
+    or one per workspace). `workspace` is "" when unknown (an imported id), never NULL, so
+    the uniqueness holds alike on SQLite and PostgreSQL (NULLs never collide)."""
+
+    __tablename__ = "platform_identity"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=20)
+    workspace: str = Field(default="", max_length=100)
+    external_id: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Survey(SQLModel, table=True):
@@ -278,7 +290,8 @@ class OAuthState(SQLModel, table=True):
 
 class ConversationRef(SQLModel, table=True):
     """How to reach someone proactively on a platform that needs a stored conversation
-    (Teams): without it, a person who never wrote to the bot cannot be messaged."""
+    (where a platform needs one): without it, a person who never wrote to the bot cannot be
+    messaged."""
 
     __tablename__ = "conversation_ref"
     __table_args__ = (UniqueConstraint("platform", "user_id"),)

@@ -10,8 +10,8 @@ from pathlib import Path
 from rich.console import Console
 
 from adapters.demo import FIRST_SLOT, Simulation, run_demo
+from adapters.settings import load_settings
 from bot.chat.templates import pulse
-from bot.config import load_settings
 from bot.pulse.surveys import Question, round_questions
 
 # The figures of the demo's final digest (week 9 of 2026, whatever today's date). They depend

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from adapters.demo import run_demo
-from bot.config import load_settings
+from adapters.settings import load_settings
 from bot.pulse.sealing import Sealer
 from tests.conftest import SECRET
 from tests.dump import best_lineup, first_seen, query, rows_in_physical_order

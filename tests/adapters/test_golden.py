@@ -12,15 +12,12 @@ import importlib
 import json
 import os
 import pkgutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import bot.chat.templates
-from adapters.console.render import render_text
-from adapters.slack.render import render_home, render_message
-from adapters.teams.render import render_activity
+from adapters.renderers import RENDERERS
 from bot.messages import Message
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -32,16 +29,16 @@ def _json(data: object) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _slack(message: Message) -> str:
-    # As the Slack adapter sends it: the home kind is an App Home view, the rest messages.
-    return _json(render_home(message) if message.kind == "home" else render_message(message))
+EXTENSIONS = {"console": "txt"}  # the others render JSON
 
 
-RENDERERS: dict[str, tuple[str, Callable[[Message], str]]] = {
-    "slack": ("json", _slack),
-    "teams": ("json", lambda m: _json(render_activity(m))),
-    "console": ("txt", lambda m: render_text(m) + "\n"),
-}
+def _file_name(template: str, platform: str) -> str:
+    return f"{template}.{platform}.{EXTENSIONS.get(platform, 'json')}"
+
+
+def _golden_text(platform: str, message: Message) -> str:
+    rendered = RENDERERS[platform](message)
+    return rendered + "\n" if isinstance(rendered, str) else _json(rendered)
 
 
 def _example(template: str) -> Message:
@@ -53,9 +50,8 @@ def _example(template: str) -> Message:
 @pytest.mark.parametrize("platform", sorted(RENDERERS))
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_render_matches_golden_file(template: str, platform: str) -> None:
-    suffix, render = RENDERERS[platform]
-    path = GOLDEN / f"{template}.{platform}.{suffix}"
-    rendered = render(_example(template))
+    path = GOLDEN / _file_name(template, platform)
+    rendered = _golden_text(platform, _example(template))
     if UPDATE:
         GOLDEN.mkdir(exist_ok=True)
         path.write_text(rendered, encoding="utf-8")
@@ -81,7 +77,9 @@ def test_render_matches_golden_file(template: str, platform: str) -> None:
 
 def test_no_golden_file_outlives_its_template() -> None:
     expected = {
-        f"{t}.{platform}.{suffix}" for t in TEMPLATES for platform, (suffix, _) in RENDERERS.items()
+        f"{t}.{platform}.{EXTENSIONS.get(platform, 'json')}"
+        for t in TEMPLATES
+        for platform in RENDERERS
     }
     stale = sorted(p.name for p in GOLDEN.glob("*.*") if p.name not in expected)
     assert not stale, f"golden files for no template (delete them): {stale}"

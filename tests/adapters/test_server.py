@@ -7,7 +7,7 @@ from aiohttp import web
 
 from adapters.runtime import build
 from adapters.server import make_app
-from bot.config import load_settings
+from adapters.settings import load_settings
 
 
 async def test_healthz_over_loopback(database_url: str) -> None:

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.people.org import OrgImportError, import_rows, parse_csv
+from bot.people.org import OrgImportError, import_rows
 from bot.people.tenancy import default_tenant
 from bot.store.db import Database
 from bot.store.models import Person
-from tests.conftest import START
+from tests.conftest import START, parse_org
 
 GOOD = """email,name,department,timezone,role,manager_email,country,locale
 boss@example.com,Bo Boss,Sales,Europe/Paris,executive,,FR,fr-FR
@@ -21,7 +21,7 @@ Ann@Example.com,Ann A,Sales,Europe/Paris,,boss@example.com,FR,fr
 async def _import(db: Database, text: str):  # type: ignore[no-untyped-def]
     async with db.session() as session:
         tenant = await default_tenant(session, today=START)
-        report = await import_rows(session, tenant_id=tenant.id, rows=parse_csv(text), actor="test")
+        report = await import_rows(session, tenant_id=tenant.id, rows=parse_org(text), actor="test")
         await session.commit()
         return report
 
@@ -50,7 +50,7 @@ async def test_create_then_update_then_unchanged(db: Database) -> None:
 )
 def test_bad_headers(text: str, expected: str) -> None:
     with pytest.raises(OrgImportError) as caught:
-        parse_csv(text)
+        parse_org(text)
     assert any(expected in p for p in caught.value.problems)
 
 

@@ -13,13 +13,13 @@ from sqlmodel import select
 
 from bot.insights.digest import build_digest
 from bot.insights.export import export_csv
-from bot.people.org import import_rows, parse_csv
+from bot.people.org import import_rows
 from bot.pulse.privacy import erase_person
 from bot.pulse.sealing import SEALED_SIZE, Sealer
 from bot.store.db import Database
 from bot.store.models import Department, Person, Round, Survey
 from tests.bot.test_anonymity import _org
-from tests.conftest import SECRET, World, make_world
+from tests.conftest import SECRET, World, make_world, parse_org
 from tests.dump import best_lineup, first_seen, query, raw_dump, rows_in_physical_order
 
 SENT = datetime(2026, 11, 3, 11, 0, tzinfo=UTC)  # 11:00 London: everyone has the pulse
@@ -221,6 +221,6 @@ async def test_erasure_threshold_and_import_move_no_published_figure(db: Databas
         f"late{i}@example.com,Late {i},Small,Europe/London\n" for i in range(6)
     ) + "gamma0@example.com,P Gamma 0,Small,Europe/London\n"
     async with db.session() as session:
-        await import_rows(session, tenant_id=world.tenant_id, rows=parse_csv(late), actor="t")
+        await import_rows(session, tenant_id=world.tenant_id, rows=parse_org(late), actor="t")
         await session.commit()
     assert await _everything_published(db) == before, "a late import moved a figure"

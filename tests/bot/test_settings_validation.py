@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import MIN_SECRET_BYTES, ConfigError, load_settings
+from adapters.settings import load_settings
+from bot.config import MIN_SECRET_BYTES, ConfigError
 
 STRONG = "k" * MIN_SECRET_BYTES
 OLD = "o" * 40

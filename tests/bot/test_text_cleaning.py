@@ -10,12 +10,12 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.people.directory import DirectoryMember
-from bot.people.org import OrgImportError, import_rows, parse_csv
+from bot.people.org import OrgImportError, import_rows
 from bot.pulse.surveys import AnswerError, _comment
 from bot.store.models import Kudos, Participation, Person
 from bot.text import clean_text
 from tests.bot.test_pulse_flow import good_answers
-from tests.conftest import World
+from tests.conftest import World, parse_org
 
 HELSINKI_TEN = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
 
@@ -113,7 +113,7 @@ async def test_thanks_to_a_nul_mention_or_of_only_control_characters_is_answered
 
 
 async def test_csv_fields_are_cleaned_before_the_database(world: World) -> None:
-    rows = parse_csv(
+    rows = parse_org(
         "email,name,department,timezone\n"
         "nul@example.com,Null\x00 Byte\x1b,Engi\x00neering,Europe/Helsinki\n"
     )
@@ -129,7 +129,7 @@ async def test_csv_fields_are_cleaned_before_the_database(world: World) -> None:
 
 def test_csv_refuses_values_longer_than_their_columns() -> None:
     with pytest.raises(OrgImportError) as refused:
-        parse_csv(
+        parse_org(
             "email,name,department,timezone,slack_user_id\n"
             f"long@example.com,{'N' * 201},Sales,UTC,{'U' * 33}\n"
         )
@@ -138,7 +138,7 @@ def test_csv_refuses_values_longer_than_their_columns() -> None:
         "line 2: slack_user_id is longer than 32 characters",
     ]
     with pytest.raises(OrgImportError, match="not readable as CSV"):
-        parse_csv('email,name,department,timezone\na@example.com,"' + "x" * 200_000 + '",S,UTC\n')
+        parse_org('email,name,department,timezone\na@example.com,"' + "x" * 200_000 + '",S,UTC\n')
 
 
 async def test_directory_names_are_cleaned(world: World) -> None:

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.people.org import import_rows, parse_csv
+from bot.people.org import import_rows
 from bot.people.tenancy import default_tenant
 from bot.store.db import Database
-from bot.store.models import Delivery, Person
+from bot.store.models import Delivery, PlatformIdentity
 from scheduler.sender import WORKERS_PER_SCOPE
-from tests.conftest import BACKEND, SECRET
+from tests.conftest import BACKEND, SECRET, parse_org
 from tests.fakes.slack_api import FakeSlackApi
 
 CROSSPULSE = str(Path(sys.executable).parent / "crosspulse")
@@ -45,7 +45,7 @@ async def _organisation(database_url: str, api: FakeSlackApi) -> tuple[Database,
     )
     async with db.session() as session:
         tenant = await default_tenant(session, today=date(2026, 11, 2))
-        await import_rows(session, tenant_id=tenant.id, rows=parse_csv(rows), actor="test")
+        await import_rows(session, tenant_id=tenant.id, rows=parse_org(rows), actor="test")
         await session.commit()
     env = {
         **os.environ,
@@ -78,8 +78,8 @@ async def test_kill_9_mid_fan_out_then_restart(database_url: str) -> None:
             states = dict(
                 (
                     await session.exec(
-                        select(Person.slack_user_id, Delivery.state).join(
-                            Delivery, Delivery.person_id == Person.id
+                        select(PlatformIdentity.external_id, Delivery.state).join(
+                            Delivery, Delivery.person_id == PlatformIdentity.person_id
                         )
                     )
                 ).all()

@@ -119,6 +119,6 @@ def _known(action: str) -> ActionId | None:
 
 
 def _stranger_notice(title: str, text: str) -> list[Effect]:
-    """Kind `stranger`, so an adapter that can look people up (Teams roster) knows to."""
+    """Kind `stranger`, so an adapter that can look people up (a roster) knows to."""
     kind = MessageKind.STRANGER
     return [Reply(notice_template.render(notice_template.NoticeData(title, text, kind=kind)))]

@@ -14,6 +14,7 @@ from bot.chat.events import Effect, Notify, Reply
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.templates import kudos
 from bot.chat.templates import notice as notice_template
+from bot.people import identity
 from bot.people.org import departments_by_id
 from bot.pulse.schedule import iso_week
 from bot.store.models import Kudos, Person
@@ -82,17 +83,12 @@ async def thank(turn: Turn, cmd: Command) -> list[Effect]:
 
 
 async def _find(session: AsyncSession, tenant_id: int, ref: str) -> Person | None:
-    for column in (Person.slack_user_id, Person.teams_user_id, Person.email):
-        found = (
-            await session.exec(
-                select(Person).where(
-                    Person.tenant_id == tenant_id,
-                    column == (ref.lower() if column is Person.email else ref),
-                )
-            )
-        ).first()
-        if found:
-            return found
+    found = await identity.person_with_account(session, tenant_id=tenant_id, external_id=ref)
+    if found is None:
+        by_email = select(Person).where(Person.tenant_id == tenant_id, Person.email == ref.lower())
+        found = (await session.exec(by_email)).first()
+    if found:
+        return found
     matches = (
         await session.exec(
             select(Person).where(Person.tenant_id == tenant_id, col(Person.active).is_(True))

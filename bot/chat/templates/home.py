@@ -1,4 +1,4 @@
-"""The person's home (Slack App Home, Teams personal tab): their status and what they can do;
+"""The person's home (a platform's app home or personal tab): their status and what they can do;
 admins also see the organisation's status, executives the latest digest's headline."""
 
 from __future__ import annotations

@@ -19,10 +19,11 @@ from aiohttp import web
 from adapters.ports import configured_ports
 from adapters.runtime import Runtime, build
 from adapters.server import make_app
-from bot.config import load_settings
-from bot.people.org import import_rows, parse_csv
+from adapters.settings import load_settings
+from bot.people.org import import_rows
 from bot.people.tenancy import default_tenant
 from bot.ports import FixedClock
+from tests.conftest import parse_org
 from tests.fakes.slack_api import FakeSlackApi
 
 SIGNING_SECRET = "test-signing-secret"
@@ -131,7 +132,7 @@ async def slack(database_url: str, request: pytest.FixtureRequest) -> AsyncItera
     runtime = await build(settings, clock=clock, ports=configured_ports(settings))
     async with runtime.db.session() as session:
         tenant = await default_tenant(session, today=clock.at.date())
-        await import_rows(session, tenant_id=tenant.id, rows=parse_csv(ORG), actor="test")
+        await import_rows(session, tenant_id=tenant.id, rows=parse_org(ORG), actor="test")
         await session.commit()
     runner = web.AppRunner(make_app(runtime, slack_process_before_response=request.param))
     await runner.setup()

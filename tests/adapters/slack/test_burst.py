@@ -16,12 +16,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from adapters.slack.listeners import BACKLOGS, BUSY, CAPACITY, drain
-from bot.people.org import import_rows, parse_csv
+from bot.people.org import import_rows
 from bot.people.tenancy import default_tenant
 from bot.store.models import Participation
 from scheduler.jobs import tick
 from tests.adapters.slack.conftest import SlackWorld
 from tests.adapters.slack.test_slack_app import _state_for
+from tests.conftest import parse_org
 
 PEOPLE = 30  # besides Ada and Bob
 HELPS = 40  # an unknown command each: help, opening with the command's own text
@@ -87,7 +88,7 @@ async def test_burst_is_acked_and_every_reply_arrives_once(slack: SlackWorld) ->
     )
     async with slack.runtime.db.session() as session:
         tenant = await default_tenant(session, today=slack.clock.at.date())
-        await import_rows(session, tenant_id=tenant.id, rows=parse_csv(rows), actor="test")
+        await import_rows(session, tenant_id=tenant.id, rows=parse_org(rows), actor="test")
         await session.commit()
     report = await tick(
         slack.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC), ports=slack.runtime.ports

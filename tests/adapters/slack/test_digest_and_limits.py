@@ -17,12 +17,13 @@ from adapters.slack.render import render_home, render_message
 from bot.chat.compose import pulse_message
 from bot.chat.events import ActionEvent, Actor
 from bot.messages import Fact, Message, Section
-from bot.people.org import import_rows, parse_csv
+from bot.people.org import import_rows
 from bot.people.tenancy import default_tenant
 from bot.store.models import Delivery, Person, Round
 from scheduler.jobs import tick
 from tests.adapters.slack.conftest import SlackWorld
 from tests.bot.test_pulse_flow import good_answers
+from tests.conftest import parse_org
 
 TEMPLATES = [m.name for m in pkgutil.iter_modules(bot.chat.templates.__path__)]
 
@@ -70,7 +71,7 @@ async def test_weekly_digest_reaches_the_executive_with_its_chart(slack: SlackWo
         rows += "".join(
             f"e{i}@example.com,E {i},Eng,Europe/London,member,U0E{i:02d}\n" for i in range(6)
         )
-        await import_rows(session, tenant_id=tenant.id, rows=parse_csv(rows), actor="test")
+        await import_rows(session, tenant_id=tenant.id, rows=parse_org(rows), actor="test")
         await session.commit()
     await tick(
         slack.runtime.db, now=datetime(2026, 11, 3, 11, 0, tzinfo=UTC), ports=slack.runtime.ports

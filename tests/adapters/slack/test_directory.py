@@ -16,6 +16,7 @@ from bot.store.db import Database
 from bot.store.models import Department, Person
 from scheduler.jobs import tick
 from tests.adapters.slack.test_slack_app import SlackWorld
+from tests.conftest import accounts
 from tests.fakes.slack_api import ThreadedFakeSlackApi
 
 
@@ -83,8 +84,9 @@ async def _people(url: str) -> dict[str, tuple]:
                 )
             )
         ).all()
+    slack = await accounts(db, "slack")
     await db.dispose()
-    return {p.email: (p.slack_user_id, p.timezone, d, p.active) for p, d in rows}
+    return {p.email: (slack.get(p.email), p.timezone, d, p.active) for p, d in rows}
 
 
 async def test_team_join_enrols_and_welcomes_the_new_member(slack: SlackWorld) -> None:

@@ -20,15 +20,16 @@ from adapters.pacing import Pacer
 from adapters.ports import configured_ports
 from adapters.runtime import Runtime, build
 from adapters.server import make_app
+from adapters.settings import load_settings
 from adapters.slack.crypto import CredentialCipher
-from bot.config import load_settings
-from bot.people.org import import_rows, parse_csv
+from bot.people.org import import_rows
 from bot.people.tenancy import default_tenant
 from bot.ports import FixedClock
-from bot.store.models import Person, Workspace
+from bot.store.models import Workspace
 from scheduler.jobs import tick
 from scheduler.sender import WORKERS_PER_SCOPE
 from tests.adapters.slack.conftest import SIGNING_SECRET, SlackWorld
+from tests.conftest import link, parse_org
 from tests.fakes.slack_api import FakeSlackApi
 
 
@@ -51,7 +52,7 @@ async def oauth(database_url: str) -> AsyncIterator[SlackWorld]:
             session,
             tenant_id=tenant.id,
             actor="test",
-            rows=parse_csv(
+            rows=parse_org(
                 "email,name,department,timezone,slack_user_id\nada@example.com,Ada,Eng,UTC,U0ADA\n"
             ),
         )
@@ -217,7 +218,7 @@ async def test_each_workspace_is_reached_with_its_own_token(
             session,
             tenant_id=tenant.id,
             actor="test",
-            rows=parse_csv(
+            rows=parse_org(
                 "email,name,department,timezone\n"
                 "ada@example.com,Ada,Eng,UTC\nzed@example.com,Zed,Sales,UTC\n"
             ),
@@ -264,12 +265,13 @@ async def test_a_429_storm_pauses_only_its_own_workspace(oauth: SlackWorld) -> N
     )
     async with oauth.runtime.db.session() as session:
         tenant = await default_tenant(session, today=oauth.clock.at.date())
-        await import_rows(session, tenant_id=tenant.id, actor="test", rows=parse_csv(rows))
+        await import_rows(session, tenant_id=tenant.id, actor="test", rows=parse_org(rows))
         await session.commit()
-        for person in (await session.exec(select(Person))).all():
-            person.slack_workspace_id = "T222" if person.email.startswith("w2") else "T111"
-            session.add(person)
-        await session.commit()
+    for w in (1, 2):
+        for i in range(30):
+            await link(oauth.runtime.db, f"w{w}p{i}@example.com", "slack", f"U{w}{i:03d}",
+                       workspace=f"T{w}{w}{w}")
+    await link(oauth.runtime.db, "ada@example.com", "slack", "U0ADA", workspace="T111")
     oauth.runtime.ports["slack"].pacer = Pacer(rate=1000)  # type: ignore[attr-defined]
     oauth.api.rate_limited_tokens["xoxb-one"] = 30
     at = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from adapters.ports import configured_ports
 from adapters.runtime import build
 from adapters.server import SLACK_BOLT, make_app
+from adapters.settings import load_settings
 from adapters.slack.app import start_socket_mode
-from bot.config import load_settings
-from bot.people.org import import_rows, parse_csv
+from bot.people.org import import_rows
 from bot.people.tenancy import default_tenant
+from tests.conftest import parse_org
 from tests.fakes.slack_api import FakeSlackApi
 
 
@@ -28,7 +29,7 @@ async def test_pulse_over_socket_mode(database_url: str) -> None:
             session,
             tenant_id=tenant.id,
             actor="test",
-            rows=parse_csv(
+            rows=parse_org(
                 "email,name,department,timezone,slack_user_id\nada@example.com,Ada,Eng,UTC,U0ADA\n"
             ),
         )

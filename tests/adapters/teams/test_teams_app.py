@@ -12,18 +12,18 @@ import aiohttp
 import jsonschema
 import pytest
 from aiohttp import web
-from sqlmodel import col, select
+from sqlmodel import select
 
 from adapters.ports import configured_ports
 from adapters.runtime import Runtime, build
 from adapters.server import make_app
-from bot.config import load_settings
-from bot.people.org import import_rows, parse_csv
+from adapters.settings import load_settings
+from bot.people.org import import_rows
 from bot.people.tenancy import default_tenant
 from bot.ports import FixedClock
 from bot.store.models import ConversationRef, Participation, Person
 from scheduler.jobs import tick
-from tests.conftest import SHARED
+from tests.conftest import SHARED, accounts, link, parse_org
 from tests.fakes.bot_openid import BotOpenId
 from tests.fakes.teams_connector import FakeConnector
 
@@ -72,7 +72,7 @@ async def _world(database_url: str, **settings_kw: object) -> AsyncIterator[Team
     runtime.ports = configured_ports(settings, db=runtime.db, clock=clock)
     async with runtime.db.session() as session:
         tenant = await default_tenant(session, today=clock.at.date())
-        await import_rows(session, tenant_id=tenant.id, rows=parse_csv(ORG), actor="test")
+        await import_rows(session, tenant_id=tenant.id, rows=parse_org(ORG), actor="test")
         await session.commit()
     runner = web.AppRunner(make_app(runtime))
     await runner.setup()
@@ -149,7 +149,8 @@ async def test_install_welcomes_links_by_roster_and_stores_the_reference(
             await session.exec(select(Person).where(Person.email == "megan@example.com"))
         ).one()
         ref = (await session.exec(select(ConversationRef))).one()
-    assert megan.teams_user_id == MEGAN and ref.user_id == MEGAN
+    assert (await accounts(teams.runtime.db, "teams"))[megan.email] == MEGAN
+    assert ref.user_id == MEGAN
     assert ref.reference["conversation"]["id"] == "a:megan"
     # The weekly pulse then reaches her proactively, as an Adaptive Card 1.5.
     report = await tick(
@@ -381,8 +382,7 @@ async def test_a_team_install_reaches_every_member_through_a_new_1_1_chat(
     welcome = teams.connector.sent[-1]
     assert welcome.conversation == TEAM_CHANNEL, "the team is welcomed in its channel"
     assert "Welcome to Crosspulse" in json.dumps(welcome.body)
-    async with teams.runtime.db.session() as session:
-        linked = {p.email: p.teams_user_id for p in (await session.exec(select(Person))).all()}
+    linked = await accounts(teams.runtime.db, "teams")
     assert linked == {
         "megan@example.com": MEGAN,
         **{f"e{i}@example.com": f"aad-e{i}" for i in range(3)},
@@ -562,11 +562,7 @@ async def test_activities_from_another_organisation_are_ignored(database_url: st
         hello["channelData"] = {"tenant": {"id": "00000000-0000-0000-0000-00000000beef"}}
         assert await world.post(hello) in (200, 201)
         assert await _references(world) == {} and world.connector.sent == []
-        async with world.runtime.db.session() as session:
-            linked = (
-                await session.exec(select(Person).where(col(Person.teams_user_id).is_not(None)))
-            ).all()
-        assert linked == []
+        assert await accounts(world.runtime.db, "teams") == {}
         assert await world.post(_team_install(world.connector)) in (200, 201)  # our tenant
         assert set(await _references(world)) == {"aad-e0"}
 
@@ -672,24 +668,16 @@ async def test_a_roster_cannot_re_point_someone_already_linked(teams: TeamsWorld
         megan = (
             await session.exec(select(Person).where(Person.email == "megan@example.com"))
         ).one()
-    assert megan.teams_user_id == MEGAN
+    assert (await accounts(teams.runtime.db, "teams"))[megan.email] == MEGAN
     assert "aad-impostor" not in await _references(teams)
 
 
 async def test_an_account_already_linked_is_not_given_a_second_person(teams: TeamsWorld) -> None:
-    async with teams.runtime.db.session() as session:
-        megan = (
-            await session.exec(select(Person).where(Person.email == "megan@example.com"))
-        ).one()
-        megan.teams_user_id = "aad-e0"  # set by the CSV: e0's account is Megan's
-        session.add(megan)
-        await session.commit()
+    # set by the CSV: e0's account is Megan's
+    await link(teams.runtime.db, "megan@example.com", "teams", "aad-e0")
     teams.connector.members = {"29:e0": ROSTER["29:e0"]}
     assert await teams.post(_team_install(teams.connector)) in (200, 201)
-    async with teams.runtime.db.session() as session:
-        holders = (
-            await session.exec(select(Person.email).where(Person.teams_user_id == "aad-e0"))
-        ).all()
+    holders = [e for e, a in (await accounts(teams.runtime.db, "teams")).items() if a == "aad-e0"]
     assert holders == ["megan@example.com"]
 
 
@@ -729,11 +717,7 @@ async def test_removing_the_bot_from_a_group_chat_keeps_the_removers_own_chat(
 
 
 async def _link(world: TeamsWorld, email: str, teams_user_id: str) -> None:
-    async with world.runtime.db.session() as session:
-        person = (await session.exec(select(Person).where(Person.email == email))).one()
-        person.teams_user_id = teams_user_id
-        session.add(person)
-        await session.commit()
+    await link(world.runtime.db, email, "teams", teams_user_id)
 
 
 async def _link_megan(world: TeamsWorld) -> None:

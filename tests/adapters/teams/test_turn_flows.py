@@ -21,8 +21,8 @@ from sqlmodel import select
 
 from adapters.teams.bot import CrosspulseTeamsBot
 from bot.messages import Message
-from bot.store.models import Participation, Person
-from tests.conftest import World
+from bot.store.models import Participation
+from tests.conftest import World, link
 
 USER = ChannelAccount(id="29:eng1", name="Engineer 1", aad_object_id="aad-eng1")
 BOT = ChannelAccount(id="28:bot", name="Crosspulse")
@@ -81,13 +81,7 @@ def _first_choices(card: dict) -> dict[str, str]:
 
 @pytest.fixture
 async def linked(world: World) -> World:
-    async with world.db.session() as session:
-        person = (
-            await session.exec(select(Person).where(Person.email == "eng1@example.com"))
-        ).one()
-        person.teams_user_id = USER.aad_object_id
-        session.add(person)
-        await session.commit()
+    await link(world.db, "eng1@example.com", "teams", USER.aad_object_id)
     return world
 
 
