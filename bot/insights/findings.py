@@ -42,7 +42,8 @@ from bot.insights.silos import ASYMMETRY_HIGH, ASYMMETRY_LOW, FRICTION_BELOW
 WINDOW = 4  # weeks pooled per finding
 HISTORY = 4  # earlier weeks replayed for persistence and hysteresis
 ALPHA = 0.05  # per digest, all findings together
-KINDS = ("island", "friction", "one_sided", "bridge")
+KINDS = ("island", "friction", "one_sided", "bridge")  # the level is split over these
+ORDER = ("island", "unnamed", "friction", "one_sided", "bridge")
 ISLAND_NAMES_BELOW = 0.5  # other teams named per respondent
 ISLAND_NAMED_BELOW = 0.05  # share of everyone else's answers naming the department
 LINK_SHARE = 0.15  # a tie: at least this share of one side's answers name the other
@@ -79,6 +80,9 @@ class _Evidence:
     """A window's pooled counts, from departments shown in their weeks only."""
 
     respondents: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    invited: dict[int, int] = field(default_factory=dict)  # the most in any week
+    unstored_others: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    unstored_named_by: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     others: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     named: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # ties out
     named_by: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # ties in
@@ -95,12 +99,18 @@ def _evidence(window: Sequence[Week], names: dict[int, str]) -> _Evidence:
         for d in usable:
             pooled.respondents[d] += figures.respondents[d]
             pooled.others[d] += everyone - figures.respondents[d]
+        unstored = {d for d in names if d not in usable and figures.invited.get(d, 0)}
+        for d in unstored:  # pooled this week: only the others' answers say anything
+            pooled.invited[d] = max(pooled.invited.get(d, 0), figures.invited[d])
+            pooled.unstored_others[d] += max(everyone - figures.invited[d], 0)
         for (source, target), items in figures.cells.items():
             if target not in names or target == source:
                 continue
             ties = items.get(WORKED_WITH, (0, 0.0))[0]
             if target in usable:
                 pooled.named_by[target] += ties
+            elif target in unstored:
+                pooled.unstored_named_by[target] += ties
             if source not in usable:
                 continue
             pooled.named[source] += ties
@@ -123,6 +133,7 @@ class State:
     tentative: frozenset[Key] = frozenset()
     figures: dict[Key, tuple[float | None, float | None]] = field(default_factory=dict)
     bridges: tuple[int, ...] = ()  # best-tied first
+    one_way: frozenset[int] = frozenset()  # islands told as "unnamed": others' answers only
 
 
 def decide(window: Sequence[Week], names: dict[int, str], previous: State) -> State:
@@ -132,6 +143,7 @@ def decide(window: Sequence[Week], names: dict[int, str], previous: State) -> St
     level = ALPHA / len(KINDS)
     flagged: set[Key] = set()
     tentative: set[Key] = set()
+    one_way: set[int] = set()  # islands decided on the others' answers alone
     figures: dict[Key, tuple[float | None, float | None]] = {}
 
     def settle(key: Key, past: bool, passes, tests: int) -> None:
@@ -143,25 +155,41 @@ def decide(window: Sequence[Week], names: dict[int, str], previous: State) -> St
         else:
             tentative.add(key)
 
-    # Islands.
-    candidates = [d for d in names if pooled.respondents[d] >= k]
+    # Islands. The others' answers naming the department count from every week (where its
+    # own were pooled, everyone else is at least all answers minus its invitations). Its
+    # own answers count where published, and are tested when there are enough of them for
+    # the test to be able to pass at all (no teams named in n answers: n > 2 x the Poisson
+    # bound of 0); else the island is decided on the others' answers alone ("unnamed").
+    candidates = [d for d in names if pooled.respondents[d] >= k or pooled.invited.get(d, 0) >= k]
+    a = level / max(len(candidates), 1)
+    floor = 2 * poisson_upper(0, a)
     for d in candidates:
-        n, out, others, inward = (
-            pooled.respondents[d],
-            pooled.named[d],
-            pooled.others[d],
-            pooled.named_by[d],
-        )
-        past = out / n < ISLAND_NAMES_BELOW and (not others or inward / others < ISLAND_NAMED_BELOW)
-        settle(
-            ("island", d, 0),
-            past,
-            lambda a, n=n, out=out, others=others, inward=inward: (
-                poisson_upper(out, a) / n < ISLAND_NAMES_BELOW
-                and (not others or wilson(inward, others, a)[1] < ISLAND_NAMED_BELOW)
-            ),
-            len(candidates),
-        )
+        n, out = pooled.respondents[d], pooled.named[d]
+        others = pooled.others[d] + pooled.unstored_others[d]
+        inward = pooled.named_by[d] + pooled.unstored_named_by[d]
+        if not others:
+            continue
+        named_seldom = inward / others < ISLAND_NAMED_BELOW
+        if n >= k and n > floor:
+            settle(
+                ("island", d, 0),
+                named_seldom and out / n < ISLAND_NAMES_BELOW,
+                lambda a, n=n, out=out, others=others, inward=inward: (
+                    poisson_upper(out, a) / n < ISLAND_NAMES_BELOW
+                    and wilson(inward, others, a)[1] < ISLAND_NAMED_BELOW
+                ),
+                len(candidates),
+            )
+        else:
+            one_way.add(d)
+            settle(
+                ("island", d, 0),
+                named_seldom,
+                lambda a, others=others, inward=inward: (
+                    wilson(inward, others, a)[1] < ISLAND_NAMED_BELOW
+                ),
+                len(candidates),
+            )
     # Friction and one-sided pairs.
     rated = {pair: r for pair, r in pooled.ratings.items() if r.n >= k}
     for (s, t), r in rated.items():
@@ -218,7 +246,13 @@ def decide(window: Sequence[Week], names: dict[int, str], previous: State) -> St
     ]
     hubs.sort(key=lambda d: (-tested[d], -estimated[d], names[d]))
     flagged |= {("bridge", d, 0) for d in hubs[:MAX_BRIDGES]}
-    return State(frozenset(flagged), frozenset(tentative), figures, tuple(hubs[:MAX_BRIDGES]))
+    return State(
+        frozenset(flagged),
+        frozenset(tentative),
+        figures,
+        tuple(hubs[:MAX_BRIDGES]),
+        frozenset(one_way),
+    )
 
 
 def replay(weeks: Sequence[Week], names: dict[int, str]) -> list[State]:
@@ -256,7 +290,7 @@ def told(states: list[State], names: dict[int, str]) -> tuple[tuple[Finding, ...
         kind, a, b = key
         smooth, back = last.figures.get(key, (None, None))
         return Finding(
-            kind=kind,
+            kind="unnamed" if kind == "island" and a in last.one_way else kind,
             subject=names[a],
             other=names[b] if b else None,
             weeks=weeks,
@@ -264,7 +298,7 @@ def told(states: list[State], names: dict[int, str]) -> tuple[tuple[Finding, ...
             smoothness_back=back,
         )
 
-    order = {kind: i for i, kind in enumerate(KINDS)}
+    order = {kind: i for i, kind in enumerate(ORDER)}
 
     hubs = {d: i for i, d in enumerate(last.bridges)}
 
