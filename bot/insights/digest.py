@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.anonymity import comment_allowed, effective_k, shown, suppressed_groups
 from bot.enums import DeliveryKind, DeliveryState, RoundState
-from bot.insights import silos
+from bot.insights import findings, silos
 from bot.insights.analytics import (
     Nps,
     Stat,
@@ -17,9 +17,8 @@ from bot.insights.analytics import (
 )
 from bot.insights.changes import movements
 from bot.insights.digest_data import DepartmentFigures, DigestData, Pair
-from bot.insights.figures import WeekFigures, weeks_figures
+from bot.insights.figures import WeekFigures, weeks_figures, withheld
 from bot.people.names import name_index
-from bot.pulse.rollup import POOLED
 from bot.pulse.schedule import previous_week
 from bot.store.models import Comment, Delivery, Department, Kudos, Round, Survey
 
@@ -32,7 +31,7 @@ async def build_digest(
 ) -> DigestData:
     """The digest for the organisation, or one department of it, for one ISO week."""
     await _refuse_open_week(session, survey=survey, week=week)
-    weeks = trend_weeks(week)
+    weeks = trend_weeks(week, findings.HISTORY + findings.WINDOW)
     limits = await weeks_thresholds(session, survey=survey, weeks=weeks)
     figures = await weeks_figures(session, tenant_id=survey.tenant_id, weeks=weeks)
     k, kc = limits[week]
@@ -95,8 +94,13 @@ async def build_digest(
     kudos = await _kudos(
         session, survey=survey, week=week, names=names, k=k, hidden=hidden, scope_id=scope_id
     )
-    islands = silos.isolated(pairs, sizes, names, hidden) if scope_id is None else ()
-    rough, one_sided, hubs = silos.friction(pairs), silos.asymmetric(pairs), silos.bridges(pairs)
+    found, too_early = findings.findings(
+        findings.read_weeks(weeks, figures, limits, names, k), names
+    )
+    if scope_id is not None:
+        found = tuple(f for f in found if scope in (f.subject, f.other))
+        too_early = tuple(f for f in too_early if scope in (f.subject, f.other))
+    islands, rough, one_sided, hubs = findings.as_fields(found, pairs)
     unreachable = (
         await _unreachable(session, survey=survey, week=week) if scope_id is None else None
     )
@@ -119,14 +123,16 @@ async def build_digest(
         kudos=kudos,
         comments=comments,
         changes=changes,
+        findings=found,
+        too_early=too_early,
     )
 
 
-def trend_weeks(week: str) -> list[str]:
-    """The weeks a digest reads: the trend's four, oldest first (the week and the one before
-    among them)."""
+def trend_weeks(week: str, count: int = 0) -> list[str]:
+    """The weeks a digest reads, oldest first: the trend's four (the week and the one before
+    among them), or `count` when the findings need more."""
     weeks = [week]
-    for _ in range(TREND_WEEKS - 1):
+    for _ in range(max(TREND_WEEKS, count) - 1):
         weeks.insert(0, previous_week(weeks[0]))
     return weeks
 
@@ -152,13 +158,7 @@ async def weeks_thresholds(
 
 
 def _hidden(figures: WeekFigures, names: dict[int, str], k: int) -> set[int]:
-    """Departments withheld this week. The pooled small departments count as one withheld
-    group, so a threshold raised since publication still protects them."""
-    if not shown(figures.org_respondents(), k):
-        return set(names)
-    sizes = {d: figures.respondents.get(d, 0) for d in names}
-    sizes[POOLED] = figures.respondents.get(POOLED, 0)
-    return suppressed_groups(sizes, k=k) - {POOLED}
+    return withheld(figures, names, k)
 
 
 async def _unreachable(session: AsyncSession, *, survey: Survey, week: str) -> int:

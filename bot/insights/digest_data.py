@@ -42,6 +42,19 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A silo finding tested against noise (`bot.insights.findings`), or a "too early to
+    tell" (weeks 0): a sentence about departments, with a figure only where it is safe."""
+
+    kind: str  # island | friction | one_sided | bridge
+    subject: str  # the department, or the pair's rater
+    other: str | None  # the pair's rated department
+    weeks: int  # weeks in a row it has held, this one included (1: new); 0: too early
+    smoothness: float | None = None  # pooled over the window; None: withheld or not a pair
+    smoothness_back: float | None = None  # the other way (one-sided pairs)
+
+
+@dataclass(frozen=True)
 class DigestData:
     week: str
     scope: str
@@ -67,6 +80,8 @@ class DigestData:
     kudos: tuple[tuple[str, str, int], ...] = ()
     comments: tuple[str, ...] = ()
     changes: tuple[Change, ...] = field(default=())
+    findings: tuple[Finding, ...] = ()  # isolated, friction, asymmetric, bridges, with streaks
+    too_early: tuple[Finding, ...] = ()  # looks bad, not enough answers yet to say
 
     def to_json(self) -> dict:
         """The documented JSON schema (README): withheld figures carry "suppressed": true."""
@@ -89,6 +104,10 @@ class DigestData:
         data["changes"] = [{**asdict(c), "delta": c.delta} for c in self.changes]
         data["isolated"] = list(self.isolated)
         data["comments"] = list(self.comments)
+        data["findings"] = [asdict(f) for f in self.findings]
+        data["too_early"] = [
+            {"kind": f.kind, "subject": f.subject, "other": f.other} for f in self.too_early
+        ]
         return data
 
 

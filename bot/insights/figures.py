@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.anonymity import shown, suppressed_groups
 from bot.insights.analytics import Nps, Stat, is_engagement_item
-from bot.pulse.rollup import DETRACTOR, INVITED, PROMOTER, RESPONDENTS
+from bot.pulse.rollup import DETRACTOR, INVITED, POOLED, PROMOTER, RESPONDENTS
 from bot.store.models import WeeklyRollup
 
 
@@ -20,6 +21,8 @@ class WeekFigures:
     engagement: dict[int, Stat] = field(default_factory=dict)
     enps: dict[int, Nps] = field(default_factory=dict)
     cells: dict[tuple[int, int], dict[str, tuple[int, float]]] = field(default_factory=dict)
+    # Sum of squares per cell and item (smoothness spreads for the silo findings' intervals).
+    cell_sumsq: dict[tuple[int, int], dict[str, float]] = field(default_factory=dict)
 
     def org_engagement(self, exclude: set[int] = frozenset()) -> Stat:  # type: ignore[assignment]
         return sum((s for d, s in self.engagement.items() if d not in exclude), Stat())
@@ -59,9 +62,11 @@ def _figures(rows: list[tuple]) -> WeekFigures:
     engagement: dict[int, Stat] = defaultdict(Stat)
     nps: dict[int, dict[str, int]] = defaultdict(dict)
     cells: dict[tuple[int, int], dict[str, tuple[int, float]]] = defaultdict(dict)
+    spreads: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
     for department, item, target, n, total, sumsq in rows:
         if target:
             cells[(department, target)][item] = (int(n), float(total))
+            spreads[(department, target)][item] = float(sumsq)
         elif item == RESPONDENTS:
             figures.respondents[department] = int(n)
         elif item == INVITED:
@@ -75,4 +80,15 @@ def _figures(rows: list[tuple]) -> WeekFigures:
         d: Nps(c.get(PROMOTER, 0), c.get(DETRACTOR, 0), c.get("enps", 0)) for d, c in nps.items()
     }
     figures.cells = dict(cells)
+    figures.cell_sumsq = dict(spreads)
     return figures
+
+
+def withheld(figures: WeekFigures, names: dict[int, str], k: int) -> set[int]:
+    """Departments withheld in a week. The pooled small departments count as one withheld
+    group, so a threshold raised since publication still protects them."""
+    if not shown(figures.org_respondents(), k):
+        return set(names)
+    sizes = {d: figures.respondents.get(d, 0) for d in names}
+    sizes[POOLED] = figures.respondents.get(POOLED, 0)
+    return suppressed_groups(sizes, k=k) - {POOLED}

@@ -1,5 +1,8 @@
-"""Reading the collaboration matrix: islands, friction, one-sided pairs, bridges, and what
-to do about them. Pure functions over pairs that already passed the anonymity rules."""
+"""The silo map's cut-offs, today's one-week rules over them, and what to do about findings.
+
+The digest decides findings with `bot.insights.findings` (the cut-offs below, tested against
+noise over pooled weeks). The one-week functions here (`isolated`, `friction`, `asymmetric`,
+`bridges`) are the former rules, kept as the baseline `bench/findings.py` measures against."""
 
 from __future__ import annotations
 
@@ -68,15 +71,21 @@ def suggestions(
     hubs: tuple[str, ...],
 ) -> tuple[str, ...]:
     actions = [
-        f"Hold a joint retro for {p.source} and {p.target}: {p.source} rates the work "
-        f"{p.smoothness:.1f}/5."
+        f"Hold a joint retro for {p.source} and {p.target}: {p.source} "
+        + (
+            f"rates the work {p.smoothness:.1f}/5."
+            if p.smoothness is not None
+            else "finds it rough."
+        )
         for p in rough
     ]
     actions += [
-        f"Ask {a.source} and {a.target} to compare notes: {a.source} finds it rough "
-        f"({a.smoothness:.1f}/5), {a.target} finds it smooth ({b.smoothness:.1f}/5)."
+        f"Ask {a.source} and {a.target} to compare notes: {a.source} finds it rough"
+        + (f" ({a.smoothness:.1f}/5)" if a.smoothness is not None else "")
+        + f", {a.target} finds it smooth"
+        + (f" ({b.smoothness:.1f}/5)." if b.smoothness is not None else ".")
         for a, b in one_sided
-        if a not in rough
+        if (a.source, a.target) not in {(p.source, p.target) for p in rough}
     ]
     for island in islands:
         partner = next((h for h in hubs if h != island), None)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.insights.digest_data import Change, DepartmentFigures, DigestData, Pair
+from bot.insights.digest_data import Change, DepartmentFigures, DigestData, Finding, Pair
+from bot.insights.findings import WINDOW
 from bot.messages import Action, ActionId, Fact, Image, Message, MessageKind, Section
 
 WITHHELD = "withheld (fewer than {k} answers)"
 TOP_PAIRS = 5
 MAX_COMMENTS = 5
+MAX_TOO_EARLY = 3
+
 METRICS = {"engagement": "engagement", "enps": "eNPS"}
 
 
@@ -52,16 +55,53 @@ def _changes(changes: tuple[Change, ...]) -> Section:
     return Section(heading="What changed", text="\n".join(lines))
 
 
+def _since(f: Finding) -> str:
+    if f.weeks <= 1:
+        return "new this week"
+    ordinal = {2: "second", 3: "third", 4: "fourth"}.get(f.weeks)
+    return f"for the {ordinal} week" if ordinal else f"for {f.weeks} weeks running"
+
+
+def _finding(f: Finding) -> str:
+    since = _since(f)
+    if f.kind == "friction":
+        if f.smoothness is None:
+            return f"Friction: {f.subject} finds working with {f.other} rough ({since})"
+        return (
+            f"Friction: {f.subject} rates working with {f.other} {f.smoothness:.1f}/5 "
+            f"over {WINDOW} weeks ({since})"
+        )
+    if f.smoothness is None or f.smoothness_back is None:
+        return (
+            f"One-sided: {f.subject} finds working with {f.other} rough, {f.other} finds it "
+            f"smooth ({since})"
+        )
+    return (
+        f"One-sided: {f.subject} → {f.other} {f.smoothness:.1f}/5, {f.other} → {f.subject} "
+        f"{f.smoothness_back:.1f}/5 over {WINDOW} weeks ({since})"
+    )
+
+
+def _too_early(f: Finding) -> str:
+    if f.kind == "island":
+        return f"how much {f.subject} works with other teams"
+    return f"how smoothly {f.subject} and {f.other} work together"
+
+
 def _silos(d: DigestData) -> Section:
     lines = []
-    if d.isolated:
-        lines.append("Islands (little work with other teams): " + ", ".join(d.isolated))
-    for p in d.friction:
-        lines.append(f"Friction: {p.source} rates working with {p.target} {p.smoothness:.1f}/5")
-    for a, b in d.asymmetric:
+    islands = [f for f in d.findings if f.kind == "island"]
+    if islands:
         lines.append(
-            f"One-sided: {a.source} → {a.target} {a.smoothness:.1f}/5, "
-            f"{b.source} → {b.target} {b.smoothness:.1f}/5"
+            "Islands (little work with other teams): "
+            + ", ".join(f"{f.subject} ({_since(f)})" for f in islands)
+        )
+    lines += [_finding(f) for f in d.findings if f.kind in ("friction", "one_sided")]
+    if d.too_early:
+        lines.append(
+            "Too early to tell: "
+            + "; ".join(_too_early(f) for f in d.too_early[:MAX_TOO_EARLY])
+            + ". More answers over the coming weeks will say."
         )
     if d.bridges:
         lines.append("Bridges (tied to the most teams): " + ", ".join(d.bridges))
@@ -186,6 +226,12 @@ EXAMPLE = DigestMessageData(
             "Introduce Data Science to Engineering, the team most others work with.",
         ),
         friction=(Pair("Support", "Engineering", 15, 2.5, 6, False),),
+        findings=(
+            Finding("island", "Data Science", None, 3),
+            Finding("friction", "Support", "Engineering", 1, 2.5),
+            Finding("bridge", "Engineering", None, 4),
+        ),
+        too_early=(Finding("friction", "Legal", "Sales", 0),),
         kudos=(("Sales", "Engineering", 4),),
         comments=("More time for deep work, please.",),
         changes=(
