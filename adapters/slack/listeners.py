@@ -28,7 +28,7 @@ from adapters.slack.directory import member_from
 from adapters.slack.port import SlackPort
 from adapters.slack.render import render_home, render_message
 from adapters.slack.translate import actor_from, answers_from_state, message_ref, round_value
-from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect
+from bot.chat.events import ActionEvent, Actor, CommandEvent
 from bot.chat.handlers import Bot
 from bot.chat.templates import welcome
 from bot.messages import Message, MessageKind
@@ -245,7 +245,8 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
             if not await fresh(bot, request, body):
                 return None
             effects = await bot.handle(CommandEvent(actor_from(body), body.get("text", "")))
-            return lambda: apply(effects, bot=bot, port=port, body=body, respond=reply, ref=None)
+            target = SlackEffects(bot=bot, port=port, body=body, respond=reply, ref=None)
+            return lambda: carry_out(effects, target)
 
         await backlog.submit(work)
 
@@ -346,7 +347,8 @@ def _button(bot: Bot, port: SlackPort, body: dict, respond, client, request) -> 
         home = await publish_home(client, bot, event.actor.user_id) if from_home else None
 
         async def deliver() -> None:
-            await apply(effects, bot=bot, port=port, body=body, respond=respond, ref=event.ref)
+            target = SlackEffects(bot=bot, port=port, body=body, respond=respond, ref=event.ref)
+            await carry_out(effects, target)
             if home is not None:
                 await home()  # show the new state
 
@@ -407,18 +409,6 @@ async def publish_home(client, bot: Bot, user_id: str) -> Deliver:  # type: igno
             log.warning("views.publish failed: %s", exc.response.get("error"))
 
     return publish
-
-
-async def apply(
-    effects: list[Effect],
-    *,
-    bot: Bot,
-    port: SlackPort,
-    body: dict,
-    respond,  # type: ignore[no-untyped-def]
-    ref: MessageRef | None,
-) -> None:
-    await carry_out(effects, SlackEffects(bot=bot, port=port, body=body, respond=respond, ref=ref))
 
 
 class SlackEffects(EffectTarget):
