@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlmodel import col, or_, select
+from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.ports import Identity, Recipient
@@ -39,26 +39,27 @@ async def find_person(
     email: str | None = None,
 ) -> Person | None:
     """The active person holding this account (`workspace` None: in any workspace; else in
-    that one or an unknown one), else the active person with this e-mail, if given."""
-    query = (
-        select(Person)
-        .join(PlatformIdentity, col(PlatformIdentity.person_id) == Person.id)
-        .where(
-            PlatformIdentity.platform == platform,
-            PlatformIdentity.external_id == external_id,
-            col(Person.active).is_(True),
-        )
+    that one or an unknown one), else the active person with this e-mail, if given. One
+    query: it runs for every event, and most events of the console come by e-mail."""
+    account = and_(
+        col(PlatformIdentity.person_id) == Person.id,
+        PlatformIdentity.platform == platform,
+        PlatformIdentity.external_id == external_id,
     )
     if workspace is not None:
-        query = query.where(col(PlatformIdentity.workspace).in_([workspace, ""]))
-    person = (await session.exec(query.order_by(col(PlatformIdentity.workspace).desc()))).first()
-    if person is None and email:
-        person = (
-            await session.exec(
-                select(Person).where(Person.email == email.lower(), col(Person.active).is_(True))
-            )
-        ).first()
-    return person
+        account = and_(account, col(PlatformIdentity.workspace).in_([workspace, ""]))
+    held = col(PlatformIdentity.id).is_not(None)
+    query = (
+        select(Person)
+        .outerjoin(PlatformIdentity, account)
+        .where(
+            col(Person.active).is_(True),
+            or_(held, Person.email == email.lower()) if email else held,
+        )
+        .order_by(col(PlatformIdentity.id).is_(None), col(PlatformIdentity.workspace).desc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
 
 
 async def person_with_account(
