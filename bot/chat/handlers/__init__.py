@@ -5,7 +5,8 @@ A command is routed by its verb (`COMMANDS`); a button or form by its action id:
 that does what a command does (`BUTTON_COMMANDS`) runs that command's handler, the others
 have their own (`ACTIONS`). An id no longer known gets "That button is out of date". The
 families: `answers` (the pulse), `account` (opt out, mute, erase), `thanks`, `digests`,
-`info` (status and help); `identities` finds people and links their platform accounts."""
+`info` (status and help), `admin` (settings, people imports); `identities` finds people
+and links their platform accounts."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.chat.commands import Command, Verb, parse
 from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, Reply
-from bot.chat.handlers import account, answers, digests, info, thanks
+from bot.chat.handlers import account, admin, answers, digests, info, thanks
 from bot.chat.handlers.identities import Identities
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.home import home_view
@@ -41,6 +42,7 @@ COMMANDS: dict[Verb, CommandHandler] = {
     Verb.DIGEST: digests.digest,
     Verb.SILOS: digests.digest,
     Verb.TREND: digests.digest,
+    Verb.ADMIN: admin.show,
 }
 BUTTON_COMMANDS: dict[ActionId, Verb] = {
     ActionId.CHECKIN_NOW: Verb.CHECKIN,
@@ -50,12 +52,14 @@ BUTTON_COMMANDS: dict[ActionId, Verb] = {
     ActionId.OPTOUT: Verb.OPTOUT,
     ActionId.OPTIN: Verb.OPTIN,
     ActionId.FORGET_ME: Verb.FORGET,
+    ActionId.ADMIN: Verb.ADMIN,
 }
 ACTIONS: dict[ActionId, ActionHandler] = {
     ActionId.CHECKIN: answers.submit,
     ActionId.SMOOTHNESS: answers.submit,
     ActionId.FORGET_CONFIRM: account.forget_confirm,
     ActionId.FORGET_CANCEL: account.forget_cancel,
+    ActionId.ADMIN_SAVE: admin.save,
 }
 
 
