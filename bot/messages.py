@@ -36,6 +36,8 @@ class ActionId(StrEnum):
     FORGET_CANCEL = "forget_cancel"
     ADMIN = "admin"  # open the admin card (a button in an admin's home)
     ADMIN_SAVE = "admin_save"  # submit the survey settings form
+    IMPORT_CONFIRM = "import_confirm"  # value: the held import's token
+    IMPORT_CANCEL = "import_cancel"
 
 
 class MessageKind(StrEnum):

@@ -30,6 +30,8 @@ def test_action_ids_keep_their_wire_values() -> None:
         "forget_cancel",
         "admin",
         "admin_save",
+        "import_confirm",
+        "import_cancel",
     }
 
 
