@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from adapters.settings import AppSettings
+from adapters.settings import ACCOUNT_COLUMNS, AppSettings
 from bot.chat.handlers import Bot
 from bot.people.tenancy import active_survey, default_tenant
 from bot.ports import ChatPort, Clock, SystemClock
@@ -43,7 +43,12 @@ async def build(
     db = Database(settings.database_url, embedded=embedded)
     if migrate:
         await db.migrate(secret=settings.secret_bytes)
-    bot = Bot(db=db, secret=settings.secret_bytes, clock=clock or SystemClock())
+    bot = Bot(
+        db=db,
+        secret=settings.secret_bytes,
+        clock=clock or SystemClock(),
+        account_columns=ACCOUNT_COLUMNS,
+    )
     return Runtime(settings=settings, db=db, bot=bot, ports=ports or {})
 
 

@@ -34,6 +34,10 @@ class ActionId(StrEnum):
     FORGET_ME = "forget_me"
     FORGET_CONFIRM = "forget_confirm"
     FORGET_CANCEL = "forget_cancel"
+    ADMIN = "admin"  # open the admin card (a button in an admin's home)
+    ADMIN_SAVE = "admin_save"  # submit the survey settings form
+    IMPORT_CONFIRM = "import_confirm"  # value: the held import's token
+    IMPORT_CANCEL = "import_cancel"
 
 
 class MessageKind(StrEnum):
@@ -51,6 +55,8 @@ class MessageKind(StrEnum):
     KUDOS = "kudos"
     NOTICE = "notice"
     STRANGER = "stranger"  # a notice to someone Crosspulse does not know yet
+    ADMIN = "admin"  # the admin card: survey settings form and delivery status
+    IMPORT = "import"  # an organisation CSV checked, waiting for its confirm
 
 
 class Style(StrEnum):
@@ -77,6 +83,10 @@ class Input:
     max_selected: int | None = None
     hint: str | None = None  # e.g. "0 = not at all likely, 10 = extremely likely"
     max_length: int | None = None
+    # What the form shows before the reader changes it (a choice's value, or values for
+    # MULTI); a settings form starts from the current settings.
+    initial: str | tuple[str, ...] | None = None
+    multiline: bool = True  # TEXT only: False for a short value such as 10:00
 
 
 @dataclass(frozen=True)

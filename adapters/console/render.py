@@ -34,7 +34,7 @@ def render_text(message: Message) -> str:
 
 
 def render_input(item: Input) -> str:
-    head = item.label + ("" if not item.optional else " (optional)")
+    head = item.label + ("" if not item.optional else " (optional)") + _now(item)
     if item.kind == InputKind.SCALE:
         low, high = item.choices[0].value, item.choices[-1].value
         return f"{head}\n    {low}-{high}" + (f" ({item.hint})" if item.hint else "")
@@ -43,3 +43,12 @@ def render_input(item: Input) -> str:
         choices = "\n".join(f"    {i}) {c.label}" for i, c in enumerate(item.choices, start=1))
         return f"{head} [{how}, empty to skip]\n{choices}"
     return f"{head}\n    free text, up to {item.max_length or 1000} characters"
+
+
+def _now(item: Input) -> str:
+    """A form's current value, as the reader knows it (choice labels, not values)."""
+    if not item.initial:
+        return ""
+    wanted = (item.initial,) if isinstance(item.initial, str) else item.initial
+    labels = {c.value: c.label for c in item.choices}
+    return f" (now: {', '.join(labels.get(v, v) for v in wanted)})"

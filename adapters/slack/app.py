@@ -25,6 +25,7 @@ from adapters.slack.listeners import backlog_of, register
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.port import SlackPort
 from adapters.slack.settings import SlackSettings
+from adapters.slack.uploads import register_uploads
 from bot.chat.handlers import Bot
 from bot.ports import Clock
 from bot.store.db import Database
@@ -59,7 +60,8 @@ def make_slack_app(
         process_before_response=process_before_response,
         **oauth,
     )
-    register(app, bot=bot, port=port)
+    backlog = register(app, bot=bot, port=port)
+    register_uploads(app, bot=bot, port=port, backlog=backlog, api_url=settings.slack_api_url)
     return app
 
 

@@ -36,7 +36,8 @@ from bot.ports import Identity, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.store.dedupe import first_time
 
 log = logging.getLogger("crosspulse.slack")
-FORM_KINDS = {MessageKind.PULSE, MessageKind.FOLLOWUP}
+FORM_KINDS = {MessageKind.PULSE, MessageKind.FOLLOWUP, MessageKind.ADMIN}
+SENT_TO_DM = {MessageKind.ADMIN: "I've sent you the admin settings in a direct message."}
 # The database part of the work runs on WORKERS at a time: the event loop stays free to
 # ack new requests instead of interleaving them behind dozens of half-done answers. The
 # Slack calls that follow (waiting on the network, little CPU) run up to SENDS at a time.
@@ -443,7 +444,9 @@ class SlackEffects(EffectTarget):
             await self.port.send(recipient=self.me, message=message)
             if not self.body.get("channel_id", "").startswith("D") and self.ref is None:
                 await self.respond(
-                    text="I've sent you the pulse in a direct message.",
+                    text=SENT_TO_DM.get(
+                        message.kind, "I've sent you the pulse in a direct message."
+                    ),
                     response_type="ephemeral",
                     replace_original=False,
                 )

@@ -12,7 +12,14 @@ from adapters.manifest_files import fill, load_template
 from bot.chat.commands import REGISTRY
 
 # OAuth asks for these at install time without reading manifest/; a test keeps the two equal.
-BOT_SCOPES = ["chat:write", "commands", "files:write", "users:read", "users:read.email"]
+BOT_SCOPES = [
+    "chat:write",
+    "commands",
+    "files:read",  # an admin's organisation CSV sent in the DM
+    "files:write",
+    "users:read",
+    "users:read.email",
+]
 
 
 def usage_hint() -> str:

@@ -83,9 +83,11 @@ def _options(item: Input) -> list[dict]:
 def _input(item: Input) -> list[dict]:
     action_id = f"input:{item.key}"[:255]
     if item.kind == InputKind.TEXT:
-        element = {"type": "plain_text_input", "action_id": action_id, "multiline": True}
+        element = {"type": "plain_text_input", "action_id": action_id, "multiline": item.multiline}
         if item.max_length:
             element["max_length"] = min(item.max_length, 3000)
+        if isinstance(item.initial, str) and item.initial:
+            element["initial_value"] = item.initial[:3000]
         return [
             {
                 "type": "input",
@@ -104,6 +106,7 @@ def _input(item: Input) -> list[dict]:
     }
     if item.kind == InputKind.MULTI and item.max_selected:
         element["max_selected_items"] = item.max_selected
+    element |= _initial_options(item, element["options"])
     label = item.label + ("" if not item.optional else " _(optional)_")
     return [
         {
@@ -113,6 +116,17 @@ def _input(item: Input) -> list[dict]:
         },
         {"type": "actions", "block_id": item.key[:255], "elements": [element]},
     ]
+
+
+def _initial_options(item: Input, options: list[dict]) -> dict:
+    """The form's starting choice(s); Slack wants the very option objects it was given."""
+    wanted = (item.initial,) if isinstance(item.initial, str) else item.initial or ()
+    picked = [o for o in options if o["value"] in wanted]
+    if not picked:
+        return {}
+    if item.kind == InputKind.MULTI:
+        return {"initial_options": picked}
+    return {"initial_option": picked[0]}
 
 
 def _button(action: Action, prefix: str) -> dict:

@@ -253,6 +253,9 @@ def palette_png(png: bytes, colors: int) -> bytes:
 def _input(item: Input) -> list[dict[str, Any]]:
     element = _text_input(item) if item.kind == InputKind.TEXT else _choice_set(item)
     element |= {"id": item.key, "label": item.label, "isRequired": not item.optional}
+    if item.initial:  # a multi-select's starting values are joined by commas
+        initial = (item.initial,) if isinstance(item.initial, str) else item.initial
+        element["value"] = ",".join(initial)
     if not item.optional:
         element["errorMessage"] = _error_message(item)
     hint = _hint(item)
@@ -277,7 +280,7 @@ def _text_input(item: Input) -> dict[str, Any]:
     limit = item.max_length or DEFAULT_TEXT_MAX_LENGTH
     return {
         "type": "Input.Text",
-        "isMultiline": True,
+        "isMultiline": item.multiline,
         "maxLength": limit,
         "placeholder": f"Up to {limit} characters",
     }

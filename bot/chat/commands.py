@@ -28,6 +28,7 @@ class Verb(StrEnum):
     TREND = "trend"
     MUTE = "mute-nudges"
     UNMUTE = "unmute-nudges"
+    ADMIN = "admin"
     UNKNOWN = "unknown"
 
 
@@ -102,6 +103,14 @@ REGISTRY: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(Verb.SILOS, "who works with whom, and where it grinds", audience=Audience.LEADERS),
     CommandSpec(Verb.TREND, "engagement over the last four weeks", audience=Audience.LEADERS),
+    # Admins only (the handler refuses executives); out of the menu, which holds ten.
+    CommandSpec(
+        Verb.ADMIN,
+        "survey settings and delivery status (admins)",
+        ("settings",),
+        audience=Audience.LEADERS,
+        menu=False,
+    ),
 )
 
 

@@ -37,7 +37,16 @@ class ActionEvent:
     ref: MessageRef | None = None
 
 
-Event = CommandEvent | ActionEvent
+@dataclass(frozen=True)
+class FileEvent:
+    """A file sent to the bot (an organisation CSV), already downloaded by the adapter."""
+
+    actor: Actor
+    name: str
+    content: bytes = field(repr=False)
+
+
+Event = CommandEvent | ActionEvent | FileEvent
 
 
 @dataclass(frozen=True)

@@ -215,9 +215,10 @@ def _row(line: int, v: dict[str, str], accounts: list[AccountColumn]) -> Row:
 
 
 async def import_rows(
-    session: AsyncSession, *, tenant_id: int, rows: list[Row], actor: str
+    session: AsyncSession, *, tenant_id: int, rows: list[Row], actor: str, dry_run: bool = False
 ) -> ImportReport:
-    """Create or update everyone in one transaction; the caller commits."""
+    """Create or update everyone in one transaction; the caller commits (or, for a
+    `dry_run` that only counts, rolls back: no audit row then)."""
     report = ImportReport()
     departments = await _departments(
         session, tenant_id=tenant_id, names={r.department for r in rows}, report=report
@@ -282,6 +283,8 @@ async def import_rows(
         manager_id = manager.id if manager else None
         if people[row.email].manager_id != manager_id:
             people[row.email].manager_id = manager_id
+    if dry_run:
+        return report
     audit.record(
         session,
         tenant_id=tenant_id,

@@ -301,3 +301,16 @@ class ConversationRef(SQLModel, table=True):
     reference: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reachable: bool = True
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PendingImport(SQLModel, table=True):
+    """An organisation CSV sent in the chat, checked and waiting for its admin's confirm:
+    encrypted, found by the hash of the confirm button's token, gone after `expires_at`."""
+
+    __tablename__ = "pending_import"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    tenant_id: int = Field(foreign_key="tenant.id")
+    person_id: int  # who sent it: only they may confirm (no foreign key: erasing
+    # them is never blocked by it; the row expires with the rest)
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: datetime = Field(index=True)

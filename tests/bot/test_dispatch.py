@@ -28,6 +28,10 @@ def test_action_ids_keep_their_wire_values() -> None:
         "forget_me",
         "forget_confirm",
         "forget_cancel",
+        "admin",
+        "admin_save",
+        "import_confirm",
+        "import_cancel",
     }
 
 

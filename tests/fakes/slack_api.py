@@ -40,6 +40,10 @@ class FakeSlackApi:
     # Per installation: users.list answered for the bearer token's own workspace.
     users_by_token: dict[str, list[dict]] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes received
+    # Files people shared (file id -> name, bytes): files.info describes them, and
+    # url_private serves them to a request bearing the bot token.
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    downloads: list[dict] = field(default_factory=list)  # headers of each file download
     latency: float = 0.0  # simulated server time per chat.postMessage (seconds)
     socket_acks: list[dict] = field(default_factory=list)  # frames the app sent back
     _socket: web.WebSocketResponse | None = None
@@ -74,6 +78,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_get("/socket", self._websocket)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/files-pri/{file_id}/{name}", self._download)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
         self._runner = web.AppRunner(app)
@@ -184,6 +189,20 @@ class FakeSlackApi:
                 "is_enterprise_install": False,
                 "authed_user": {"id": "U0ADA"},
             }
+        if method == "files.info":
+            if body.get("file") not in self.files:
+                return {"ok": False, "error": "file_not_found"}
+            name, data = self.files[body["file"]]
+            return {
+                "ok": True,
+                "file": {
+                    "id": body["file"],
+                    "name": name,
+                    "filetype": "csv" if name.endswith(".csv") else "png",
+                    "size": len(data),
+                    "url_private": f"{self.url}files-pri/{body['file']}/{name}",
+                },
+            }
         if method == "apps.connections.open":
             return {"ok": True, "url": self.url.replace("http://", "ws://") + "socket"}
         if method == "auth.test":
@@ -264,6 +283,12 @@ class FakeSlackApi:
         self.uploads[request.match_info["file_id"]] = data
         await self._notify()
         return web.Response(text="OK - 1")
+
+    async def _download(self, request: web.Request) -> web.Response:
+        self.downloads.append(dict(request.headers))
+        if request.headers.get("Authorization") != "Bearer xoxb-test":
+            return web.Response(status=404)  # Slack hides files from requests without a token
+        return web.Response(body=self.files[request.match_info["file_id"]][1])
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.responses.append(

@@ -5,7 +5,8 @@ A command is routed by its verb (`COMMANDS`); a button or form by its action id:
 that does what a command does (`BUTTON_COMMANDS`) runs that command's handler, the others
 have their own (`ACTIONS`). An id no longer known gets "That button is out of date". The
 families: `answers` (the pulse), `account` (opt out, mute, erase), `thanks`, `digests`,
-`info` (status and help); `identities` finds people and links their platform accounts."""
+`info` (status and help), `admin` (settings), `people` (CSV imports); `identities` finds people
+and links their platform accounts."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.chat.commands import Command, Verb, parse
-from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, Reply
-from bot.chat.handlers import account, answers, digests, info, thanks
+from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, FileEvent, Reply
+from bot.chat.handlers import account, admin, answers, digests, info, people, thanks
 from bot.chat.handlers.identities import Identities
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.home import home_view
 from bot.chat.templates import notice as notice_template
 from bot.messages import ActionId, Message, MessageKind
+from bot.people.org import AccountColumn
 from bot.ports import Clock
 from bot.store.db import Database
 
@@ -41,6 +43,7 @@ COMMANDS: dict[Verb, CommandHandler] = {
     Verb.DIGEST: digests.digest,
     Verb.SILOS: digests.digest,
     Verb.TREND: digests.digest,
+    Verb.ADMIN: admin.show,
 }
 BUTTON_COMMANDS: dict[ActionId, Verb] = {
     ActionId.CHECKIN_NOW: Verb.CHECKIN,
@@ -50,22 +53,35 @@ BUTTON_COMMANDS: dict[ActionId, Verb] = {
     ActionId.OPTOUT: Verb.OPTOUT,
     ActionId.OPTIN: Verb.OPTIN,
     ActionId.FORGET_ME: Verb.FORGET,
+    ActionId.ADMIN: Verb.ADMIN,
 }
 ACTIONS: dict[ActionId, ActionHandler] = {
     ActionId.CHECKIN: answers.submit,
     ActionId.SMOOTHNESS: answers.submit,
     ActionId.FORGET_CONFIRM: account.forget_confirm,
     ActionId.FORGET_CANCEL: account.forget_cancel,
+    ActionId.ADMIN_SAVE: admin.save,
+    ActionId.IMPORT_CONFIRM: people.confirm,
+    ActionId.IMPORT_CANCEL: people.cancel,
 }
 
 
 class Bot(Identities):
     """The platform-neutral bot: adapters hand it events and carry out the effects."""
 
-    def __init__(self, *, db: Database, secret: bytes, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        secret: bytes,
+        clock: Clock,
+        account_columns: tuple[AccountColumn, ...] = (),
+    ) -> None:
+        """`account_columns`: the org CSV's platform id columns, named by the adapters."""
         self.db = db
         self.secret = secret
         self.clock = clock
+        self.account_columns = account_columns
 
     async def handle(self, event: Event) -> list[Effect]:
         async with self.db.session() as session:
@@ -76,9 +92,17 @@ class Bot(Identities):
                     "Crosspulse has no record of you. Ask your people team to add you to the "
                     "organisation import (`crosspulse org import`).",
                 )
-            turn = Turn(session=session, person=person, secret=self.secret, clock=self.clock)
+            turn = Turn(
+                session=session,
+                person=person,
+                secret=self.secret,
+                clock=self.clock,
+                account_columns=self.account_columns,
+            )
             if isinstance(event, CommandEvent):
                 return await _command(turn, parse(event.text))
+            if isinstance(event, FileEvent):
+                return await people.upload(turn, event)
             return await _action(turn, event)
 
     async def home(self, actor: Actor) -> Message:

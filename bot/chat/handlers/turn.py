@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.events import Effect, Reply
 from bot.chat.templates import notice as notice_template
 from bot.messages import Action
+from bot.people.org import AccountColumn
 from bot.ports import Clock
 from bot.store.models import Person
 
@@ -23,6 +24,7 @@ class Turn:
     person: Person
     secret: bytes
     clock: Clock
+    account_columns: tuple[AccountColumn, ...] = ()  # the org CSV's platform id columns
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -38,6 +38,8 @@ def render(data: HomeData) -> Message:
     )
     if data.digest_facts:
         actions.append(Action(id=ActionId.DIGEST, label="Open the digest"))
+    if data.org_facts:
+        actions.append(Action(id=ActionId.ADMIN, label="Admin settings"))
     actions.append(Action(id=ActionId.FORGET_ME, label="Erase my data", style=Style.DANGER))
     fallback = "\n".join(
         [personal.fallback_text]
