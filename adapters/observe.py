@@ -35,10 +35,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Request id in, `X-Request-Id` out; the request counted by route, method and status."""
+    """Request id in, `X-Request-Id` out; the request counted by route, method and status.
+    The id stays set after the response (each connection is its own task, and the next
+    request sets its own), so aiohttp's access log line carries it too."""
     given = request.headers.get("X-Request-Id", "")
     rid = given if _GIVEN_ID.fullmatch(given) else uuid.uuid4().hex
-    token = request_id.set(rid)
+    request_id.set(rid)
     resource = request.match_info.route.resource
     endpoint = resource.canonical if resource is not None else "unmatched"
     started, status = time.perf_counter(), 500
@@ -54,7 +56,6 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         HTTP_REQUESTS.labels(endpoint=endpoint, method=request.method, status=str(status)).inc()
         HTTP_SECONDS.labels(endpoint=endpoint).observe(time.perf_counter() - started)
-        request_id.reset(token)
 
 
 def metrics_handler(db: Database, *, token: str | None) -> Handler:

@@ -237,6 +237,7 @@ async def _send(job: _Job, message: Message, drain: _Drain) -> _Outcome:
             scope = scope_label(job.scope[1])
             RATE_LIMITED.labels(platform=job.scope[0], scope=scope).inc()
             RETRY_AFTER.labels(platform=job.scope[0], scope=scope).observe(exc.retry_after)
+            log.warning("%s rate limit: pausing the scope %.0f s", job.scope[0], exc.retry_after)
             return _Outcome(retry_after=exc.retry_after)
         log.warning("send %s failed: %s", job.delivery.idempotency_key, exc.reason)
         return _Outcome(refused=exc.reason, retry_in=exc.retry_in)
