@@ -555,13 +555,16 @@ def _port_taken(port: int) -> str | None:
 
 @app.command()
 def serve() -> None:
-    """The HTTP server (/healthz, platform endpoints) with the in-process scheduler."""
+    """The HTTP server (platform endpoints, /healthz, /readyz, /metrics) with the scheduler."""
     from adapters.server import run_server
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = _settings()
+    from adapters.logs import configure_logging
+
+    configure_logging(settings)  # LOG_FORMAT: text or one JSON object a line
     try:
         settings.check_for_serve()
     except ConfigError as exc:

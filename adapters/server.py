@@ -1,4 +1,5 @@
-"""One aiohttp application: /healthz now; /slack/events and /api/messages join it."""
+"""One aiohttp application: the platforms' endpoints (/slack/events, /api/messages), /healthz,
+/readyz and, when switched on, /metrics; and `run_server`, which runs it with the scheduler."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
-from sqlalchemy import text
 
+from adapters.health import LEADER, RUNTIME, healthz, readyz
+from adapters.observe import metrics_handler, observe
 from adapters.ports import configured_ports, platform_summary
 from adapters.runtime import Runtime, build
 from adapters.settings import AppSettings
@@ -17,31 +19,27 @@ from scheduler.leader import Leader
 from scheduler.service import start_scheduler
 
 log = logging.getLogger("crosspulse.server")
-RUNTIME = web.AppKey("runtime", Runtime)
 SLACK_BOLT = web.AppKey("slack_bolt", object)
 
 
-async def healthz(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME]
-    try:
-        async with runtime.db.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception:
-        log.exception("health check: database unreachable")
-        return web.json_response({"status": "unhealthy", "database": "unreachable"}, status=503)
-    return web.json_response(
-        {
-            "status": "ok",
-            "database": "ok",
-            "platforms": platform_summary(runtime.settings),
-        }
-    )
-
-
-def make_app(runtime: Runtime, *, slack_process_before_response: bool = False) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024)
+def make_app(
+    runtime: Runtime,
+    *,
+    slack_process_before_response: bool = False,
+    leader: Leader | None = None,
+) -> web.Application:
+    """`leader`: the scheduler's, when this process runs one (`/healthz` then reports the
+    leadership of the whole deployment)."""
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[observe])
     app[RUNTIME] = runtime
+    if leader is not None:
+        app[LEADER] = leader
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    settings = runtime.settings
+    if settings.metrics:
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        app.router.add_get("/metrics", metrics_handler(runtime.db, token=token))
     slack = runtime.ports.get("slack")
     if slack is not None:
         from adapters.slack.app import events_handler, make_slack_app, oauth_handler
@@ -105,7 +103,12 @@ async def run_server(settings: AppSettings) -> None:
     scheduler = start_scheduler(
         runtime.db, ports=runtime.ports, leader=leader, secret=runtime.settings.secret_bytes
     )
-    app = make_app(runtime)
+    app = make_app(runtime, leader=leader)
+    if settings.metrics and settings.metrics_token is None:
+        log.warning(
+            "/metrics is served without a token: anyone who reaches this port can read the "
+            "counts. Set METRICS_TOKEN, or keep the port private."
+        )
     socket_mode = None
     if settings.slack_app_token is not None and SLACK_BOLT in app:
         from adapters.slack.app import start_socket_mode

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, datetime
 from weakref import WeakKeyDictionary
 
@@ -20,6 +21,7 @@ from bot.pulse.rounds import close_rounds, enrol, open_due_rounds, schedule_nudg
 from bot.store.db import Database
 from bot.store.dedupe import prune
 from bot.store.models import Round, Survey
+from bot.telemetry import TICK_SECONDS
 from scheduler.lease import SenderLease
 from scheduler.report import TickReport
 from scheduler.sender import send_due
@@ -41,6 +43,21 @@ async def tick(
     """Run all scheduler work due at `now` once: idempotent, safe to repeat or run twice.
     `secret` opens the sealed answers of rounds that close (default: the settings');
     `lease`: the process's sender identity (PostgreSQL), else one for this tick."""
+    started = time.perf_counter()
+    try:
+        return await _tick(db, now=now, ports=ports, secret=secret, lease=lease)
+    finally:
+        TICK_SECONDS.observe(time.perf_counter() - started)
+
+
+async def _tick(
+    db: Database,
+    *,
+    now: datetime,
+    ports: dict[str, ChatPort],
+    secret: bytes | None,
+    lease: SenderLease | None,
+) -> TickReport:
     secret = secret if secret is not None else load_settings().secret_bytes
     report = TickReport()
     async with db.session() as session:

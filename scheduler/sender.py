@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.compose import delivery_message
 from bot.enums import DeliveryKind
+from bot.logcontext import delivery_id, workspace
 from bot.messages import Message
 from bot.people.identity import identities_of, recipient_of
 from bot.ports import ChatPort, MessageRef, OutcomeUnknown, Recipient, SendError
@@ -44,6 +45,7 @@ from bot.pulse.outbox import (
 )
 from bot.store.db import Database
 from bot.store.models import Delivery, Person
+from bot.telemetry import DELIVERIES, RATE_LIMITED, RETRY_AFTER, scope_label
 from scheduler.lease import SenderLease
 from scheduler.report import TickReport
 
@@ -152,6 +154,7 @@ async def _route(
         port = route(ports, recipient)
         if port is None:
             report.unreachable += 1
+            DELIVERIES.labels(platform="none", kind=delivery.kind, outcome="unreachable").inc()
             await mark_failed(
                 session,
                 delivery=delivery,
@@ -192,6 +195,8 @@ async def _prepare(
         changes = [(job.delivery, deferred(job.delivery, until=until)) for job in group]
         await record(session, changes)
         drain.report.deferred += len(group)
+        for job in group:
+            _count(job, "deferred")
         return []
     messages = {id(job): await _message(session, job, drain) for job in group}
     ours = await mark_sending_many(session, deliveries=[job.delivery for job in group])
@@ -219,13 +224,20 @@ class _Outcome:
 
 
 async def _send(job: _Job, message: Message, drain: _Drain) -> _Outcome:
-    """The platform call alone: never repeated, whatever it answers."""
+    """The platform call alone: never repeated, whatever it answers. Runs in its own task,
+    so the delivery and workspace set here mark only this send's log lines."""
+    delivery_id.set(job.delivery.id)
+    workspace.set(job.scope[1] or None)
     try:
         return _Outcome(ref=await job.port.send(recipient=job.recipient, message=message))
     except SendError as exc:
         if exc.retry_after is not None:
             until = drain.now() + timedelta(seconds=exc.retry_after)
             drain.paused[job.scope] = max(until, drain.paused.get(job.scope, until))
+            scope = scope_label(job.scope[1])
+            RATE_LIMITED.labels(platform=job.scope[0], scope=scope).inc()
+            RETRY_AFTER.labels(platform=job.scope[0], scope=scope).observe(exc.retry_after)
+            log.warning("%s rate limit: pausing the scope %.0f s", job.scope[0], exc.retry_after)
             return _Outcome(retry_after=exc.retry_after)
         log.warning("send %s failed: %s", job.delivery.idempotency_key, exc.reason)
         return _Outcome(refused=exc.reason, retry_in=exc.retry_in)
@@ -243,9 +255,11 @@ async def _record(
         delivery = job.delivery
         if outcome.ref is not None:
             report.sent += 1
+            _count(job, "sent")
             changes.append((delivery, sent(outcome.ref, now=drain.at)))
         elif outcome.retry_after is not None:
             report.deferred += 1
+            _count(job, "rate_limited")
             changes.append((delivery, deferred(delivery, until=drain.paused[job.scope])))
         elif outcome.refused is not None:
             retry_at = (
@@ -253,17 +267,24 @@ async def _record(
             )
             if retrying(delivery, retry_at=retry_at):
                 report.deferred += 1  # this one alone, later; its scope goes on
+                _count(job, "retrying")
             else:
                 report.failed += 1
+                _count(job, "failed")
             changes.append((delivery, failed(delivery, reason=outcome.refused, retry_at=retry_at)))
         else:
             report.unknown += 1
+            _count(job, "unknown")
             changes.append((delivery, unknown(outcome.unknown or "outcome unknown")))
     if drain.shared:
         paused = {j.scope for j, o in zip(jobs, outcomes, strict=True) if o.retry_after}
         for scope in paused:
             await pause(session, scope=_key(scope), until=drain.paused[scope])
     await record(session, changes)
+
+
+def _count(job: _Job, outcome: str) -> None:
+    DELIVERIES.labels(platform=job.scope[0], kind=job.delivery.kind, outcome=outcome).inc()
 
 
 def _key(scope: tuple[str, str]) -> str:

@@ -8,7 +8,10 @@ erasure, and when the round closes (`bot/pulse/publish.py`).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import update
 from sqlmodel import select
@@ -28,6 +31,10 @@ from bot.pulse.surveys import (
 from bot.store import audit
 from bot.store.db import insert_unless_present
 from bot.store.models import Delivery, Participation, Person, Round, SealedAnswer
+from bot.telemetry import ANSWERS, REFUSED
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class AlreadyAnswered(AnswerError):
@@ -36,6 +43,32 @@ class AlreadyAnswered(AnswerError):
 
 class RoundClosed(AnswerError):
     """The answer came after the person's window closed."""
+
+
+def _counted(part: str) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """Count what was recorded, and what was refused by reason class only: the exception's
+    type, never its message (a message can quote a value)."""
+
+    def wrap(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @functools.wraps(fn)
+        async def counted(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                result = await fn(*args, **kwargs)
+            except AlreadyAnswered:
+                REFUSED.labels(reason="already_answered").inc()
+                raise
+            except RoundClosed:
+                REFUSED.labels(reason="closed").inc()
+                raise
+            except AnswerError:
+                REFUSED.labels(reason="invalid").inc()
+                raise
+            ANSWERS.labels(part=part).inc()
+            return result
+
+        return counted
+
+    return wrap
 
 
 async def _check_window(
@@ -59,6 +92,7 @@ async def _check_window(
         )
 
 
+@_counted("checkin")
 async def record_checkin(
     session: AsyncSession,
     *,
@@ -123,6 +157,7 @@ async def sealed_answer(
     return row, sealer.unseal(row.box, round_id=round_.id)
 
 
+@_counted("followup")
 async def record_smoothness(
     session: AsyncSession,
     *,
