@@ -11,8 +11,11 @@ were tested on one week's point figures):
   at least 3.75;
 - bridge: tied to at least three departments, a tie being that at least 15% of one side's
   answers name the other (Wilson lower bound), either way; the three best-tied are named.
-The level: 5% per digest for all findings together, a quarter per kind, Bonferroni within a
-kind over the tests that could flag (a department or pair with at least k answers pooled).
+Each test gives the p-value its bound inverts (two conditions: the larger of the two); a
+bridge is one test per department (`_bridge_p`). The level: 5% per digest for all findings
+together, by Holm's step-down over every test of the digest, conditionalized (`DISCARD`:
+p-values over 0.5 set aside, the rest doubled; `bot.insights.intervals.conditioned`): held
+under independence of the tests, checked by bench/findings.py since they are not entirely.
 
 Persistence: the same rule is replayed over the HISTORY weeks before (from no finding), so a
 finding says how many weeks in a row it has held. Hysteresis: a finding shown last week
