@@ -25,15 +25,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.insights import silos
 from bot.insights.digest import _pairs
 from bot.insights.figures import withheld
-from bot.insights.findings import WINDOW, Week, replay
+from bot.insights.findings import DISCARD, WINDOW, Week, replay
 from tests.orgs import K, Key, Org, generate, is_true, simulate
 
 FOUND_BY = 4  # the week whose digest must show what was planted
 
 
-def new_rules(org: Org, weeks: list) -> list[set[Key]]:
+def new_rules(org: Org, weeks: list, discard: float = DISCARD) -> list[set[Key]]:
     read = [Week(f, K, frozenset(withheld(f, org.names, K))) for f in weeks]
-    return [set(state.flagged) for state in replay(read, org.names)]
+    return [set(state.flagged) for state in replay(read, org.names, discard=discard)]
+
+
+def holm_rules(org: Org, weeks: list) -> list[set[Key]]:
+    return new_rules(org, weeks, discard=1.0)
 
 
 def old_rules(org: Org, weeks: list) -> list[set[Key]]:
@@ -54,15 +58,20 @@ def old_rules(org: Org, weeks: list) -> list[set[Key]]:
 
 
 def measure(orgs: int, weeks: int, seed: int) -> dict[str, dict[str, float]]:
-    rules = {"tested (new)": new_rules, "fixed cut-offs (old)": old_rules}
+    rules = {
+        "tested (new)": new_rules,
+        "same, plain Holm": holm_rules,
+        "fixed cut-offs (old)": old_rules,
+    }
     tally = {
         name: {
             "digests": 0,
             "false": 0,
             "null_digests": 0,
             "null_false": 0,
-            "planted": 0,
-            "found": 0,
+            "planted": {},
+            "found": {},
+            "found_last": {},
             "kinds": {},
         }
         for name in rules
@@ -84,8 +93,10 @@ def measure(orgs: int, weeks: int, seed: int) -> dict[str, dict[str, float]]:
                     for key in wrong:
                         t["kinds"][key[0]] = t["kinds"].get(key[0], 0) + 1
                 for key in org.planted:
-                    t["planted"] += 1
-                    t["found"] += key in per_week[FOUND_BY - 1]
+                    kind = key[0]
+                    t["planted"][kind] = t["planted"].get(kind, 0) + 1
+                    t["found"][kind] = t["found"].get(kind, 0) + (key in per_week[FOUND_BY - 1])
+                    t["found_last"][kind] = t["found_last"].get(kind, 0) + (key in per_week[-1])
     return tally
 
 
@@ -93,26 +104,47 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orgs", type=int, default=100, help="organisations of each kind")
     parser.add_argument("--weeks", type=int, default=8, help="weeks (digests) per organisation")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="seed set; 1 is the one reported, development used 101 only (the README's "
+        "held-out check is 2)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     tally = measure(args.orgs, args.weeks, args.seed)
     print(
         f"{args.orgs} organisations without and {args.orgs} with planted signals, "
         f"{args.weeks} weekly digests each, k={K}, findings over {WINDOW} pooled weeks "
-        f"({time.perf_counter() - started:.0f} s)"
+        f"seed set {args.seed} ({time.perf_counter() - started:.0f} s)"
     )
     print(
         f"{'rules':<22} {'false finding, all':>19} {'null orgs only':>15} "
-        f"{'planted found wk ' + str(FOUND_BY):>20}  false findings by kind"
+        f"{'found wk ' + str(FOUND_BY):>12} {'found wk ' + str(args.weeks):>12}"
     )
     for name, t in tally.items():
+        planted = sum(t["planted"].values())
         print(
             f"{name:<22} {t['false'] / t['digests']:>18.1%} "
             f"{t['null_false'] / t['null_digests']:>15.1%} "
-            f"{t['found'] / t['planted']:>19.1%}   "
-            + ", ".join(f"{k} {n}" for k, n in sorted(t["kinds"].items()))
+            f"{sum(t['found'].values()) / planted:>12.1%} "
+            f"{sum(t['found_last'].values()) / planted:>12.1%}"
         )
+    print("\nplanted found, by kind (of each kind planted)")
+    for name, t in tally.items():
+        for label, found in (
+            (f"week {FOUND_BY}", t["found"]),
+            (f"week {args.weeks}", t["found_last"]),
+        ):
+            print(
+                f"  {name:<22} {label:<8} "
+                + ", ".join(f"{k} {found[k]}/{n}" for k, n in sorted(t["planted"].items()))
+            )
+    print("false findings, by kind (digests x findings)")
+    for name, t in tally.items():
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(t["kinds"].items())) or "none"
+        print(f"  {name:<22} {kinds}")
     print("targets: false finding at most 5% of digests; planted found at least 95%")
 
 

@@ -11,8 +11,11 @@ were tested on one week's point figures):
   at least 3.75;
 - bridge: tied to at least three departments, a tie being that at least 15% of one side's
   answers name the other (Wilson lower bound), either way; the three best-tied are named.
-The level: 5% per digest for all findings together, a quarter per kind, Bonferroni within a
-kind over the tests that could flag (a department or pair with at least k answers pooled).
+Each test gives the p-value its bound inverts (two conditions: the larger of the two); a
+bridge is one test per department (`_bridge_p`). The level: 5% per digest for all findings
+together, by Holm's step-down over every test of the digest, conditionalized (`DISCARD`:
+p-values over 0.5 set aside, the rest doubled; `bot.insights.intervals.conditioned`): held
+under independence of the tests, checked by bench/findings.py since they are not entirely.
 
 Persistence: the same rule is replayed over the HISTORY weeks before (from no finding), so a
 finding says how many weeks in a row it has held. Hysteresis: a finding shown last week
@@ -36,13 +39,20 @@ from dataclasses import dataclass, field, replace
 
 from bot.insights.digest_data import Finding, Pair
 from bot.insights.figures import WeekFigures, withheld
-from bot.insights.intervals import mean_bounds, poisson_upper, wilson
+from bot.insights.intervals import (
+    conditioned,
+    holm,
+    mean_p,
+    poisson_p_below,
+    poisson_upper,
+    share_p,
+)
 from bot.insights.silos import ASYMMETRY_HIGH, ASYMMETRY_LOW, FRICTION_BELOW
 
 WINDOW = 4  # weeks pooled per finding
 HISTORY = 4  # earlier weeks replayed for persistence and hysteresis
 ALPHA = 0.05  # per digest, all findings together
-KINDS = ("island", "friction", "one_sided", "bridge")  # the level is split over these
+DISCARD = 0.5  # tests with a p-value above this are set aside, the rest's p-values / DISCARD
 ORDER = ("island", "unnamed", "friction", "one_sided", "bridge")
 ISLAND_NAMES_BELOW = 0.5  # other teams named per respondent
 ISLAND_NAMED_BELOW = 0.05  # share of everyone else's answers naming the department
@@ -136,93 +146,11 @@ class State:
     one_way: frozenset[int] = frozenset()  # islands told as "unnamed": others' answers only
 
 
-def decide(window: Sequence[Week], names: dict[int, str], previous: State) -> State:
-    """The findings of the window's last week, given last week's."""
-    k = window[-1].k
-    pooled = _evidence(window, names)
-    level = ALPHA / len(KINDS)
-    flagged: set[Key] = set()
-    tentative: set[Key] = set()
-    one_way: set[int] = set()  # islands decided on the others' answers alone
-    figures: dict[Key, tuple[float | None, float | None]] = {}
-
-    def settle(key: Key, past: bool, passes, tests: int) -> None:
-        """Flag on the test; keep on the estimate (hysteresis); else maybe 'too early'."""
-        if not past:
-            return
-        if key in previous.flagged or passes(level / max(tests, 1)):
-            flagged.add(key)
-        else:
-            tentative.add(key)
-
-    # Islands. The others' answers naming the department count from every week (where its
-    # own were pooled, everyone else is at least all answers minus its invitations). Its
-    # own answers count where published, and are tested when there are enough of them for
-    # the test to be able to pass at all (no teams named in n answers: n > 2 x the Poisson
-    # bound of 0); else the island is decided on the others' answers alone ("unnamed").
-    candidates = [d for d in names if pooled.respondents[d] >= k or pooled.invited.get(d, 0) >= k]
-    a = level / max(len(candidates), 1)
-    floor = 2 * poisson_upper(0, a)
-    for d in candidates:
-        n, out = pooled.respondents[d], pooled.named[d]
-        others = pooled.others[d] + pooled.unstored_others[d]
-        inward = pooled.named_by[d] + pooled.unstored_named_by[d]
-        if not others:
-            continue
-        named_seldom = inward / others < ISLAND_NAMED_BELOW
-        if n >= k and n > floor:
-            settle(
-                ("island", d, 0),
-                named_seldom and out / n < ISLAND_NAMES_BELOW,
-                lambda a, n=n, out=out, others=others, inward=inward: (
-                    poisson_upper(out, a) / n < ISLAND_NAMES_BELOW
-                    and wilson(inward, others, a)[1] < ISLAND_NAMED_BELOW
-                ),
-                len(candidates),
-            )
-        else:
-            one_way.add(d)
-            settle(
-                ("island", d, 0),
-                named_seldom,
-                lambda a, others=others, inward=inward: (
-                    wilson(inward, others, a)[1] < ISLAND_NAMED_BELOW
-                ),
-                len(candidates),
-            )
-    # Friction and one-sided pairs.
-    rated = {pair: r for pair, r in pooled.ratings.items() if r.n >= k}
-    for (s, t), r in rated.items():
-        settle(
-            ("friction", s, t),
-            r.mean < FRICTION_BELOW,
-            lambda a, r=r: mean_bounds(r.n, r.total, r.sumsq, a)[1] < FRICTION_BELOW,
-            len(rated),
-        )
-    both = [(pair, r) for pair, r in rated.items() if (pair[1], pair[0]) in rated]
-    for (s, t), r in both:
-        back = rated[(t, s)]
-        settle(
-            ("one_sided", s, t),
-            r.mean <= ASYMMETRY_LOW and back.mean >= ASYMMETRY_HIGH,
-            lambda a, r=r, back=back: (
-                mean_bounds(r.n, r.total, r.sumsq, a)[1] <= ASYMMETRY_LOW
-                and mean_bounds(back.n, back.total, back.sumsq, a)[0] >= ASYMMETRY_HIGH
-            ),
-            len(both),
-        )
-    for key in flagged | tentative:
-        if key[0] in ("friction", "one_sided"):
-            r, back = pooled.ratings[(key[1], key[2])], pooled.ratings.get((key[2], key[1]))
-            figures[key] = (
-                round(r.mean, 2) if r.every_week_shown else None,
-                round(back.mean, 2) if back and back.n and back.every_week_shown else None,
-            )
-    # Bridges.
-    sources = [d for d in names if pooled.respondents[d] >= k]
-    tests = len(sources) * max(len(names) - 1, 1)
-    tested: dict[int, int] = defaultdict(int)
-    estimated: dict[int, int] = defaultdict(int)
+def _ties(pooled: _Evidence, names: dict[int, str], k: int) -> dict[int, list]:
+    """Each department's possible ties: (the larger share of one side's answers naming the
+    other, the p-value of "no tie"), over the directions with k answers; the p-value is the
+    smaller direction's times the directions tested (Bonferroni within the pair)."""
+    out: dict[int, list] = {d: [] for d in names}
     for a in names:
         for b in names:
             if a >= b:
@@ -232,19 +160,105 @@ def decide(window: Sequence[Week], names: dict[int, str], previous: State) -> St
                 for x, y in ((a, b), (b, a))
                 if pooled.respondents[x] >= k
             ]
-            if any(ties / n >= LINK_SHARE for ties, n in shares):
-                for d in (a, b):
-                    estimated[d] += 1
-                if any(wilson(ties, n, level / tests)[0] >= LINK_SHARE for ties, n in shares):
-                    for d in (a, b):
-                        tested[d] += 1
+            if not shares:
+                continue
+            share = max(t / n for t, n in shares)
+            p = min(
+                1.0, len(shares) * min(share_p(t, n, LINK_SHARE, below=False) for t, n in shares)
+            )
+            out[a].append((share, p))
+            out[b].append((share, p))
+    return out
+
+
+def _bridge_p(ties: list[float]) -> float:
+    """p-value of "fewer than BRIDGE_MIN_PARTNERS ties" (B) from the N ties' p-values: N - B + 1
+    times the B-th smallest. Valid whatever their dependence: with at most B - 1 real ties,
+    a rejection needs B - r null p-values at or under c from N - r nulls (r real ties), which
+    by Markov's inequality has probability at most (N - r) c / (B - r) <= (N - B + 1) c."""
+    if len(ties) < BRIDGE_MIN_PARTNERS:
+        return 1.0
+    third = sorted(ties)[BRIDGE_MIN_PARTNERS - 1]
+    return min(1.0, (len(ties) - BRIDGE_MIN_PARTNERS + 1) * third)
+
+
+def decide(
+    window: Sequence[Week], names: dict[int, str], previous: State, *, discard: float = DISCARD
+) -> State:
+    """The findings of the window's last week, given last week's; `discard` 1 is plain Holm."""
+    k = window[-1].k
+    pooled = _evidence(window, names)
+    past: set[Key] = set()  # the pooled estimate is past the cut-off
+    pvalues: dict[tuple, float] = {}  # every test of the digest: a finding's or a tie's
+
+    # Islands. The others' answers naming the department count from every week (where its
+    # own were pooled, everyone else is at least all answers minus its invitations). Its
+    # own answers count where published, and are tested when there are enough of them for
+    # the test to be able to pass at the strictest step (no teams named in n answers); else
+    # the island is decided on the others' answers alone ("unnamed").
+    candidates = [d for d in names if pooled.respondents[d] >= k or pooled.invited.get(d, 0) >= k]
+    rated = {pair: r for pair, r in pooled.ratings.items() if r.n >= k}
+    both = [(pair, r) for pair, r in rated.items() if (pair[1], pair[0]) in rated]
+    ties = _ties(pooled, names, k)
+    hubs = [d for d in names if len(ties[d]) >= BRIDGE_MIN_PARTNERS]  # could be bridges
+    tests = len(candidates) + len(rated) + len(both) + len(hubs)
+    floor = 2 * poisson_upper(0, ALPHA / max(tests, 1))
+    one_way: set[int] = set()
+    for d in candidates:
+        n, out = pooled.respondents[d], pooled.named[d]
+        others = pooled.others[d] + pooled.unstored_others[d]
+        inward = pooled.named_by[d] + pooled.unstored_named_by[d]
+        if not others:
+            continue
+        key = ("island", d, 0)
+        inward_p = share_p(inward, others, ISLAND_NAMED_BELOW, below=True)
+        if n >= k and n > floor:
+            # Both conditions: an intersection-union test, each at the same level.
+            pvalues[key] = max(poisson_p_below(out, n, ISLAND_NAMES_BELOW), inward_p)
+            if inward / others < ISLAND_NAMED_BELOW and out / n < ISLAND_NAMES_BELOW:
+                past.add(key)
+        else:
+            one_way.add(d)
+            pvalues[key] = inward_p
+            if inward / others < ISLAND_NAMED_BELOW:
+                past.add(key)
+    # Friction and one-sided pairs.
+    for (s, t), r in rated.items():
+        pvalues[("friction", s, t)] = mean_p(r.n, r.total, r.sumsq, FRICTION_BELOW, below=True)
+        if r.mean < FRICTION_BELOW:
+            past.add(("friction", s, t))
+    for (s, t), r in both:
+        back = rated[(t, s)]
+        pvalues[("one_sided", s, t)] = max(
+            mean_p(r.n, r.total, r.sumsq, ASYMMETRY_LOW, below=True),
+            mean_p(back.n, back.total, back.sumsq, ASYMMETRY_HIGH, below=False),
+        )
+        if r.mean <= ASYMMETRY_LOW and back.mean >= ASYMMETRY_HIGH:
+            past.add(("one_sided", s, t))
+    # Bridges: one test per department, from its ties (see `_bridge_p`).
+    for d in hubs:
+        pvalues[("bridge", d, 0)] = _bridge_p([p for _, p in ties[d]])
+    rejected = holm(conditioned(pvalues, discard), ALPHA)
+    # Flag on the test; keep on the estimate (hysteresis); else "too early to tell".
+    flagged = {key for key in past if key in rejected or key in previous.flagged}
+    tentative = past - flagged
+    figures: dict[Key, tuple[float | None, float | None]] = {}
+    for key in flagged | tentative:
+        if key[0] in ("friction", "one_sided"):
+            r, back = pooled.ratings[(key[1], key[2])], pooled.ratings.get((key[2], key[1]))
+            figures[key] = (
+                round(r.mean, 2) if r.every_week_shown else None,
+                round(back.mean, 2) if back and back.n and back.every_week_shown else None,
+            )
+    estimated = {d: sum(share >= LINK_SHARE for share, _ in ties[d]) for d in names}
     hubs = [
         d
         for d in names
-        if tested[d] >= BRIDGE_MIN_PARTNERS
+        if ("bridge", d, 0) in rejected
         or (("bridge", d, 0) in previous.flagged and estimated[d] >= BRIDGE_MIN_PARTNERS)
     ]
-    hubs.sort(key=lambda d: (-tested[d], -estimated[d], names[d]))
+    hubs.sort(key=lambda d: (-estimated[d], names[d]))
+    flagged = {key for key in flagged if key[0] != "bridge"}
     flagged |= {("bridge", d, 0) for d in hubs[:MAX_BRIDGES]}
     return State(
         frozenset(flagged),
@@ -255,12 +269,15 @@ def decide(window: Sequence[Week], names: dict[int, str], previous: State) -> St
     )
 
 
-def replay(weeks: Sequence[Week], names: dict[int, str]) -> list[State]:
+def replay(
+    weeks: Sequence[Week], names: dict[int, str], *, discard: float = DISCARD
+) -> list[State]:
     """Every week's decisions, oldest first, each over its own window and the one before."""
     states: list[State] = []
     previous = State()
     for i in range(len(weeks)):
-        previous = decide(weeks[max(0, i + 1 - WINDOW) : i + 1], names, previous)
+        window = weeks[max(0, i + 1 - WINDOW) : i + 1]
+        previous = decide(window, names, previous, discard=discard)
         states.append(previous)
     return states
 

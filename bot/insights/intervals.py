@@ -1,14 +1,19 @@
-"""One-sided confidence bounds for the silo findings: Wilson for shares, the exact Poisson
-bound for counts per respondent, Student's t for mean ratings. Pure Python, no tables."""
+"""One-sided tests for the silo findings: Wilson for shares, the exact Poisson bound for
+counts per respondent, Student's t for mean ratings, each as a bound at a level and as the
+p-value of the test the bound inverts (the bound is past the cut-off at level a exactly when
+the p-value is below a), and Holm's step-down over a digest's p-values. Pure Python."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Mapping
 from statistics import NormalDist
+from typing import TypeVar
 
 from bot.insights.changes import t_two_sided
 
 _NORMAL = NormalDist()
+T = TypeVar("T", bound=Hashable)
 
 
 def z_of(alpha: float) -> float:
@@ -81,3 +86,58 @@ def mean_bounds(n: int, total: float, sumsq: float, alpha: float) -> tuple[float
     squares = max(sumsq - total * total / n, (n - 1) / n)
     half = t_quantile(alpha, n - 1) * math.sqrt(squares / (n - 1) / n)
     return mean - half, mean + half
+
+
+def poisson_p_below(count: int, n: int, rate: float) -> float:
+    """p-value of "n answers name `rate` or more teams each" given `count` named in all: the
+    exact Poisson P(X <= count) at mean rate x n (below a exactly when poisson_upper(count, a)
+    is below rate x n)."""
+    return _poisson_cdf(count, rate * n)
+
+
+def share_p(successes: float, n: float, cut: float, *, below: bool) -> float:
+    """p-value of the score test that a share is at least `cut` (below=True: evidence that it
+    is below) or at most `cut` (below=False); the Wilson bounds invert this test."""
+    if n <= 0:
+        return 1.0
+    z = (successes / n - cut) / math.sqrt(cut * (1 - cut) / n)
+    return _NORMAL.cdf(z) if below else _NORMAL.cdf(-z)
+
+
+def mean_p(n: int, total: float, sumsq: float, cut: float, *, below: bool) -> float:
+    """p-value of the one-sided t test that a mean of n ratings is at least `cut` (below=True)
+    or at most `cut` (below=False), the spread floored as in `mean_bounds`."""
+    if n < 2:
+        return 1.0
+    squares = max(sumsq - total * total / n, (n - 1) / n)
+    error = math.sqrt(squares / (n - 1) / n)
+    t = (cut - total / n) / error if below else (total / n - cut) / error
+    tail = t_two_sided(t, n - 1) / 2
+    return tail if t > 0 else 1.0 - tail
+
+
+def holm(pvalues: Mapping[T, float], alpha: float) -> set[T]:
+    """Holm's step-down: the hypotheses rejected with the chance of rejecting any true one at
+    most alpha, whatever their dependence. The i-th smallest p-value (from 0) is compared
+    with alpha / (m - i), stopping at the first that is not below it."""
+    ranked = sorted(pvalues.items(), key=lambda item: item[1])
+    rejected: set[T] = set()
+    for i, (key, p) in enumerate(ranked):
+        if p > alpha / (len(ranked) - i):
+            break
+        rejected.add(key)
+    return rejected
+
+
+def conditioned(pvalues: Mapping[T, float], tau: float) -> dict[T, float]:
+    """The p-values at or under tau, each divided by tau; the others are set aside (Ellis,
+    Pecanka & Goeman 2020, "Gaining power in multiple testing of interval hypotheses via
+    conditionalization"). A one-sided test of a null well inside its region gives p-values
+    mostly near 1, so the family a correction pays for shrinks to the tests near their
+    cut-off; given p <= tau, p / tau is still at least uniform for such tests (one-sided tests
+    in monotone-likelihood-ratio families). Holm over the result controls the family-wise rate
+    when the tests are independent (their theorem); tau = 1 is Holm itself, under any
+    dependence."""
+    if tau >= 1:
+        return dict(pvalues)
+    return {key: p / tau for key, p in pvalues.items() if p <= tau}

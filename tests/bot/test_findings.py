@@ -127,3 +127,48 @@ def test_too_early_to_tell_is_told_in_words_without_figures() -> None:
     line = next(x for x in text.splitlines() if x.startswith("Too early to tell"))
     assert "Sales and Legal" in line and "how much Legal works with other teams" in line
     assert not any(ch.isdigit() for ch in line)
+
+
+def test_each_p_value_is_below_a_level_exactly_when_its_bound_is_past_the_cut_off() -> None:
+    from bot.insights.intervals import (
+        mean_bounds,
+        mean_p,
+        poisson_p_below,
+        poisson_upper,
+        share_p,
+        wilson,
+    )
+
+    for a in (0.001, 0.01, 0.05):
+        for n, out in ((12, 0), (20, 3), (40, 12), (60, 31)):
+            assert (poisson_p_below(out, n, 0.5) < a) == (poisson_upper(out, a) < 0.5 * n)
+        for hits, n in ((1, 400), (12, 300), (30, 120), (2, 30)):
+            low, high = wilson(hits, n, a)
+            assert (share_p(hits, n, 0.05, below=True) < a) == (high < 0.05)
+            assert (share_p(hits, n, 0.15, below=False) < a) == (low > 0.15)
+        for values in (ROUGH, NOISY, [2, 3, 2, 3, 3, 2, 2, 3, 3, 2, 2, 3], [3, 3, 3, 3, 3]):
+            n, total, sumsq = len(values), sum(values), sum(v * v for v in values)
+            low, high = mean_bounds(n, total, sumsq, a)
+            assert (mean_p(n, total, sumsq, 2.75, below=True) < a) == (high < 2.75)
+            assert (mean_p(n, total, sumsq, 3.75, below=False) < a) == (low > 3.75)
+
+
+def test_holm_steps_down_and_conditioning_sets_aside_the_far_nulls() -> None:
+    from bot.insights.intervals import conditioned, holm
+
+    p = {"a": 0.004, "b": 0.012, "c": 0.02, "d": 0.9, "e": 0.8}
+    assert holm(p, 0.05) == {"a", "b"}  # 0.004 <= 0.05/5, 0.012 <= 0.05/4, 0.02 > 0.05/3
+    kept = conditioned(p, 0.5)
+    assert set(kept) == {"a", "b", "c"}  # d and e set aside, the rest doubled
+    assert abs(kept["c"] - 0.04) < 1e-12
+    assert holm(kept, 0.05) == {"a", "b", "c"}  # 0.008 <= 0.05/3, 0.024 <= 0.05/2, 0.04
+    assert conditioned(p, 1.0) == p
+
+
+def test_a_bridge_rests_on_its_third_strongest_tie() -> None:
+    from bot.insights.findings import _bridge_p
+
+    assert _bridge_p([1e-9, 1e-9]) == 1.0  # two ties cannot make a bridge
+    # Eight ties: the third smallest p-value times 8 - 3 + 1.
+    assert abs(_bridge_p([1e-9, 1e-8, 0.001, 0.2, 0.5, 0.9, 0.9, 1.0]) - 0.006) < 1e-12
+    assert _bridge_p([1e-9, 1e-8, 0.3, 0.4]) == 0.6
