@@ -11,9 +11,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
+from sqlalchemy import bindparam
 from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.ports import Identity, Recipient
 from bot.store.models import Person, PlatformIdentity
@@ -40,26 +43,44 @@ async def find_person(
 ) -> Person | None:
     """The active person holding this account (`workspace` None: in any workspace; else in
     that one or an unknown one), else the active person with this e-mail, if given. One
-    query: it runs for every event, and most events of the console come by e-mail."""
+    query, built once per shape: it runs for every event."""
+    statement = _find_statement(by_workspace=workspace is not None, by_email=bool(email))
+    params = {"platform": platform, "external_id": external_id}
+    if workspace is not None:
+        params["workspace"] = workspace
+    if email:
+        params["email"] = email.lower()
+    return (await session.exec(statement, params=params)).first()
+
+
+@lru_cache(maxsize=4)
+def _find_statement(*, by_workspace: bool, by_email: bool) -> SelectOfScalar[Person]:
+    """`find_person`'s query with bound parameters: building a SQLAlchemy statement costs
+    more than running this one on SQLite."""
     account = and_(
         col(PlatformIdentity.person_id) == Person.id,
-        PlatformIdentity.platform == platform,
-        PlatformIdentity.external_id == external_id,
+        PlatformIdentity.platform == bindparam("platform"),
+        PlatformIdentity.external_id == bindparam("external_id"),
     )
-    if workspace is not None:
-        account = and_(account, col(PlatformIdentity.workspace).in_([workspace, ""]))
+    if by_workspace:
+        account = and_(
+            account,
+            or_(
+                PlatformIdentity.workspace == bindparam("workspace"),
+                PlatformIdentity.workspace == "",
+            ),
+        )
     held = col(PlatformIdentity.id).is_not(None)
-    query = (
+    return (
         select(Person)
         .outerjoin(PlatformIdentity, account)
         .where(
             col(Person.active).is_(True),
-            or_(held, Person.email == email.lower()) if email else held,
+            or_(held, Person.email == bindparam("email")) if by_email else held,
         )
         .order_by(col(PlatformIdentity.id).is_(None), col(PlatformIdentity.workspace).desc())
         .limit(1)
     )
-    return (await session.exec(query)).first()
 
 
 async def person_with_account(
