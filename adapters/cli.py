@@ -12,20 +12,19 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
-from adapters.runtime import Runtime, build, parse_instant
-from adapters.settings import AppSettings, load_settings
 from bot.config import ConfigError
-from bot.store.db import MigrationError
+
+if TYPE_CHECKING:  # the rest on first use: `--help` and typos need neither (half a second)
+    from adapters.runtime import Runtime
+    from adapters.settings import AppSettings
 
 app = typer.Typer(
     help="Crosspulse: collaboration-health pulses for Slack and Teams.",
@@ -50,6 +49,10 @@ def _fail(message: str, *, code: int = 2) -> NoReturn:
 
 
 def _settings() -> AppSettings:
+    from sqlalchemy.engine import make_url
+
+    from adapters.settings import load_settings
+
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -63,6 +66,8 @@ def _settings() -> AppSettings:
 
 def _where(url: str) -> str:
     """The database for a message: never its password."""
+    from sqlalchemy.engine import make_url
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ValueError:
@@ -73,6 +78,10 @@ def _where(url: str) -> str:
 def _plain_errors(settings: AppSettings, *, bugs: bool = True) -> Iterator[None]:
     """Turn what an operator can fix (settings, an unreachable database, a path) into one
     line and exit 2, and (with `bugs`) anything else into one line and exit 1."""
+    from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+
+    from bot.store.db import MigrationError
+
     try:
         yield
     except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort):
@@ -102,6 +111,8 @@ def _plain_errors(settings: AppSettings, *, bugs: bool = True) -> Iterator[None]
 
 def _run(work: Callable[[Runtime], Awaitable[Any]], *, migrate: bool = True) -> Any:
     """Load settings, build the runtime, run `work`; known errors become messages."""
+    from adapters.runtime import build
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = _settings()
 
@@ -118,6 +129,8 @@ def _run(work: Callable[[Runtime], Awaitable[Any]], *, migrate: bool = True) -> 
 
 def _instant(at: str | None) -> datetime:
     """`--at`: ISO-8601 (UTC when no offset), within the years a schedule can mean."""
+    from adapters.runtime import parse_instant
+
     try:
         instant = parse_instant(at)
     except ValueError:
