@@ -20,12 +20,13 @@ from adapters.teams.conversations import (
     mark_unreachable_where,
     save_reference,
 )
+from adapters.teams.files import Unreadable, download, offered_file
 from adapters.teams.render import render_activity
 from adapters.teams.translate import answers_from_submit
-from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Reply
+from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, FileEvent, Reply
 from bot.chat.handlers import Bot
 from bot.chat.templates import admin as admin_template
-from bot.chat.templates import welcome
+from bot.chat.templates import notice, welcome
 from bot.messages import Message, MessageKind
 from bot.ports import MessageRef
 from bot.pulse.surveys import WORKED_WITH
@@ -293,7 +294,17 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         actor = Actor(PLATFORM, user_key(activity.from_property))
-        if activity.value:
+        event: Event
+        offered = None if _in_shared_chat(activity) else offered_file(activity)
+        if offered is not None and not activity.value:
+            try:
+                content = await download(turn_context, offered)
+            except Unreadable as exc:
+                unreadable = notice.NoticeData("I couldn't read that file", str(exc))
+                await turn_context.send_activity(activity_from(notice.render(unreadable)))
+                return
+            event = FileEvent(actor, offered.name, content)
+        elif activity.value:
             try:
                 action, value, answers = answers_from_submit(activity.value, multi_keys=MULTI_KEYS)
             except ValueError:
