@@ -27,6 +27,7 @@ from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, Fil
 from bot.chat.handlers import Bot
 from bot.chat.templates import admin as admin_template
 from bot.chat.templates import notice, welcome
+from bot.logcontext import workspace
 from bot.messages import Message, MessageKind
 from bot.ports import MessageRef
 from bot.pulse.surveys import WORKED_WITH
@@ -153,7 +154,9 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Checked after botbuilder authenticated the request (a forged one is a 401
         before this): another organisation's activities are ignored entirely."""
-        if not self._serves(tenant_of(turn_context.activity)):
+        tenant = tenant_of(turn_context.activity)
+        workspace.set(tenant[:64] if tenant else None)  # the turn's log lines name it
+        if not self._serves(tenant):
             return
         if turn_context.activity.from_property is not None:
             await self._remember(turn_context)
