@@ -17,12 +17,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func
 from sqlmodel import select
 
 from bot.enums import DeliveryKind, DeliveryState
-from bot.logcontext import request_id
+from bot.logcontext import request_id, workspace
 from bot.store.db import Database
 from bot.store.models import Delivery
 from bot.telemetry import HTTP_REQUESTS, HTTP_SECONDS, LAST_SENT, OUTBOX, REGISTRY
@@ -37,10 +38,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Request id in, `X-Request-Id` out; the request counted by route, method and status.
     The id stays set after the response (each connection is its own task, and the next
-    request sets its own), so aiohttp's access log line carries it too."""
+    request sets its own), so aiohttp's access log line carries it too, and the workspace or
+    tenant the handler set."""
     given = request.headers.get("X-Request-Id", "")
     rid = given if _GIVEN_ID.fullmatch(given) else uuid.uuid4().hex
     request_id.set(rid)
+    workspace.set(None)  # the platform's handler names it once the request is authenticated
     resource = request.match_info.route.resource
     endpoint = resource.canonical if resource is not None else "unmatched"
     started, status = time.perf_counter(), 500
@@ -56,6 +59,23 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         HTTP_REQUESTS.labels(endpoint=endpoint, method=request.method, status=str(status)).inc()
         HTTP_SECONDS.labels(endpoint=endpoint).observe(time.perf_counter() - started)
+
+
+class PathAccessLogger(AbstractAccessLogger):
+    """The access log without the query string: aiohttp's default format logs the request
+    line whole, and an OAuth callback's query holds a one-time `code` and the `state`. The
+    raw (still percent-encoded) path, so a decoded newline cannot forge a line."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %s %s %.1fms',
+            request.remote,
+            request.method,
+            request.rel_url.raw_path,
+            response.status,
+            response.body_length,
+            time * 1000,
+        )
 
 
 def metrics_handler(db: Database, *, token: str | None) -> Handler:

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from adapters.health import LEADER, RUNTIME, healthz, readyz
-from adapters.observe import metrics_handler, observe
+from adapters.observe import PathAccessLogger, metrics_handler, observe
 from adapters.ports import configured_ports, platform_summary
 from adapters.runtime import Runtime, build
 from adapters.settings import AppSettings
@@ -88,6 +88,11 @@ def make_app(
     return app
 
 
+def make_runner(app: web.Application) -> web.AppRunner:
+    """The runner `serve` uses: its access log names paths, never query strings."""
+    return web.AppRunner(app, access_log_class=PathAccessLogger)
+
+
 async def run_server(settings: AppSettings) -> None:
     # msrest sends every Teams request with `requests` on the default executor, which has
     # min(32, cores + 4) threads (6 on two cores); the sender keeps 8 in flight, and turns
@@ -114,7 +119,7 @@ async def run_server(settings: AppSettings) -> None:
         from adapters.slack.app import start_socket_mode
 
         socket_mode = await start_socket_mode(app[SLACK_BOLT], settings)  # type: ignore[arg-type]
-    runner = web.AppRunner(app)
+    runner = make_runner(app)
     await runner.setup()
     site = web.TCPSite(runner, "0.0.0.0", settings.port)
     await site.start()

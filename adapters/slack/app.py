@@ -27,6 +27,7 @@ from adapters.slack.port import SlackPort
 from adapters.slack.settings import SlackSettings
 from adapters.slack.uploads import register_uploads
 from bot.chat.handlers import Bot
+from bot.logcontext import workspace
 from bot.ports import Clock
 from bot.store.db import Database
 
@@ -148,7 +149,11 @@ def events_handler(app: AsyncApp, signing_secret: str | None = None):  # type: i
             check_shape(payload)
         except Refused as refused:
             return refused.response(log, "slack")
-        return await to_aiohttp_response(await app.async_dispatch(_parsed(request, text, payload)))
+        bolt_request = _parsed(request, text, payload)
+        # Signed, so the team id is Slack's: this request's log lines name the workspace.
+        context = bolt_request.context
+        workspace.set(context.team_id or context.enterprise_id)
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     return slack_events
 

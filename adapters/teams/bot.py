@@ -20,12 +20,14 @@ from adapters.teams.conversations import (
     mark_unreachable_where,
     save_reference,
 )
+from adapters.teams.files import Unreadable, download, offered_file
 from adapters.teams.render import render_activity
 from adapters.teams.translate import answers_from_submit
-from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Reply
+from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, FileEvent, Reply
 from bot.chat.handlers import Bot
 from bot.chat.templates import admin as admin_template
-from bot.chat.templates import welcome
+from bot.chat.templates import notice, welcome
+from bot.logcontext import workspace
 from bot.messages import Message, MessageKind
 from bot.ports import MessageRef
 from bot.pulse.surveys import WORKED_WITH
@@ -152,7 +154,9 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Checked after botbuilder authenticated the request (a forged one is a 401
         before this): another organisation's activities are ignored entirely."""
-        if not self._serves(tenant_of(turn_context.activity)):
+        tenant = tenant_of(turn_context.activity)
+        workspace.set(tenant[:64] if tenant else None)  # the turn's log lines name it
+        if not self._serves(tenant):
             return
         if turn_context.activity.from_property is not None:
             await self._remember(turn_context)
@@ -293,7 +297,17 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         actor = Actor(PLATFORM, user_key(activity.from_property))
-        if activity.value:
+        event: Event
+        offered = None if _in_shared_chat(activity) else offered_file(activity)
+        if offered is not None and not activity.value:
+            try:
+                content = await download(turn_context, offered)
+            except Unreadable as exc:
+                unreadable = notice.NoticeData("I couldn't read that file", str(exc))
+                await turn_context.send_activity(activity_from(notice.render(unreadable)))
+                return
+            event = FileEvent(actor, offered.name, content)
+        elif activity.value:
             try:
                 action, value, answers = answers_from_submit(activity.value, multi_keys=MULTI_KEYS)
             except ValueError:

@@ -1,6 +1,7 @@
 """A stand-in for the Bot Framework connector (the `serviceUrl` Teams gives) on 127.0.0.1:
 records replies, proactive messages and card updates; opens 1:1 conversations; answers
-roster look-ups (single and paged); can refuse with 403 or 429 like the real service."""
+roster look-ups (single and paged); can refuse with 403 or 429 like the real service; serves
+files at /files/<name> (a file's download address) and records each download's headers."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ class FakeConnector:
     hang_only: str | None = None  # ... only posts into this conversation
     peers: list[int] = field(default_factory=list)  # client port of each post: connections
     page_size: int = 2  # roster page size the connector insists on (small: paging is tested)
+    files: dict[str, bytes] = field(default_factory=dict)  # name -> content at /files/<name>
+    downloads: list[dict[str, str]] = field(default_factory=list)  # each download's headers
     url: str = ""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -44,6 +47,7 @@ class FakeConnector:
         app.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
         app.router.add_post("/v3/conversations", self._create)
+        app.router.add_get("/files/{name}", self._file)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -121,6 +125,13 @@ class FakeConnector:
         return web.json_response(
             {"members": page, "continuationToken": str(start + size) if more else None}
         )
+
+    async def _file(self, request: web.Request) -> web.Response:
+        self.downloads.append(dict(request.headers))
+        content = self.files.get(request.match_info["name"])
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, content_type="text/csv")
 
     async def _create(self, request: web.Request) -> web.Response:
         """A 1:1 chat is keyed by its member: asking again gives the same conversation."""

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from adapters.ports import configured_ports
 from adapters.runtime import Runtime, build
-from adapters.server import make_app
+from adapters.server import make_app, make_runner
 from adapters.settings import load_settings
 from bot.people.org import import_rows
 from bot.people.tenancy import default_tenant
@@ -134,7 +134,7 @@ async def slack(database_url: str, request: pytest.FixtureRequest) -> AsyncItera
         tenant = await default_tenant(session, today=clock.at.date())
         await import_rows(session, tenant_id=tenant.id, rows=parse_org(ORG), actor="test")
         await session.commit()
-    runner = web.AppRunner(make_app(runtime, slack_process_before_response=request.param))
+    runner = make_runner(make_app(runtime, slack_process_before_response=request.param))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -19,7 +19,7 @@ from sqlmodel import select
 from adapters.pacing import Pacer
 from adapters.ports import configured_ports
 from adapters.runtime import Runtime, build
-from adapters.server import make_app
+from adapters.server import make_app, make_runner
 from adapters.settings import load_settings
 from adapters.slack.crypto import CredentialCipher
 from bot.people.org import import_rows
@@ -57,7 +57,7 @@ async def oauth(database_url: str) -> AsyncIterator[SlackWorld]:
             ),
         )
         await session.commit()
-    runner = web.AppRunner(make_app(runtime, slack_process_before_response=True))
+    runner = make_runner(make_app(runtime, slack_process_before_response=True))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from adapters.ports import configured_ports
 from adapters.runtime import Runtime, build
-from adapters.server import make_app
+from adapters.server import make_app, make_runner
 from adapters.settings import load_settings
 from bot.people.org import import_rows
 from bot.people.tenancy import default_tenant
@@ -74,7 +74,7 @@ async def _world(database_url: str, **settings_kw: object) -> AsyncIterator[Team
         tenant = await default_tenant(session, today=clock.at.date())
         await import_rows(session, tenant_id=tenant.id, rows=parse_org(ORG), actor="test")
         await session.commit()
-    runner = web.AppRunner(make_app(runtime))
+    runner = make_runner(make_app(runtime))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
