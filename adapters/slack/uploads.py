@@ -96,7 +96,12 @@ async def fetch(client, file_id: str, hosts: set[str]) -> tuple[str, bytes]:  # 
         ):
             if response.status != 200:
                 raise Unreadable(f"Slack answered {response.status} to the download; try again.")
-            content = await response.content.read(MAX_BYTES + 1)
+            # Chunk by chunk: one read(n) may return fewer bytes than the file holds.
+            content = b""
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                content += chunk
+                if len(content) > MAX_BYTES:
+                    break
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise Unreadable(f"The download failed ({type(exc).__name__}); try again.") from None
     if len(content) > MAX_BYTES:
