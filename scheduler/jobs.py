@@ -12,6 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import load_settings
 from bot.insights.deliveries import schedule_digests
+from bot.people.directory import (
+    DirectorySource,
+    DirectoryUnavailable,
+    claim_scheduled_sync,
+    sync_directory,
+)
 from bot.ports import ChatPort
 from bot.pulse.outbox import (
     expire,
@@ -60,6 +66,8 @@ async def _tick(
 ) -> TickReport:
     secret = secret if secret is not None else load_settings().secret_bytes
     report = TickReport()
+    # Before rounds open: who left the workspace gets no pulse from this tick on.
+    await sync_directories(db, now=now, ports=ports, report=report)
     async with db.session() as session:
         surveys = (await session.exec(select(Survey).where(Survey.active))).all()
         for survey_id in [s.id for s in surveys]:
@@ -82,9 +90,7 @@ async def _tick(
             report.nudges += await schedule_nudges(session, survey=survey, now=now)
             survey = await _survey(session, survey_id)
             # Closed before the digest is queued: a digest is only made of closed weeks.
-            report.closed += len(
-                await close_rounds(session, survey=survey, now=now, secret=secret)
-            )
+            report.closed += len(await close_rounds(session, survey=survey, now=now, secret=secret))
             survey = await _survey(session, survey_id)
             report.digests += await schedule_digests(session, survey=survey, now=now)
         await expire(session, now=now)
@@ -100,6 +106,43 @@ async def _tick(
             )
             done[survey.tenant_id] = (survey.retention_weeks, now.date())
     return report
+
+
+async def sync_directories(
+    db: Database, *, now: datetime, ports: dict[str, ChatPort], report: TickReport
+) -> None:
+    """Each tenant's scheduled directory sync (`directory_sync_hours`), through the ports
+    the adapters registered that can list their directory; a failed listing changes nothing
+    and is tried again next period."""
+    sources = [p for p in ports.values() if isinstance(p, DirectorySource)]
+    if not sources:
+        return
+    async with db.session() as session:
+        surveys = (await session.exec(select(Survey).where(Survey.active))).all()
+        due = [s for s in surveys if await claim_scheduled_sync(session, survey=s, now=now)]
+        tenants = sorted({s.tenant_id for s in due})
+    for source in sources:
+        if not tenants:
+            return
+        try:
+            members = await source.directory()
+        except DirectoryUnavailable as exc:
+            log.warning("scheduled %s directory sync skipped: %s", source.platform, exc)
+            report.errors.append(f"directory sync ({source.platform}): {exc}")
+            continue
+        async with db.session() as session:
+            for tenant_id in tenants:
+                synced = await sync_directory(
+                    session,
+                    tenant_id=tenant_id,
+                    platform=source.platform,
+                    members=members,
+                    actor="scheduler",
+                    complete=True,
+                )
+                report.directory_left += synced.left + synced.deactivated
+            await session.commit()
+        report.directory_synced += 1
 
 
 async def _survey(session: AsyncSession, survey_id: int) -> Survey:

@@ -19,4 +19,6 @@ class TickReport:
     unreachable: int = 0
     closed: int = 0
     retention_deleted: int = 0
+    directory_synced: int = 0  # platforms whose directory the tick synced
+    directory_left: int = 0  # people who stopped getting pulses: gone from the directory
     errors: list[str] = field(default_factory=list)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.people.directory import DirectoryMember
+from bot.people.directory import DirectoryMember, DirectoryUnavailable
 
 PAGE = 200
 
@@ -39,3 +41,28 @@ async def fetch_members(
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             return members
+
+
+async def fetch_everyone(
+    client: AsyncWebClient, *, installations: object | None
+) -> list[DirectoryMember]:
+    """Every member of every workspace the app is installed in (the client's own token
+    without OAuth): the complete directory a scheduled sync needs, or DirectoryUnavailable,
+    since a partial list would read as people having left."""
+    tokens: list[str | None] = [None]
+    if installations is not None:
+        found = await installations.installations()  # type: ignore[attr-defined]
+        tokens = [i.bot_token for i in found if i.bot_token]
+        if not tokens:
+            raise DirectoryUnavailable("no Slack workspace has installed the app yet")
+    members: list[DirectoryMember] = []
+    try:
+        for token in tokens:
+            members += await fetch_members(client, token=token)
+    except SlackApiError as exc:
+        raise DirectoryUnavailable(
+            f"Slack refused users.list: {exc.response.get('error', 'error')}"
+        ) from exc
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise DirectoryUnavailable(f"Slack could not be reached ({type(exc).__name__})") from exc
+    return members

@@ -67,3 +67,24 @@ def _element(element: dict) -> list[str]:
         if len(option["value"]) > 150:
             problems.append("option value over 150 characters")
     return problems
+
+
+def check_view(view: dict) -> list[str]:
+    """A modal's own limits (title, submit and close up to 24 characters, callback_id and
+    block ids up to 255, private_metadata up to 3,000, input labels) and its blocks'."""
+    problems = check_blocks(view, surface=view.get("type", "modal"))
+    for key in ("title", "submit", "close"):
+        if len((view.get(key) or {}).get("text", "")) > 24:
+            problems.append(f"{key} over 24 characters")
+    if len(view.get("callback_id", "")) > 255:
+        problems.append("callback_id over 255 characters")
+    if len(view.get("private_metadata", "")) > 3000:
+        problems.append("private_metadata over 3000 characters")
+    ids = [b["block_id"] for b in view.get("blocks", []) if "block_id" in b]
+    if len(ids) != len(set(ids)):
+        problems.append("two blocks share a block_id")
+    for block in view.get("blocks", []):
+        element = block.get("element") or {}
+        if element.get("type") == "multi_users_select" and block.get("type") != "input":
+            problems.append("multi_users_select outside an input block is never submitted")
+    return problems

@@ -25,9 +25,16 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.effects import EffectTarget, carry_out
 from adapters.slack import PLATFORM
 from adapters.slack.directory import member_from
+from adapters.slack.modal import CALLBACK_ID, PEOPLE_KEYS, form_answers, render_modal
 from adapters.slack.port import SlackPort
 from adapters.slack.render import render_home, render_message
-from adapters.slack.translate import actor_from, answers_from_state, message_ref, round_value
+from adapters.slack.translate import (
+    _id,
+    actor_from,
+    answers_from_state,
+    message_ref,
+    round_value,
+)
 from bot.chat.events import ActionEvent, Actor, CommandEvent
 from bot.chat.handlers import Bot
 from bot.chat.templates import welcome
@@ -309,6 +316,36 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
     async def revoked(body, request) -> None:  # type: ignore[no-untyped-def]
         await backlog.submit(_removal(bot, port, body, request, "tokens_revoked"))
 
+    @app.view(CALLBACK_ID)
+    async def admin_submitted(ack, body, view, request) -> None:  # type: ignore[no-untyped-def]
+        """Checked before the ack, which carries the errors under their fields (nothing
+        applied); a valid form closes and the admin gets the confirmation in the DM."""
+        if not await fresh(bot, request, body):
+            await ack()
+            return
+        answers, picked = form_answers(view)
+        outcome = await bot.admin_form(actor_from(body), answers=answers, picked=picked)
+        if outcome.errors:
+            await ack(response_action="errors", errors=outcome.errors)
+            return
+        await ack()
+        if outcome.message is not None:
+            user = Recipient(
+                person_id=0,
+                email="",
+                name="",
+                identities=(Identity(PLATFORM, actor_from(body).user_id, _id(body, "team")),),
+            )
+            message = outcome.message
+
+            async def confirm() -> Deliver | None:
+                async def send() -> None:
+                    await port.send(recipient=user, message=message)
+
+                return send
+
+            await backlog.submit(confirm)
+
     @app.action(re.compile(r"^input:"))
     async def choice(ack) -> None:  # type: ignore[no-untyped-def]
         """Picking an option only changes `state`; the submit button sends it all."""
@@ -437,6 +474,8 @@ class SlackEffects(EffectTarget):
         self.from_home = (body.get("container") or {}).get("type") == "view"
 
     async def reply(self, message: Message, *, ephemeral: bool) -> None:
+        if message.kind == MessageKind.ADMIN and await self._modal(message):
+            return
         if self.from_home:
             await self.port.send(recipient=self.me, message=message)
         elif message.kind in FORM_KINDS:
@@ -454,6 +493,34 @@ class SlackEffects(EffectTarget):
             await self.respond(
                 **render_message(message), response_type="ephemeral", replace_original=False
             )
+
+    async def _modal(self, message: Message) -> bool:
+        """The admin form as a modal where the request carries a trigger; False (the form
+        goes to the DM, as before) without one or when Slack refuses (an expired trigger)."""
+        trigger = self.body.get("trigger_id")
+        if not trigger:
+            return False
+        actor = actor_from(self.body)
+        people: dict[str, list[str]] = {}
+        for item in message.inputs:
+            if item.key in PEOPLE_KEYS:
+                initial = item.initial or ()
+                emails = (
+                    [e.strip() for e in initial.split(",")]
+                    if isinstance(initial, str)
+                    else list(initial)
+                )
+                accounts = await self.bot.accounts(actor, emails=[e for e in emails if e])
+                people[item.key] = [accounts[e] for e in emails if e in accounts]
+        workspace = _id(self.body, "team") or self.body.get("team_id")
+        try:
+            await self.port.open_view(
+                trigger_id=trigger, view=render_modal(message, people=people), workspace=workspace
+            )
+        except (SlackApiError, SendError) as exc:
+            log.warning("views.open failed (%s): the admin form goes to the DM", self.describe(exc))
+            return False
+        return True
 
     async def replace(self, message: Message) -> None:
         if self.from_home:

@@ -10,8 +10,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.pacing import Pacer
 from adapters.slack import PLATFORM
+from adapters.slack.directory import fetch_everyone
 from adapters.slack.render import render_message
 from bot.messages import Message
+from bot.people.directory import DirectoryMember
 from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
 
 log = logging.getLogger("crosspulse.slack")
@@ -33,6 +35,16 @@ class SlackPort:
         self.client = client
         self.installations = installations
         self.pacer = Pacer(rate=send_rate)
+
+    async def directory(self) -> list[DirectoryMember]:
+        """The whole Slack directory, for the scheduled sync (`DirectorySource`)."""
+        return await fetch_everyone(self.client, installations=self.installations)
+
+    async def open_view(self, *, trigger_id: str, view: dict, workspace: str | None) -> None:
+        """A modal for the person whose click or command carried `trigger_id` (valid 3 s)."""
+        await self.client.views_open(
+            trigger_id=trigger_id, view=view, **await self._token(workspace or None)
+        )
 
     def can_reach(self, recipient: Recipient) -> bool:
         return recipient.on(PLATFORM) is not None

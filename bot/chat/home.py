@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat.admin import status_section
 from bot.chat.compose import latest_week
 from bot.chat.personal import status_data
 from bot.chat.templates import home
@@ -25,6 +26,7 @@ async def home_view(session: AsyncSession, *, person: Person, now: datetime) -> 
     survey = await active_survey(session, tenant_id=person.tenant_id)
     status = await status_data(session, person=person, now=now)
     org_facts: tuple[Fact, ...] = ()
+    admin_status = None
     digest_facts: tuple[Fact, ...] = ()
     leader = is_leader(person)
     week = await latest_week(session, survey=survey) if leader else None
@@ -51,6 +53,7 @@ async def home_view(session: AsyncSession, *, person: Person, now: datetime) -> 
             ),
             Fact("Anonymity", f"scores {survey.k_scores}+, comments {survey.k_comments}+"),
         )
+        admin_status = await status_section(session, person=person, now=now)
     if digest is not None:
         if digest.suppressed:
             digest_facts = (
@@ -71,6 +74,10 @@ async def home_view(session: AsyncSession, *, person: Person, now: datetime) -> 
             )
     return home.render(
         home.HomeData(
-            status=status, name=person.name, org_facts=org_facts, digest_facts=digest_facts
+            status=status,
+            name=person.name,
+            org_facts=org_facts,
+            admin_status=admin_status,
+            digest_facts=digest_facts,
         )
     )

@@ -261,3 +261,43 @@ async def link_by_email(
         holders[new] = person.id  # the same address twice in a page: once
         linked += 1
     return linked
+
+
+async def accounts_by_email(
+    session: AsyncSession, *, tenant_id: int, platform: str, emails: Iterable[str]
+) -> dict[str, str]:
+    """E-mail -> the person's account id on `platform` (a people picker's initial users)."""
+    wanted = [e.lower() for e in emails]
+    if not wanted:
+        return {}
+    rows = await session.exec(
+        select(Person.email, PlatformIdentity.external_id)
+        .join(PlatformIdentity, col(PlatformIdentity.person_id) == Person.id)
+        .where(
+            Person.tenant_id == tenant_id,
+            PlatformIdentity.platform == platform,
+            col(Person.email).in_(wanted),
+        )
+        .order_by(col(PlatformIdentity.id))
+    )
+    return dict(rows.all())
+
+
+async def emails_by_account(
+    session: AsyncSession, *, tenant_id: int, platform: str, external_ids: Iterable[str]
+) -> dict[str, str]:
+    """Account id on `platform` -> the person's e-mail (people picked in a people picker);
+    an account of nobody imported is absent."""
+    wanted = list(external_ids)
+    if not wanted:
+        return {}
+    rows = await session.exec(
+        select(PlatformIdentity.external_id, Person.email)
+        .join(Person, col(PlatformIdentity.person_id) == Person.id)
+        .where(
+            Person.tenant_id == tenant_id,
+            PlatformIdentity.platform == platform,
+            col(PlatformIdentity.external_id).in_(wanted),
+        )
+    )
+    return dict(rows.all())

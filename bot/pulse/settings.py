@@ -31,6 +31,7 @@ KEYS = {
     "questions": "custom items: key:text;key:text (1-5 agree scale), or none",
     "digest_weekday": "mon..sun: the day executives get the digest",
     "digest_time": "HH:MM: digest time in each executive's timezone",
+    "directory_sync_hours": "0 (off) or 1-168: hours between syncs of the chat directory",
 }
 
 
@@ -41,6 +42,16 @@ class SettingError(ValueError):
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else problems
         super().__init__("; ".join(self.problems))
+
+
+def problems_by_key(problems: list[str], *, fallback: str) -> dict[str, str]:
+    """Each problem under the setting it names (a form shows it by that field); one naming
+    none goes under `fallback`."""
+    grouped: dict[str, list[str]] = {}
+    for problem in problems:
+        key = next((k for k in KEYS if re.match(rf"{k}[ :]", problem)), fallback)
+        grouped.setdefault(key, []).append(problem)
+    return {key: "\n".join(found) for key, found in grouped.items()}
 
 
 def _shown(raw: str) -> str:
@@ -121,6 +132,8 @@ async def _parse(
             return key, _int(key, raw, K_FLOOR, 100)
         case "retention_weeks":
             return key, _int(key, raw, 4, 520)
+        case "directory_sync_hours":
+            return key, _int(key, raw, 0, 168)
         case "extra_items":
             return "extra_items_per_round", _int(key, raw, 0, 3)
         case "questions":
@@ -134,10 +147,16 @@ async def _parse(
 
 
 async def apply_settings(
-    session: AsyncSession, *, survey: Survey, pairs: list[str], actor: str
+    session: AsyncSession,
+    *,
+    survey: Survey,
+    pairs: list[str],
+    actor: str,
+    dry_run: bool = False,
 ) -> list[str]:
     """Validate every KEY=VALUE first (raising SettingError with all the problems), then
-    apply all of them; returns what changed."""
+    apply all of them; returns what changed. `dry_run`: validate only (a form with a problem
+    found elsewhere still gets every other field checked)."""
     updates: dict[str, object] = {}
     problems: list[str] = []
     seen: set[str] = set()
@@ -163,6 +182,8 @@ async def apply_settings(
         problems.append(f"k_comments must be at least k_scores ({k})")
     if problems:
         raise SettingError(problems)
+    if dry_run:
+        return [p.partition("=")[0].strip().lower() for p in pairs]
     executives = updates.pop("executives", None)
     if isinstance(executives, list):
         await _set_executives(session, survey, executives)
@@ -243,4 +264,5 @@ async def describe(session: AsyncSession, *, survey: Survey) -> dict[str, str]:
         or "none",
         "digest_weekday": WEEKDAYS[survey.digest_weekday],
         "digest_time": survey.digest_time,
+        "directory_sync_hours": str(survey.directory_sync_hours),
     }

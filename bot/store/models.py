@@ -109,6 +109,10 @@ class Survey(SQLModel, table=True):
     retention_weeks: int = 104
     digest_weekday: int = 0
     digest_time: str = Field(default="08:00", max_length=5)
+    # The chat directory synced every this many hours by the scheduler (0: never); when the
+    # last scheduled sync was claimed, so replicas and restarts keep the pace.
+    directory_sync_hours: int = 0
+    directory_synced_at: datetime | None = None
     starts_on: date
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -37,6 +37,7 @@ class FakeSlackApi:
     delivered_at: list[float] = field(default_factory=list)  # their time.monotonic()
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
     users: list[dict] = field(default_factory=list)  # what users.list pages through
+    errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error it answers
     # Per installation: users.list answered for the bearer token's own workspace.
     users_by_token: dict[str, list[dict]] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes received
@@ -129,6 +130,8 @@ class FakeSlackApi:
                 status=429,
                 headers={"Retry-After": str(retry)},
             )
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
         return web.json_response(self._answer(method, {**body, "_token": token}))
 
     def _over_limit(self, token: str, body: dict) -> int | None:
@@ -241,6 +244,8 @@ class FakeSlackApi:
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{next(self._ts)}.000200"}
+        if method == "views.open":
+            return {"ok": True, "view": {"id": "VMODAL", **(body.get("view") or {})}}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **(body.get("view") or {})}}
         return {"ok": True}

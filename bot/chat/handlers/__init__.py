@@ -21,6 +21,7 @@ from bot.chat.handlers.turn import Turn, notice
 from bot.chat.home import home_view
 from bot.chat.templates import notice as notice_template
 from bot.messages import ActionId, Message, MessageKind
+from bot.people import identity
 from bot.people.org import AccountColumn
 from bot.ports import Clock
 from bot.store.db import Database
@@ -104,6 +105,37 @@ class Bot(Identities):
             if isinstance(event, FileEvent):
                 return await people.upload(turn, event)
             return await _action(turn, event)
+
+    async def admin_form(
+        self, actor: Actor, *, answers: dict, picked: dict[str, list[str]]
+    ) -> admin.FormOutcome:
+        """The admin settings form submitted from outside a message (a modal): problems by
+        field with nothing applied, or the confirmation for the admin's DM."""
+        async with self.db.session() as session:
+            person = await self._person(session, actor)
+            if person is None:
+                return admin.FormOutcome(message=admin.refused_message())
+            turn = Turn(
+                session=session,
+                person=person,
+                secret=self.secret,
+                clock=self.clock,
+                account_columns=self.account_columns,
+            )
+            return await admin.submit_form(
+                turn, platform=actor.platform, answers=answers, picked=picked
+            )
+
+    async def accounts(self, actor: Actor, *, emails: list[str]) -> dict[str, str]:
+        """E-mail -> account id on the actor's platform, for people of the actor's
+        organisation (a people picker's initial choices)."""
+        async with self.db.session() as session:
+            person = await self._person(session, actor)
+            if person is None:
+                return {}
+            return await identity.accounts_by_email(
+                session, tenant_id=person.tenant_id, platform=actor.platform, emails=emails
+            )
 
     async def home(self, actor: Actor) -> Message:
         """The person's home view; a stranger is told how to get in."""

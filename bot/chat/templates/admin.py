@@ -22,7 +22,10 @@ from bot.pulse.delivery_status import RoundStatus
 from bot.pulse.settings import KEYS, WEEKDAYS
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MULTI_KEYS = frozenset({"audience", "executives"})  # submitted as lists of values
+MULTI_KEYS = frozenset({"audience", "executives", "questions_remove"})  # lists of values
+# Custom questions are edited with these instead of one `questions` text: the current ones
+# to remove, and one to add (key and text); together they make `survey set questions=...`.
+QUESTION_KEYS = ("questions_remove", "question_key", "question_text")
 _CHOICES: dict[str, tuple[Choice, ...]] = {
     "cadence": tuple(Choice(c, c) for c in ("weekly", "biweekly", "monthly")),
     "weekday": tuple(Choice(w, d) for w, d in zip(WEEKDAYS, DAYS, strict=True)),
@@ -47,8 +50,16 @@ _LABELS = {
     "questions": "Custom questions (key:text;key:text, or none)",
     "digest_weekday": "Digest day",
     "digest_time": "Digest time (HH:MM, each executive's local time)",
+    "directory_sync_hours": "Hours between chat directory syncs (0: off)",
 }
-_SHORT = {"time": 5, "digest_time": 5, "nudge_after_hours": 3, "k_scores": 3, "k_comments": 3}
+_SHORT = {
+    "time": 5,
+    "digest_time": 5,
+    "nudge_after_hours": 3,
+    "k_scores": 3,
+    "k_comments": 3,
+    "directory_sync_hours": 3,
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,7 @@ class AdminData:
     next_pulse: str
     next_digest: str
     note: str | None = None  # e.g. "Saved: time, k_scores"
+    questions: tuple[Choice, ...] = ()  # the custom questions; value: their key
 
 
 def _input(data: AdminData, key: str) -> Input:
@@ -97,10 +109,62 @@ def _input(data: AdminData, key: str) -> Input:
     )
 
 
+def _question_inputs(data: AdminData) -> tuple[Input, ...]:
+    """Remove any of the custom questions; add one (validated as `survey set questions`)."""
+    remove = (
+        (
+            Input(
+                "questions_remove",
+                "Custom questions: tick those to remove",
+                InputKind.MULTI,
+                data.questions,
+                True,
+            ),
+        )
+        if data.questions
+        else ()
+    )
+    return (
+        *remove,
+        Input(
+            "question_key",
+            "Add a question: its key (letters, digits and _, e.g. focus_time)",
+            InputKind.TEXT,
+            optional=True,
+            max_length=31,
+            multiline=False,
+        ),
+        Input(
+            "question_text",
+            "Add a question: its text (5-200 characters, answered on a 1-5 agree scale)",
+            InputKind.TEXT,
+            optional=True,
+            max_length=200,
+            multiline=False,
+        ),
+    )
+
+
+def _inputs(data: AdminData) -> tuple[Input, ...]:
+    inputs: list[Input] = []
+    for key in KEYS:
+        if key == "questions":
+            inputs += _question_inputs(data)
+        else:
+            inputs.append(_input(data, key))
+    return tuple(inputs)
+
+
 def _status_facts(data: AdminData) -> tuple[Fact, ...]:
-    s = data.status
+    return status_facts(data.status, next_pulse=data.next_pulse, next_digest=data.next_digest)
+
+
+def status_facts(s: RoundStatus, *, next_pulse: str, next_digest: str) -> tuple[Fact, ...]:
+    """The last round's delivery, how many answered (only from the threshold on) and what
+    comes next: the admin card's and the admin's home's status block."""
+    upcoming = (Fact("Next pulse", next_pulse), Fact("Next digest", next_digest))
     if s.week is None:
-        return (Fact("Last round", "none yet"), *_next(data))
+        return (Fact("Last round", "none yet"), *upcoming)
     if s.answered is None:
         answered = f"fewer than {s.threshold} so far (shown from {s.threshold})"
     else:
@@ -113,15 +177,11 @@ def _status_facts(data: AdminData) -> tuple[Fact, ...]:
         Fact("Not confirmed", str(s.unknown)),
         Fact("Waiting", str(s.waiting)),
         Fact("Answered", answered),
-        *_next(data),
+        *upcoming,
     )
 
 
-def _next(data: AdminData) -> tuple[Fact, ...]:
-    return (Fact("Next pulse", data.next_pulse), Fact("Next digest", data.next_digest))
-
-
-def _unreachable(status: RoundStatus) -> str:
+def unreachable_text(status: RoundStatus) -> str:
     if not status.unreachable:
         return ""
     lines = [f"• {name}: {reason}" for name, reason in status.unreachable]
@@ -132,7 +192,7 @@ def _unreachable(status: RoundStatus) -> str:
 
 def render(data: AdminData) -> Message:
     facts = _status_facts(data)
-    unreachable = _unreachable(data.status)
+    unreachable = unreachable_text(data.status)
     sections = [Section(text=data.note)] if data.note else []
     sections += [
         Section(heading="Delivery", text=unreachable, facts=facts),
@@ -142,13 +202,16 @@ def render(data: AdminData) -> Message:
         ),
     ]
     fallback = [data.note or "", *(f"{f.label}: {f.value}" for f in facts), unreachable]
-    fallback += [f"{_LABELS[key]}: {data.settings[key]}" for key in KEYS]
+    inputs = _inputs(data)
+    # Each field as a line, with its current value (the question fields: the questions).
+    shown = {**data.settings, "questions_remove": data.settings["questions"]}
+    fallback += [f"{i.label}: {shown.get(i.key, '')}".rstrip(": ") for i in inputs]
     return Message(
         kind=MessageKind.ADMIN,
         title="Crosspulse admin",
         fallback_text="\n".join(line for line in fallback if line),
         sections=tuple(sections),
-        inputs=tuple(_input(data, key) for key in KEYS),
+        inputs=inputs,
         submit=Action(ActionId.ADMIN_SAVE, "Save settings", style=Style.PRIMARY),
         context="To import people, send me the organisation CSV as a file in this chat. "
         "Every change is recorded in the audit log.",
@@ -169,9 +232,10 @@ EXAMPLE = AdminData(
         "k_comments": "10",
         "retention_weeks": "104",
         "extra_items": "1",
-        "questions": "none",
+        "questions": "focus_time:I had enough time to focus this week",
         "digest_weekday": "mon",
         "digest_time": "08:00",
+        "directory_sync_hours": "24",
     },
     departments=(Choice("d:1", "Engineering"), Choice("d:2", "Sales")),
     audience=(),
@@ -190,4 +254,5 @@ EXAMPLE = AdminData(
     ),
     next_pulse="Tue 1 Dec, 10:00 (each person's local time)",
     next_digest="Mon 7 Dec, 08:00 (each executive's local time)",
+    questions=(Choice("focus_time", "focus_time: I had enough time to focus this week"),),
 )

@@ -14,6 +14,7 @@ class HomeData:
     status: status_template.StatusData
     name: str
     org_facts: tuple[Fact, ...] = ()  # admins only
+    admin_status: Section | None = None  # admins only: last round's delivery, what's next
     digest_facts: tuple[Fact, ...] = ()  # executives and admins
 
 
@@ -28,6 +29,8 @@ def render(data: HomeData) -> Message:
     )
     if data.org_facts:
         sections += (Section(heading="Organisation (admin)", facts=data.org_facts),)
+    if data.admin_status is not None:
+        sections += (data.admin_status,)
     if data.digest_facts:
         sections += (Section(heading="Latest digest", facts=data.digest_facts),)
     actions = [Action(id=ActionId.CHECKIN_NOW, label="Check in now", style=Style.PRIMARY)]
@@ -44,6 +47,7 @@ def render(data: HomeData) -> Message:
     fallback = "\n".join(
         [personal.fallback_text]
         + [f"{f.label}: {f.value}" for f in data.org_facts + data.digest_facts]
+        + [f"{f.label}: {f.value}" for f in (data.admin_status.facts if data.admin_status else ())]
     )
     return Message(
         kind=MessageKind.HOME,
@@ -61,6 +65,18 @@ EXAMPLE = HomeData(
         Fact("People", "200 (12 opted out)"),
         Fact("This week", "81% answered"),
         Fact("Schedule", "weekly, tue 10:00 local"),
+    ),
+    admin_status=Section(
+        heading="Delivery (admin)",
+        text="Could not be reached:\n• Cy C: not in the workspace",
+        facts=(
+            Fact("Last round", "2026-W47"),
+            Fact("Sent", "198"),
+            Fact("Failed", "1"),
+            Fact("Answered", "61% (122 of 200)"),
+            Fact("Next pulse", "Tue 1 Dec, 10:00 (each person's local time)"),
+            Fact("Next digest", "Mon 7 Dec, 08:00 (each executive's local time)"),
+        ),
     ),
     digest_facts=(Fact("Week", "2026-W47"), Fact("Engagement", "68/100 (-3)")),
 )
