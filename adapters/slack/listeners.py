@@ -11,11 +11,13 @@ dropped by `fresh` (in the database, so every replica agrees)."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 import weakref
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -84,7 +86,9 @@ class Backlog:
         self.capacity, self.inline = capacity, inline
         self.acking = 0
         self._last_ack = 0.0  # loop time a request last entered or left the ack path
-        self._jobs: deque[tuple[float, Job]] = deque()
+        # Each job keeps its request's context (request id, workspace for the logs): a worker
+        # started by one request runs the jobs of many.
+        self._jobs: deque[tuple[float, Job, contextvars.Context]] = deque()
         self._running: set[asyncio.Task] = set()  # workers and deliveries
         self._workers = 0
         self._send_slots: asyncio.Semaphore | None = None
@@ -120,7 +124,7 @@ class Backlog:
                 self._release_session()
             return
         loop = asyncio.get_running_loop()
-        self._jobs.append((loop.time(), job))
+        self._jobs.append((loop.time(), job, contextvars.copy_context()))
         if self._workers < self.workers:
             self._workers += 1
             self._start(self._work())
@@ -141,8 +145,10 @@ class Backlog:
         client = AsyncWebhookClient(url=response_url, session=self._session)
         await client.send_dict({k: v for k, v in message.items() if v is not None})
 
-    def _start(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
+    def _start(
+        self, work: Coroutine[Any, Any, None], context: contextvars.Context | None = None
+    ) -> None:
+        task = asyncio.get_running_loop().create_task(work, context=context)
         self._running.add(task)
         task.add_done_callback(self._finished)
 
@@ -165,22 +171,27 @@ class Backlog:
     async def _work(self) -> None:
         try:
             while self._jobs:
-                queued, job = self._jobs.popleft()
+                queued, job, context = self._jobs.popleft()
                 await self._wait_for_acks(queued + self.patience)
                 if self.acking:  # out of patience in a flood of requests: one at a time
                     if self._flood is None:
                         self._flood = asyncio.Lock()
                     async with self._flood:
-                        deliver = await self._run(job)
+                        deliver = await self._run_in(job, context)
                 else:
-                    deliver = await self._run(job)
+                    deliver = await self._run_in(job, context)
                 if deliver is not None:
                     if self._send_slots is None:
                         self._send_slots = asyncio.Semaphore(self.sends)
                     await self._send_slots.acquire()
-                    self._start(self._deliver(deliver))
+                    self._start(self._deliver(deliver), context=context)
         finally:
             self._workers -= 1
+
+    @classmethod
+    async def _run_in(cls, job: Job, context: contextvars.Context) -> Deliver | None:
+        """The job in its own request's context (its log lines name that request)."""
+        return await asyncio.get_running_loop().create_task(cls._run(job), context=context)
 
     @staticmethod
     async def _run(job: Job) -> Deliver | None:
