@@ -12,7 +12,7 @@ import re
 from itertools import accumulate
 from typing import Any
 
-from aiohttp import web
+from aiohttp import StreamReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 log = logging.getLogger("crosspulse.http")
@@ -132,3 +132,14 @@ def quiet_client_faults() -> None:
     server_log = logging.getLogger("aiohttp.server")
     if _FILTER not in server_log.filters:
         server_log.addFilter(_FILTER)
+
+
+async def read_capped(content: StreamReader, *, limit: int) -> bytes:
+    """A downloaded body, chunk by chunk (one `read(n)` may return less than the body), and
+    no further than one chunk past `limit`: the caller refuses what is longer than `limit`."""
+    body = bytearray()
+    async for chunk in content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > limit:
+            break
+    return bytes(body)

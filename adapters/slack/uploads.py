@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from adapters.effects import carry_out
+from adapters.http_guard import read_capped
 from adapters.slack import PLATFORM
 from adapters.slack.listeners import Backlog, Deliver, SlackEffects, fresh
 from adapters.slack.port import SlackPort
@@ -96,12 +97,7 @@ async def fetch(client, file_id: str, hosts: set[str]) -> tuple[str, bytes]:  # 
         ):
             if response.status != 200:
                 raise Unreadable(f"Slack answered {response.status} to the download; try again.")
-            # Chunk by chunk: one read(n) may return fewer bytes than the file holds.
-            content = b""
-            async for chunk in response.content.iter_chunked(64 * 1024):
-                content += chunk
-                if len(content) > MAX_BYTES:
-                    break
+            content = await read_capped(response.content, limit=MAX_BYTES)
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise Unreadable(f"The download failed ({type(exc).__name__}); try again.") from None
     if len(content) > MAX_BYTES:

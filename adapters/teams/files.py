@@ -17,6 +17,8 @@ import aiohttp
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, Attachment
 
+from adapters.http_guard import read_capped
+
 log = logging.getLogger("crosspulse.teams")
 DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
 MAX_BYTES = 2_000_000  # as Slack's: a 20,000-person file is well under this
@@ -110,13 +112,9 @@ async def download(turn_context: TurnContext, offered: Offered) -> bytes:
                 raise Unreadable(f"Teams answered {response.status} to the download; try again.")
             if (response.content_length or 0) > MAX_BYTES:
                 raise Unreadable(f"An organisation CSV is at most {MAX_BYTES // 1000} KB.")
-            content = bytearray()
-            async for chunk in response.content.iter_chunked(64 * 1024):
-                content += chunk
-                if len(content) > MAX_BYTES:
-                    break
+            content = await read_capped(response.content, limit=MAX_BYTES)
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise Unreadable(f"The download failed ({type(exc).__name__}); try again.") from None
     if len(content) > MAX_BYTES:
         raise Unreadable(f"An organisation CSV is at most {MAX_BYTES // 1000} KB.")
-    return bytes(content)
+    return content
