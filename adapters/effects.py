@@ -10,6 +10,7 @@ adapter writes an `EffectTarget` with its three verbs and hands it to `carry_out
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 
 from bot.chat.events import Effect, Notify, Replace, Reply
 from bot.messages import Message
@@ -17,26 +18,26 @@ from bot.messages import Message
 log = logging.getLogger("crosspulse.effects")
 
 
-class EffectTarget:
+class EffectTarget(ABC):
     """Where the effects of one event land. `failures`: the exceptions a platform call may
     raise that must not stop the remaining effects (anything else is a bug and propagates)."""
 
     platform: str = ""
     failures: tuple[type[Exception], ...] = ()
 
+    @abstractmethod
     async def reply(self, message: Message, *, ephemeral: bool) -> None:
         """Answer the actor where they spoke."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def replace(self, message: Message) -> None:
         """Update the message the actor acted on (or answer anew where none can be)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def notify(self, person_id: int, message: Message) -> None:
         """Message someone else (a thank-you reaches its receiver)."""
-        raise NotImplementedError
 
-    async def finish(self) -> None:
+    async def finish(self) -> None:  # noqa: B027  (optional: most platforms have nothing to add)
         """After the last effect (e.g. one summary line in a shared channel)."""
 
     def describe(self, exc: Exception) -> str:

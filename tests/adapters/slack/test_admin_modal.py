@@ -187,7 +187,7 @@ async def test_a_member_cannot_save_the_form(slack: SlackWorld) -> None:
 @pytest.fixture
 def home_payload() -> None:
     if not (SHARED / "payloads").exists():
-        pytest.skip("../shared/payloads is absent")
+        pytest.fail("../shared/payloads is absent: check out ../shared beside this repository")
 
 
 async def test_an_admins_home_shows_delivery_status_and_the_admin_button(
