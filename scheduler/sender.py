@@ -1,7 +1,7 @@
 """Drain the due outbox through the chat ports: a few sends at a time per rate scope.
 
-Rows are grouped by what the platform's rate limit counts against (a Slack workspace), so a
-workspace paused by a 429 is deferred while the others go on. The tick's instant decides
+Rows are grouped by what the platform's rate limit counts against (a workspace, a tenant),
+so a scope paused by a 429 is deferred while the others go on. The tick's instant decides
 what is due; real time elapsed during a long drain moves it on, so rows deferred for a
 Retry-After become due again within the same drain.
 
