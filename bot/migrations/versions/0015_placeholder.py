@@ -1,0 +1,20 @@
+"""each person's language (issue 18) (placeholder: the issue's work fills it in)
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-04 16:30:00
+"""
+from __future__ import annotations
+
+revision = '0015'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
