@@ -19,6 +19,7 @@ class DeliveryKind(StrEnum):
     PULSE = "pulse"
     NUDGE = "nudge"
     DIGEST = "digest"
+    CONVERSATION = "convo"  # in an anonymous conversation (`bot/listening/conversations.py`)
 
 
 class DeliveryState(StrEnum):

@@ -38,6 +38,11 @@ class ActionId(StrEnum):
     ADMIN_SAVE = "admin_save"  # submit the survey settings form
     IMPORT_CONFIRM = "import_confirm"  # value: the held import's token
     IMPORT_CANCEL = "import_cancel"
+    CONVO_REPLY = "convo_reply"  # a leader's Reply under a comment; value: the comment id
+    CONVO_SEND = "convo_send"  # submit a leader's reply; value: the comment id
+    CONVO_ANSWER = "convo_answer"  # submit the author's answer; value: the thread id
+    CONVO_CLOSE = "convo_close"  # close a conversation; value: the thread id
+    CONVO_OPEN = "convo_open"  # show one conversation with its form; value: the thread id
 
 
 class MessageKind(StrEnum):
@@ -57,6 +62,8 @@ class MessageKind(StrEnum):
     STRANGER = "stranger"  # a notice to someone Crosspulse does not know yet
     ADMIN = "admin"  # the admin card: survey settings form and delivery status
     IMPORT = "import"  # an organisation CSV checked, waiting for its confirm
+    CONVERSATION = "conversation"  # one anonymous conversation on a comment, with its form
+    CONVERSATIONS = "conversations"  # the list of a person's conversations
 
 
 class Style(StrEnum):

@@ -95,7 +95,7 @@ async def _tick(
             report.digests += await schedule_digests(session, survey=survey, now=now)
         await expire(session, now=now)
     await prune(db, now=now)
-    await send_due(db, now=now, ports=ports, report=report, lease=lease)
+    await send_due(db, now=now, ports=ports, report=report, lease=lease, secret=secret)
     async with db.session() as session:
         for survey in (await session.exec(select(Survey).where(Survey.active))).all():
             done = _retention_runs.setdefault(db, {})

@@ -26,7 +26,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.compose import delivery_message
+from bot.chat.conversations import conversation_message
+from bot.config import load_settings
 from bot.enums import DeliveryKind
+from bot.listening.conversations import Queued, opened
 from bot.logcontext import delivery_id, workspace
 from bot.messages import Message
 from bot.people.identity import identities_of, recipient_of
@@ -43,8 +46,9 @@ from bot.pulse.outbox import (
     sent,
     unknown,
 )
+from bot.pulse.sealing import Sealer, sealer_for
 from bot.store.db import Database
-from bot.store.models import Delivery, Person
+from bot.store.models import ConversationThread, Delivery, Person
 from bot.telemetry import DELIVERIES, RATE_LIMITED, RETRY_AFTER, scope_label
 from scheduler.lease import SenderLease
 from scheduler.report import TickReport
@@ -64,11 +68,15 @@ class _Job:
     recipient: Recipient
     port: ChatPort
     scope: tuple[str, str]
+    queued: Queued | None = None  # a conversation delivery, opened with the secret
 
 
 class _Drain:
-    def __init__(self, db: Database, *, now: datetime, report: TickReport) -> None:
+    def __init__(
+        self, db: Database, *, now: datetime, report: TickReport, secret: bytes | None = None
+    ) -> None:
         self.db = db
+        self._secret = secret
         self.shared = db.url.startswith("postgresql")  # several replicas may be sending
         self.report = report
         self.at = now  # the tick's instant: claims and sends are recorded at it
@@ -92,6 +100,10 @@ class _Drain:
         """The tick's instant moved on by the real time this drain has taken."""
         return self.at + timedelta(seconds=time.monotonic() - self._started)
 
+    def sealer(self) -> Sealer:
+        """Opens conversation deliveries; the settings' secret unless one was given."""
+        return sealer_for(self._secret or load_settings().secret_bytes)
+
 
 async def send_due(
     db: Database,
@@ -100,10 +112,12 @@ async def send_due(
     ports: dict[str, ChatPort],
     report: TickReport,
     lease: SenderLease | None = None,
+    secret: bytes | None = None,
 ) -> None:
     """Send everything due. `lease`: this process's sender identity, kept across drains;
-    without one, the drain takes its own for its duration."""
-    drain = _Drain(db, now=now, report=report)
+    without one, the drain takes its own for its duration. `secret` opens conversation
+    deliveries (default: the settings')."""
+    drain = _Drain(db, now=now, report=report, secret=secret)
     own_lease = lease is None
     lease = lease or SenderLease(db)
     budget = shared_budget.set(SharedBudget(db)) if drain.shared else None
@@ -112,7 +126,9 @@ async def send_due(
         """None when nothing was due; [] when every claimed row was unreachable."""
         owner = await lease.hold()
         batch = await claim_due(session, now=drain.at, due_by=drain.now(), limit=BATCH, owner=owner)
-        return await _route(session, batch, ports=ports, report=report) if batch else None
+        return (
+            await _route(session, batch, ports=ports, report=report, drain=drain) if batch else None
+        )
 
     try:
         while (jobs := await _with_database(db, claim)) is not None:
@@ -141,15 +157,33 @@ async def _route(
     *,
     ports: dict[str, ChatPort],
     report: TickReport,
+    drain: _Drain,
 ) -> list[_Job]:
-    ids = {d.person_id for d in batch}
+    # A conversation row is filed under its thread's leader; its sealed key names whom it
+    # goes to (the author, or the leader), so only the secret routes it.
+    queued = {
+        id(d): opened(d, sealer=drain.sealer())
+        for d in batch
+        if d.kind == DeliveryKind.CONVERSATION
+    }
+    ids = {d.person_id for d in batch} | {q.recipient_id for q in queued.values() if q}
     people = {
         p.id: p for p in (await session.exec(select(Person).where(col(Person.id).in_(ids)))).all()
     }
     accounts = await identities_of(session, person_ids=ids)
     jobs = []
     for delivery in batch:
-        person = people[delivery.person_id]
+        conversation = queued.get(id(delivery))
+        to = conversation.recipient_id if conversation else delivery.person_id
+        person = people.get(to)
+        gone = delivery.kind == DeliveryKind.CONVERSATION and (
+            not conversation
+            or await session.get(ConversationThread, conversation.thread_id) is None
+        )
+        if person is None or gone:
+            report.failed += 1
+            await mark_failed(session, delivery=delivery, reason="recipient gone", retry_at=None)
+            continue
         recipient = recipient_of(person, accounts.get(person.id, ()))
         port = route(ports, recipient)
         if port is None:
@@ -163,7 +197,7 @@ async def _route(
             )
             continue
         scope = (port.platform, port.rate_scope(recipient))
-        jobs.append(_Job(delivery, person, recipient, port, scope))
+        jobs.append(_Job(delivery, person, recipient, port, scope, conversation))
     return jobs
 
 
@@ -256,7 +290,10 @@ async def _record(
         if outcome.ref is not None:
             report.sent += 1
             _count(job, "sent")
-            changes.append((delivery, sent(outcome.ref, now=drain.at)))
+            done = sent(outcome.ref, now=drain.at)
+            if job.queued is not None:  # where it went (the author's chat) is not kept
+                done["message_ref"] = None
+            changes.append((delivery, done))
         elif outcome.retry_after is not None:
             report.deferred += 1
             _count(job, "rate_limited")
@@ -310,6 +347,10 @@ async def _with_database(db: Database, step: Callable[[AsyncSession], Awaitable[
 
 async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
     delivery, person = job.delivery, job.person
+    if job.queued is not None:  # one thread, to one side: never shared
+        message = await conversation_message(session, queued=job.queued)
+        assert message is not None, "checked when routed"
+        return message
     if delivery.kind == DeliveryKind.DIGEST:
         key: tuple = (delivery.kind, delivery.week)
     else:

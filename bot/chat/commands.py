@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.i18n import N_
+
 PREFIX = "/pulse"  # what people type before a command; optional in one-to-one chats
 
 
@@ -29,6 +31,7 @@ class Verb(StrEnum):
     MUTE = "mute-nudges"
     UNMUTE = "unmute-nudges"
     ADMIN = "admin"
+    CONVERSATIONS = "conversations"
     UNKNOWN = "unknown"
 
 
@@ -109,6 +112,12 @@ REGISTRY: tuple[CommandSpec, ...] = (
         "survey settings and delivery status (admins)",
         ("settings",),
         audience=Audience.LEADERS,
+        menu=False,
+    ),
+    CommandSpec(
+        Verb.CONVERSATIONS,
+        N_("your anonymous conversations on comments"),
+        ("conversation", "replies"),
         menu=False,
     ),
 )

@@ -88,7 +88,7 @@ async def build_digest(
         departments = (row,)
         pairs = tuple(p for p in pairs if scope in (p.source, p.target))
         changes = tuple(c for c in changes if c.subject == scope)
-    comments = await _comments(
+    shown_comments = await _comments(
         session, survey=survey, week=week, scope_id=scope_id, kc=kc, sizes=sizes, org_n=org_n
     )
     kudos = await _kudos(
@@ -121,7 +121,8 @@ async def build_digest(
         bridges=hubs,
         actions=silos.suggestions(islands=islands, rough=rough, one_sided=one_sided, hubs=hubs),
         kudos=kudos,
-        comments=comments,
+        comments=tuple(text for text, _ in shown_comments),
+        comment_ids=tuple(ref for _, ref in shown_comments),
         changes=changes,
         findings=found,
         too_early=too_early,
@@ -342,22 +343,26 @@ async def _comments(
     kc: int,
     sizes: dict[int, int],
     org_n: int,
-) -> tuple[str, ...]:
+) -> tuple[tuple[str, int | None], ...]:
     """Comments of the scope, under the comment threshold with secondary suppression: the
     organisation's comments minus a department's must still come from kc people or more.
-    Comments were pooled the same way when the round closed (`bot/pulse/publish.py`)."""
+    Comments were pooled the same way when the round closed (`bot/pulse/publish.py`). Each
+    with its id when its author can be replied to (a sealed author), else None."""
     n = org_n if scope_id is None else sizes[scope_id]
     if not comment_allowed(n, kc):
         return ()
     if scope_id is not None and scope_id in suppressed_groups(sizes, k=kc):
         return ()
-    query = select(Comment.text).where(Comment.tenant_id == survey.tenant_id, Comment.week == week)
+    query = select(Comment.text, Comment.id, col(Comment.author).is_not(None)).where(
+        Comment.tenant_id == survey.tenant_id, Comment.week == week
+    )
     if scope_id is not None:
         query = query.where(Comment.department_id == scope_id)
-    texts = (await session.exec(query)).all()
+    rows = (await session.exec(query)).all()
     # Scrubbed when they arrived; again here for names added since (one pass per comment).
     index = await name_index(session, tenant_id=survey.tenant_id)
-    return tuple(sorted(index.scrub(t) for t in texts))
+    shown = ((index.scrub(t), i if replyable else None) for t, i, replyable in rows)
+    return tuple(sorted(shown, key=lambda c: (c[0], c[1] or 0)))
 
 
 async def _kudos(

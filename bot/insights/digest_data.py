@@ -79,6 +79,8 @@ class DigestData:
     actions: tuple[str, ...] = ()
     kudos: tuple[tuple[str, str, int], ...] = ()
     comments: tuple[str, ...] = ()
+    # Aligned with `comments`: the id a Reply button carries, None when it cannot have one.
+    comment_ids: tuple[int | None, ...] = ()
     changes: tuple[Change, ...] = field(default=())
     findings: tuple[Finding, ...] = ()  # isolated, friction, asymmetric, bridges, with streaks
     too_early: tuple[Finding, ...] = ()  # looks bad, not enough answers yet to say
@@ -104,6 +106,7 @@ class DigestData:
         data["changes"] = [{**asdict(c), "delta": c.delta} for c in self.changes]
         data["isolated"] = list(self.isolated)
         data["comments"] = list(self.comments)
+        data.pop("comment_ids")
         data["findings"] = [asdict(f) for f in self.findings]
         data["too_early"] = [
             {"kind": f.kind, "subject": f.subject, "other": f.other} for f in self.too_early

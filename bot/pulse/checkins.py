@@ -125,6 +125,7 @@ async def record_checkin(
         worked_with=checkin.worked_with,
         blocked_by=checkin.blocked_by,
         comment=comment,
+        author=person.id if comment else None,  # so a leader's reply can reach them
     )
     box = sealer.seal(content, round_id=round_.id)
     first = await insert_unless_present(

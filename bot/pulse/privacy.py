@@ -15,6 +15,8 @@ from bot.store import audit
 from bot.store.models import (
     AuditLog,
     Comment,
+    ConversationMessage,
+    ConversationThread,
     Delivery,
     Kudos,
     Participation,
@@ -65,6 +67,7 @@ async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, 
     keys = [sealer.respondent(round_id=r, salt=salt) for r in rounds]
     boxes = [sealer.row_id(round_id=r, salt=salt) for r in rounds]
     await session.exec(delete(Response).where(col(Response.respondent).in_(keys)))
+    await _erase_conversations(session, person_id=person_id, keys=keys)
     await session.exec(
         update(Comment).where(col(Comment.respondent).in_(keys)).values(respondent=None)
     )
@@ -87,6 +90,36 @@ async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, 
     await session.commit()
 
 
+async def _erase_conversations(session: AsyncSession, *, person_id: int, keys: list[str]) -> None:
+    """As an author (their comments, found by pseudonym): their words go, the threads close
+    and the comments' sealed author is cleared, so no reply reaches them (nor whoever gets
+    their id later). As a leader: the threads they started go."""
+    authored = select(Comment.id).where(col(Comment.respondent).in_(keys))
+    threads = select(ConversationThread.id).where(col(ConversationThread.comment_id).in_(authored))
+    await session.exec(
+        delete(ConversationMessage).where(
+            col(ConversationMessage.thread_id).in_(threads), ConversationMessage.side == "author"
+        )
+    )
+    await session.exec(
+        update(ConversationThread)
+        .where(col(ConversationThread.comment_id).in_(authored))
+        .values(state="closed")
+    )
+    await session.exec(update(Comment).where(col(Comment.id).in_(authored)).values(author=None))
+    await _delete_threads(session, ConversationThread.leader_id == person_id)
+
+
+async def _delete_threads(session: AsyncSession, where) -> int:  # type: ignore[no-untyped-def]
+    """Threads matching `where`, with their messages; returns the threads deleted."""
+    threads = select(ConversationThread.id).where(where)
+    await session.exec(
+        delete(ConversationMessage).where(col(ConversationMessage.thread_id).in_(threads))
+    )
+    result = await session.exec(delete(ConversationThread).where(where))
+    return result.rowcount or 0
+
+
 FINISHED = (
     DeliveryState.SENT,
     DeliveryState.FAILED,
@@ -103,7 +136,11 @@ async def enforce_retention(
     who answered, finished deliveries, audit rows); returns the rows deleted."""
     before = now - timedelta(weeks=weeks)
     cutoff = iso_week(before.date())
-    deleted = 0
+    # Conversations go with their comment's week (they name no time of their own).
+    deleted = await _delete_threads(
+        session,
+        (ConversationThread.tenant_id == tenant_id) & (col(ConversationThread.week) < cutoff),
+    )
     for table in (Response, Comment, Kudos):
         result = await session.exec(
             delete(table).where(table.tenant_id == tenant_id, col(table.week) < cutoff)

@@ -71,6 +71,7 @@ async def publish_round(
             "week": round_.week,
             "department_id": None if a.department_id in pools.comments else a.department_id,
             "text": a.comment,
+            "author": None if a.author is None else sealer.seal_author(a.author),
         }
         for a in answers
         if a.comment

@@ -40,6 +40,7 @@ class SealedContent:
     blocked_by: int | None = None
     comment: str | None = None
     smoothness: dict[int, int] | None = None  # None: the follow-up is still owed or not asked
+    author: int | None = None  # the person's id, sealed again beside their comment at close
 
     @property
     def followup_owed(self) -> bool:
@@ -57,6 +58,7 @@ class Sealer:
         self._aead = AESGCM(_derive(secret, b"crosspulse sealed answers v1"))
         self._row_key = _derive(secret, b"crosspulse sealed row ids v1")
         self._pseudonym_key = _derive(secret, b"crosspulse round pseudonyms v1")
+        self._authors = AESGCM(_derive(secret, b"crosspulse comment authors v1"))
 
     def row_id(self, *, round_id: int, salt: str) -> str:
         """The sealed row's id: stable for the person and round, random to everyone else."""
@@ -91,6 +93,31 @@ class Sealer:
         return _from_dict(json.loads(padded[4 : 4 + size]))
 
 
+    def seal_author(self, person_id: int) -> bytes:
+        """A comment's author under a random nonce, one size whatever the id: equal authors
+        give unequal boxes, so a dump cannot group what one person wrote or was sent."""
+        return self.seal_ints((person_id,), purpose=b"comment author")
+
+    def open_author(self, box: bytes) -> int | None:
+        """The person id in a box from `seal_author`; None when it does not open."""
+        values = self.open_ints(box, purpose=b"comment author")
+        return None if values is None else values[0]
+
+    def seal_ints(self, values: tuple[int, ...], *, purpose: bytes) -> bytes:
+        """Small references (ids) sealed for one purpose, with a random nonce."""
+        plain = b"".join(v.to_bytes(8, "big") for v in values)
+        nonce = os.urandom(NONCE_SIZE)
+        return nonce + self._authors.encrypt(nonce, plain, purpose)
+
+    def open_ints(self, box: bytes, *, purpose: bytes) -> tuple[int, ...] | None:
+        """What `seal_ints` sealed for `purpose`; None when the box does not open."""
+        try:
+            plain = self._authors.decrypt(box[:NONCE_SIZE], box[NONCE_SIZE:], purpose)
+        except (InvalidTag, ValueError):
+            return None
+        return tuple(int.from_bytes(plain[i : i + 8], "big") for i in range(0, len(plain), 8))
+
+
 @lru_cache(maxsize=4)
 def sealer_for(secret: bytes) -> Sealer:
     """One Sealer per secret: its three keys are derived once, not on every answer."""
@@ -113,6 +140,7 @@ def _to_dict(content: SealedContent) -> dict:
         "m": None
         if content.smoothness is None
         else {str(k): v for k, v in content.smoothness.items()},
+        "p": content.author,
     }
 
 
@@ -125,4 +153,5 @@ def _from_dict(data: dict) -> SealedContent:
         blocked_by=data["b"],
         comment=data["c"],
         smoothness=None if data["m"] is None else {int(k): v for k, v in data["m"].items()},
+        author=data.get("p"),  # answers sealed before conversations have none
     )

@@ -224,6 +224,9 @@ class Comment(SQLModel, table=True):
     week: str = Field(max_length=8, index=True)
     department_id: int | None = Field(default=None, foreign_key="department.id")
     text: str = Field(max_length=2000)
+    # The author, sealed with a random nonce (`Sealer.seal_author`), so a reply can reach them:
+    # equal authors give unequal boxes. None before conversations existed, or once erased.
+    author: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class Kudos(SQLModel, table=True):
@@ -318,3 +321,30 @@ class PendingImport(SQLModel, table=True):
     # them is never blocked by it; the row expires with the rest)
     sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     expires_at: datetime = Field(index=True)
+
+
+class ConversationThread(SQLModel, table=True):
+    """A leader's anonymous conversation with the author of one comment (issue 17). Only the
+    leader is named: the author is reached through the comment's sealed `author` box, so the
+    row cannot be tied to them without CROSSPULSE_SECRET. No time is stored (nothing to line
+    up with what the author did); `week` is the comment's, for retention."""
+
+    __tablename__ = "conversation_thread"
+    __table_args__ = (UniqueConstraint("comment_id", "leader_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    comment_id: int = Field(foreign_key="comment.id", index=True)
+    leader_id: int = Field(foreign_key="person.id", index=True)
+    week: str = Field(max_length=8, index=True)
+    state: str = Field(default="open", max_length=10)
+    unanswered: int = 0  # the leader's replies since the author last answered
+
+
+class ConversationMessage(SQLModel, table=True):
+    """One side's words in a thread, in order of `id`; the author's are scrubbed."""
+
+    __tablename__ = "conversation_message"
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="conversation_thread.id", index=True)
+    side: str = Field(max_length=10)  # "leader" or "author"
+    text: str = Field(max_length=2000)

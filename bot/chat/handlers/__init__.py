@@ -15,7 +15,16 @@ from collections.abc import Awaitable, Callable
 
 from bot.chat.commands import Command, Verb, parse
 from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, FileEvent, Reply
-from bot.chat.handlers import account, admin, answers, digests, info, people, thanks
+from bot.chat.handlers import (
+    account,
+    admin,
+    answers,
+    conversations,
+    digests,
+    info,
+    people,
+    thanks,
+)
 from bot.chat.handlers.identities import Identities
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.home import home_view
@@ -45,6 +54,7 @@ COMMANDS: dict[Verb, CommandHandler] = {
     Verb.SILOS: digests.digest,
     Verb.TREND: digests.digest,
     Verb.ADMIN: admin.show,
+    Verb.CONVERSATIONS: conversations.list_threads,
 }
 BUTTON_COMMANDS: dict[ActionId, Verb] = {
     ActionId.CHECKIN_NOW: Verb.CHECKIN,
@@ -64,6 +74,11 @@ ACTIONS: dict[ActionId, ActionHandler] = {
     ActionId.ADMIN_SAVE: admin.save,
     ActionId.IMPORT_CONFIRM: people.confirm,
     ActionId.IMPORT_CANCEL: people.cancel,
+    ActionId.CONVO_REPLY: conversations.reply_form,
+    ActionId.CONVO_SEND: conversations.send_reply,
+    ActionId.CONVO_ANSWER: conversations.answer,
+    ActionId.CONVO_CLOSE: conversations.close,
+    ActionId.CONVO_OPEN: conversations.open_thread,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import _
 from bot.insights.digest_data import Change, DepartmentFigures, DigestData, Finding, Pair
 from bot.insights.findings import WINDOW
 from bot.messages import Action, ActionId, Fact, Image, Message, MessageKind, Section
@@ -12,6 +13,7 @@ WITHHELD = "withheld (fewer than {k} answers)"
 TOP_PAIRS = 5
 MAX_COMMENTS = 5
 MAX_TOO_EARLY = 3
+REPLY_EXCERPT = 32  # characters of a comment on its Reply button
 
 METRICS = {"engagement": "engagement", "enps": "eNPS"}
 
@@ -182,10 +184,26 @@ def render(data: DigestMessageData) -> Message:
         fallback_text=fallback,
         sections=sections,
         image=None if data.details else data.chart,
-        actions=() if data.details else (Action(id=ActionId.SILOS, label="Full silo map"),),
+        actions=()
+        if data.details
+        else (Action(id=ActionId.SILOS, label="Full silo map"), *_replies(d)),
         context=f"Figures only for groups of {d.threshold}+ answers; comments for "
         f"{d.comment_threshold}+.",
     )
+
+
+def _replies(d: DigestData) -> tuple[Action, ...]:
+    """A Reply button under each comment shown whose author can be reached (anonymous
+    conversations, `bot/listening/conversations.py`): its value is the comment's id, checked
+    again when clicked."""
+    buttons = []
+    for text, ref in zip(d.comments[:MAX_COMMENTS], d.comment_ids, strict=False):
+        if ref is None:
+            continue
+        excerpt = text if len(text) <= REPLY_EXCERPT else text[: REPLY_EXCERPT - 1] + "…"
+        label = _("Reply to “{excerpt}”").format(excerpt=excerpt)
+        buttons.append(Action(id=ActionId.CONVO_REPLY, label=label, value=str(ref)))
+    return tuple(buttons)
 
 
 def _plain(section: Section) -> str:
@@ -234,6 +252,7 @@ EXAMPLE = DigestMessageData(
         too_early=(Finding("friction", "Legal", "Sales", 0),),
         kudos=(("Sales", "Engineering", 4),),
         comments=("More time for deep work, please.",),
+        comment_ids=(42,),
         changes=(
             Change(
                 "Support",

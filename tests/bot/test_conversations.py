@@ -1,0 +1,412 @@
+"""Anonymous conversations, through the console stand-in on a real database: an executive
+replies to a comment of the digest, its author (and only its author) gets it and answers, the
+executive sees the answer; forged values, the reply cap, non-leaders, closing, erasure and
+retention."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.messages import Message
+from bot.pulse.privacy import enforce_retention
+from bot.store.db import Database
+from bot.store.models import (
+    Comment,
+    ConversationMessage,
+    ConversationThread,
+    Delivery,
+    Person,
+)
+from tests.bot.test_pulse_flow import good_answers
+from tests.conftest import World, make_world
+
+SENT = datetime(2026, 11, 3, 11, 0, tzinfo=UTC)  # Tuesday 11:00 London: everyone has the pulse
+DIGEST = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)  # Monday: the W45 digest goes out
+LATER = DIGEST + timedelta(hours=1)
+ORG = (
+    "email,name,department,timezone,role,country,manager_email\n"
+    "ceo@example.com,Casey Chief,Leadership,Europe/London,executive,GB,\n"
+    "admin@example.com,Ari Admin,People,Europe/London,admin,GB,\n"
+    + "".join(
+        f"eng{i}@example.com,Engineer {i},Engineering,Europe/London,member,GB,"
+        f"{'eng0@example.com' if i else ''}\n"
+        for i in range(12)
+    )
+    + "".join(
+        f"sales{i}@example.com,Seller {i},Sales,Europe/London,member,GB,\n" for i in range(12)
+    )
+)
+AUTHOR = "eng3@example.com"
+HANDOFFS = "Handoffs with Sales keep breaking."
+
+
+def _comment_of(email: str) -> str | None:
+    if email == AUTHOR:
+        return HANDOFFS
+    if email.endswith(("1@example.com", "7@example.com")):
+        return f"More time for deep work ({email[:5]})."
+    return None
+
+
+async def _answer_all(world: World) -> None:
+    for email in list(world.port.inbox):
+        pulse = world.port.latest(email, "pulse")
+        if pulse is None:
+            continue
+        answers = good_answers(pulse.message)
+        if comment := _comment_of(email):
+            answers["comment"] = comment
+        await world.channel.act(
+            email, action="checkin", value=pulse.message.submit.value, answers=answers
+        )
+
+
+async def talking_world(db: Database) -> World:
+    """W45 answered by everyone, closed, and its digest in the leaders' chats."""
+    world = await make_world(db, ORG)
+    await world.tick(SENT)
+    await _answer_all(world)
+    await world.close_open_rounds()
+    await world.tick(DIGEST)
+    return world
+
+
+@pytest.fixture
+async def talk(db: Database) -> World:
+    return await talking_world(db)
+
+
+def reply_button(world: World, text: str, email: str = "ceo@example.com") -> str:
+    digest = world.port.latest(email, "digest")
+    assert digest is not None
+    (button,) = [
+        a for a in digest.message.actions if a.id == "convo_reply" and text[:20] in a.label
+    ]
+    return button.value
+
+
+def conversations_of(world: World, email: str) -> list[Message]:
+    return [d.message for d in world.port.inbox.get(email, []) if d.message.kind == "conversation"]
+
+
+def said(message: Message) -> str:
+    return message.fallback_text
+
+
+async def leader_replies(world: World, text: str, *, email: str = "ceo@example.com") -> Message:
+    value = reply_button(world, HANDOFFS)
+    (form,) = await world.channel.act(email, action="convo_reply", value=value)
+    assert form.kind == "conversation" and form.inputs[0].kind == "text"
+    assert HANDOFFS in said(form)
+    assert form.submit is not None
+    (shown,) = await world.channel.act(
+        email, action=form.submit.id, value=form.submit.value, answers={"text": text}
+    )
+    return shown
+
+
+async def count(world: World, model, **where) -> int:  # type: ignore[no-untyped-def]
+    async with world.db.session() as session:
+        query = select(func.count()).select_from(model)
+        for key, value in where.items():
+            query = query.where(getattr(model, key) == value)
+        return (await session.exec(query)).one()
+
+
+async def test_reply_reaches_only_the_author_who_answers_back(talk: World) -> None:
+    digest = talk.port.latest("ceo@example.com", "digest")
+    assert digest is not None and HANDOFFS in said(digest.message)
+    shown = await leader_replies(talk, "Thank you. Which handoffs, and what breaks?")
+    assert "Reply sent" in said(shown)
+    assert conversations_of(talk, AUTHOR) == [], "queued, sent by the scheduler"
+
+    report = await talk.tick(LATER)
+    assert report.sent == 1
+    (dm,) = conversations_of(talk, AUTHOR)
+    assert "A leader replied to what you wrote in week 45." in said(dm)
+    assert HANDOFFS in said(dm)
+    assert "Leader: Thank you. Which handoffs, and what breaks?" in said(dm)
+    everyone_else = [e for e in talk.port.inbox if e not in (AUTHOR, "ceo@example.com")]
+    assert all(conversations_of(talk, e) == [] for e in everyone_else)
+
+    assert dm.submit is not None and dm.submit.id == "convo_answer"
+    (answered,) = await talk.channel.act(
+        AUTHOR,
+        action=dm.submit.id,
+        value=dm.submit.value,
+        answers={"text": "The quotes Seller 4 sends; mail ops@example.com"},
+    )
+    assert "Answer sent" in said(answered)
+    await talk.tick(LATER + timedelta(minutes=1))
+    ceo = conversations_of(talk, "ceo@example.com")
+    back = next(m for m in ceo if "answered you" in said(m))
+    assert "Author: The quotes [name] 4 sends; mail [email]" in said(back)  # scrubbed
+    assert "Seller" not in said(back) and "ops@" not in said(back)
+    assert back.submit is not None and back.submit.id == "convo_send", "the leader may reply"
+    sent_to_author = [
+        m for m in conversations_of(talk, AUTHOR) if "A leader replied to what" in said(m)
+    ]
+    assert sent_to_author == [dm], "the author got nothing more"
+    assert all(conversations_of(talk, e) == [] for e in everyone_else)
+
+
+async def test_a_second_tick_sends_nothing_twice(talk: World) -> None:
+    await leader_replies(talk, "Which handoffs?")
+    await talk.tick(LATER)
+    await talk.tick(LATER + timedelta(minutes=5))
+    assert len(conversations_of(talk, AUTHOR)) == 1
+    assert await count(talk, Delivery, kind="convo", state="sent") == 1
+
+
+async def test_a_send_cut_short_is_never_repeated(talk: World) -> None:
+    """A crash after the row went `sending`: it may have left, so it is never resent."""
+    await leader_replies(talk, "Which handoffs?")
+    async with talk.db.session() as session:
+        row = (await session.exec(select(Delivery).where(Delivery.kind == "convo"))).one()
+        row.state, row.claimed_at = "sending", LATER - timedelta(hours=1)
+        session.add(row)
+        await session.commit()
+    await talk.tick(LATER)
+    assert conversations_of(talk, AUTHOR) == []
+    assert await count(talk, Delivery, kind="convo", state="unknown") == 1
+    (listed,) = await talk.channel.command(AUTHOR, "/pulse conversations")
+    assert "Which handoffs?" in said(listed), "the reply itself is never lost"
+
+
+async def test_forged_values_change_nothing(talk: World) -> None:
+    await leader_replies(talk, "Which handoffs?")
+    async with talk.db.session() as session:
+        thread = (await session.exec(select(ConversationThread))).one()
+        hidden = Comment(
+            tenant_id=talk.tenant_id,
+            round_id=1,
+            week="2026-W45",
+            department_id=None,
+            text="never shown",
+            author=b"x" * 36,
+        )
+        session.add(hidden)
+        await session.commit()
+        await session.refresh(hidden)
+    before = (
+        await count(talk, ConversationMessage),
+        await count(talk, Delivery, kind="convo"),
+    )
+    for value in ("999999", "abc", "-1", "", "1e3", str(hidden.id + 1)):
+        (shown,) = await talk.channel.act(
+            "ceo@example.com", action="convo_send", value=value, answers={"text": "hi"}
+        )
+        assert shown.title in ("That comment doesn't exist", "That comment can't be answered")
+    # Someone other than the author cannot answer or read the thread, however they name it.
+    for email in ("eng4@example.com", "admin@example.com", "sales0@example.com"):
+        for action in ("convo_answer", "convo_open", "convo_close"):
+            (shown,) = await talk.channel.act(
+                email, action=action, value=str(thread.id), answers={"text": "me"}
+            )
+            assert shown.title == "That conversation doesn't exist"
+            assert "Which handoffs?" not in said(shown)
+    after = (
+        await count(talk, ConversationMessage),
+        await count(talk, Delivery, kind="convo"),
+    )
+    assert after == before
+    assert await count(talk, ConversationThread, state="open") == 1
+
+
+async def test_a_comment_not_shown_in_a_digest_cannot_be_reached(db: Database) -> None:
+    """A comment in the database that no digest shows (its week's organisation under the
+    comment threshold) is refused, even with its real id."""
+    small = ORG.replace(",Engineering,", ",Engineering,", 1)
+    world = await make_world(db, small)
+    await world.tick(SENT)
+    for email in ("eng3@example.com", "eng1@example.com"):  # two answers: under 10
+        pulse = world.port.latest(email, "pulse")
+        assert pulse is not None
+        answers = good_answers(pulse.message) | {"comment": "only two of us answered"}
+        await world.channel.act(
+            email, action="checkin", value=pulse.message.submit.value, answers=answers
+        )
+    await world.close_open_rounds()
+    async with db.session() as session:
+        ids = (await session.exec(select(Comment.id))).all()
+    assert ids
+    for comment_id in ids:
+        (shown,) = await world.channel.act(
+            "ceo@example.com", action="convo_reply", value=str(comment_id)
+        )
+        assert shown.title == "That comment can't be answered"
+    assert await count(world, ConversationThread) == 0
+
+
+async def test_non_leaders_cannot_reply(talk: World) -> None:
+    value = reply_button(talk, HANDOFFS)
+    for email in ("eng0@example.com", "sales2@example.com", AUTHOR):  # a manager, members
+        for action in ("convo_reply", "convo_send"):
+            (shown,) = await talk.channel.act(
+                email, action=action, value=value, answers={"text": "who are you?"}
+            )
+            assert shown.title == "Replies are for leaders"
+    assert await count(talk, ConversationThread) == 0
+    assert await count(talk, Delivery, kind="convo") == 0
+
+
+async def test_two_replies_then_wait_for_the_answer(talk: World) -> None:
+    await leader_replies(talk, "One?")
+    shown = await leader_replies(talk, "Two?")
+    assert shown.submit is None and "Wait for their answer" in said(shown)
+    value = reply_button(talk, HANDOFFS)
+    (third,) = await talk.channel.act(
+        "ceo@example.com", action="convo_send", value=value, answers={"text": "Three?"}
+    )
+    assert third.title == "Wait for their answer"
+    assert await count(talk, ConversationMessage) == 2
+    await talk.tick(LATER)
+    dm = conversations_of(talk, AUTHOR)[-1]
+    assert "Leader: One?" in said(dm) and "Leader: Two?" in said(dm)
+    assert dm.submit is not None
+    await talk.channel.act(
+        AUTHOR, action=dm.submit.id, value=dm.submit.value, answers={"text": "Quotes."}
+    )
+    shown = await leader_replies(talk, "Thanks, which quotes?")
+    assert "Reply sent" in said(shown)
+
+
+async def test_another_leader_has_a_thread_of_their_own(talk: World) -> None:
+    await leader_replies(talk, "From the CEO")
+    await leader_replies(talk, "From the admin", email="admin@example.com")
+    await talk.tick(LATER)
+    dms = conversations_of(talk, AUTHOR)
+    assert len(dms) == 2
+    texts = sorted(said(m) for m in dms)
+    assert "From the CEO" in texts[0] + texts[1]
+    assert not any("From the CEO" in t and "From the admin" in t for t in texts)
+
+
+async def test_empty_or_overlong_replies_are_refused(talk: World) -> None:
+    value = reply_button(talk, HANDOFFS)
+    for text in ("", "   ", "x" * 2001):
+        (shown,) = await talk.channel.act(
+            "ceo@example.com", action="convo_send", value=value, answers={"text": text}
+        )
+        assert shown.title in ("Nothing to send", "That is too long")
+    assert await count(talk, ConversationThread) in (0, 1)
+    assert await count(talk, ConversationMessage) == 0
+
+
+async def test_conversations_command_lists_each_side(talk: World) -> None:
+    (empty,) = await talk.channel.command(AUTHOR, "/pulse conversations")
+    assert "no conversations yet" in said(empty)
+    await leader_replies(talk, "Which handoffs?")
+    (mine,) = await talk.channel.command(AUTHOR, "/pulse conversations")
+    assert "your comment from week 45" in said(mine) and HANDOFFS in said(mine)
+    assert [a.label for a in mine.actions] == ["Answer #1", "Close #1"]
+    (theirs,) = await talk.channel.command("ceo@example.com", "/pulse conversations")
+    assert "a comment from week 45" in said(theirs)
+    assert [a.label for a in theirs.actions] == ["Reply #1", "Close #1"]
+    (other,) = await talk.channel.command("eng4@example.com", "/pulse conversations")
+    assert "no conversations yet" in said(other)
+    (form,) = await talk.channel.act(AUTHOR, action="convo_open", value=mine.actions[0].value)
+    assert form.submit is not None and form.submit.id == "convo_answer"
+    assert "Which handoffs?" in said(form)
+
+
+async def test_the_author_closes_and_the_leader_is_told(talk: World) -> None:
+    await leader_replies(talk, "Which handoffs?")
+    await talk.tick(LATER)
+    (dm,) = conversations_of(talk, AUTHOR)
+    close = next(a for a in dm.actions if a.id == "convo_close")
+    (shown,) = await talk.channel.act(AUTHOR, action=close.id, value=close.value)
+    assert shown.title == "Conversation closed"
+    await talk.tick(LATER + timedelta(minutes=1))
+    told = conversations_of(talk, "ceo@example.com")[-1]
+    assert "was closed" in said(told) and told.submit is None
+    (refused,) = await talk.channel.act(
+        "ceo@example.com",
+        action="convo_send",
+        value=reply_button(talk, HANDOFFS),
+        answers={"text": "Please?"},
+    )
+    assert refused.title == "This conversation is closed"
+    (late,) = await talk.channel.act(
+        AUTHOR, action="convo_answer", value=close.value, answers={"text": "Actually..."}
+    )
+    assert late.title == "This conversation is closed"
+
+
+async def test_erasure_removes_the_authors_side(talk: World) -> None:
+    await leader_replies(talk, "Which handoffs?")
+    await talk.tick(LATER)
+    (dm,) = conversations_of(talk, AUTHOR)
+    assert dm.submit is not None
+    await talk.channel.act(
+        AUTHOR, action=dm.submit.id, value=dm.submit.value, answers={"text": "The quotes."}
+    )
+    await talk.channel.act(AUTHOR, action="forget_confirm")
+    async with talk.db.session() as session:
+        sides = (await session.exec(select(ConversationMessage.side))).all()
+        thread = (await session.exec(select(ConversationThread))).one()
+        comment = await session.get(Comment, thread.comment_id)
+    assert sides == ["leader"] and thread.state == "closed"
+    assert comment is not None and comment.author is None and comment.text == HANDOFFS
+    (listed,) = await talk.channel.command("ceo@example.com", "/pulse conversations")
+    assert "The quotes." not in said(listed) and "Closed." in said(listed)
+    (refused,) = await talk.channel.act(
+        "ceo@example.com",
+        action="convo_reply",
+        value=reply_button(talk, HANDOFFS),
+    )
+    assert refused.title == "That comment can't be answered"
+
+
+async def test_erasing_the_leader_removes_their_threads(talk: World) -> None:
+    await leader_replies(talk, "Which handoffs?")
+    await talk.channel.act("ceo@example.com", action="forget_confirm")
+    assert await count(talk, ConversationThread) == 0
+    assert await count(talk, ConversationMessage) == 0
+    await talk.tick(LATER)
+    assert conversations_of(talk, AUTHOR) == []
+
+
+async def test_a_reply_to_an_author_erased_before_it_went_is_not_sent(talk: World) -> None:
+    await leader_replies(talk, "Which handoffs?")
+    await talk.channel.act(AUTHOR, action="forget_confirm")
+    report = await talk.tick(LATER)
+    assert report.sent == 0
+    assert conversations_of(talk, AUTHOR) == []
+    assert await count(talk, Delivery, kind="convo", state="failed") == 1
+
+
+async def test_retention_removes_conversations_with_their_comments(talk: World) -> None:
+    await leader_replies(talk, "Which handoffs?")
+    await talk.tick(LATER)
+    async with talk.db.session() as session:
+        await enforce_retention(
+            session, tenant_id=talk.tenant_id, weeks=4, now=LATER + timedelta(weeks=5)
+        )
+    assert await count(talk, ConversationThread) == 0
+    assert await count(talk, ConversationMessage) == 0
+    assert await count(talk, Comment) == 0
+    assert await count(talk, Delivery, kind="convo") == 0
+
+
+async def test_comments_from_before_conversations_have_no_reply_button(talk: World) -> None:
+    async with talk.db.session() as session:
+        for comment in (await session.exec(select(Comment))).all():
+            comment.author = None
+            session.add(comment)
+        await session.commit()
+    await talk.tick(DIGEST + timedelta(days=7))  # W46's digest: no comments at all
+    (shown,) = await talk.channel.command("ceo@example.com", "/pulse digest")
+    assert not any(a.id == "convo_reply" for a in shown.actions)
+    async with talk.db.session() as session:
+        ceo = (await session.exec(select(Person).where(Person.email == "ceo@example.com"))).one()
+        comment_id = (await session.exec(select(Comment.id))).first()
+    assert ceo.id
+    (refused,) = await talk.channel.act(
+        "ceo@example.com", action="convo_reply", value=str(comment_id)
+    )
+    assert refused.title == "That comment can't be answered"
