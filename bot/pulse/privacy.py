@@ -8,7 +8,7 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.enums import DeliveryState
+from bot.enums import DeliveryKind, DeliveryState
 from bot.pulse.schedule import iso_week
 from bot.pulse.sealing import sealer_for
 from bot.store import audit
@@ -36,7 +36,12 @@ async def set_opted_out(session: AsyncSession, *, person: Person, opted_out: boo
     if opted_out:
         await session.exec(
             update(Delivery)
-            .where(Delivery.person_id == person.id, Delivery.state == DeliveryState.PENDING)
+            .where(
+                Delivery.person_id == person.id,
+                Delivery.state == DeliveryState.PENDING,
+                # A conversation's replies are filed under its leader and are not pulses.
+                Delivery.kind != DeliveryKind.CONVERSATION,
+            )
             .values(state=DeliveryState.CANCELLED, last_error="opted out")
         )
     audit.record(

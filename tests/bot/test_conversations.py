@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bot.messages import Message
 from bot.pulse.privacy import enforce_retention
+from bot.pulse.sealing import Sealer
 from bot.store.db import Database
 from bot.store.models import (
     Comment,
@@ -20,13 +21,16 @@ from bot.store.models import (
     ConversationThread,
     Delivery,
     Person,
+    Round,
 )
 from tests.bot.test_pulse_flow import good_answers
-from tests.conftest import World, make_world
+from tests.conftest import SECRET, World, link, make_world
+from tests.dump import query, raw_dump, rows_in_physical_order
 
 SENT = datetime(2026, 11, 3, 11, 0, tzinfo=UTC)  # Tuesday 11:00 London: everyone has the pulse
 DIGEST = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)  # Monday: the W45 digest goes out
 LATER = DIGEST + timedelta(hours=1)
+TALK_ENDS = LATER + timedelta(minutes=1)  # the last tick of a conversation in these tests
 ORG = (
     "email,name,department,timezone,role,country,manager_email\n"
     "ceo@example.com,Casey Chief,Leadership,Europe/London,executive,GB,\n"
@@ -48,7 +52,7 @@ def _comment_of(email: str) -> str | None:
     if email == AUTHOR:
         return HANDOFFS
     if email.endswith(("1@example.com", "7@example.com")):
-        return f"More time for deep work ({email[:5]})."
+        return f"More time for deep work ({email.split('@')[0]})."
     return None
 
 
@@ -84,7 +88,7 @@ def reply_button(world: World, text: str, email: str = "ceo@example.com") -> str
     digest = world.port.latest(email, "digest")
     assert digest is not None
     (button,) = [
-        a for a in digest.message.actions if a.id == "convo_reply" and text[:20] in a.label
+        a for a in digest.message.actions if a.id == "convo_reply" and text[:31] in a.label
     ]
     return button.value
 
@@ -410,3 +414,112 @@ async def test_comments_from_before_conversations_have_no_reply_button(talk: Wor
         "ceo@example.com", action="convo_reply", value=str(comment_id)
     )
     assert refused.title == "That comment can't be answered"
+
+
+async def test_a_dump_links_no_thread_to_its_author(database_url: str, db: Database) -> None:
+    """Someone holding the database (every row, every byte) but not CROSSPULSE_SECRET: the
+    threads, their words and their deliveries name the leaders only; nothing in them equals
+    anything stored about an author; no row naming an author was written while they talked;
+    equal authors give unequal boxes, which no other secret opens."""
+    world = await talking_world(db)
+    authors = {
+        AUTHOR: HANDOFFS,
+        "eng1@example.com": "More time for deep work (eng1).",
+        "eng7@example.com": "More time for deep work (eng7).",
+    }
+    await link(db, AUTHOR, "slack", "U0AUTHOR3")
+    digest = world.port.latest("ceo@example.com", "digest")
+    assert digest is not None
+    for leader in ("ceo@example.com", "admin@example.com"):
+        for text in authors.values():
+            (button,) = [
+                a for a in digest.message.actions if a.id == "convo_reply" and text[:31] in a.label
+            ]
+            await world.channel.act(
+                leader, action="convo_send", value=button.value, answers={"text": "Tell me more"}
+            )
+    world.clock.at = LATER
+    await world.tick(LATER)
+    for email in authors:
+        for dm in conversations_of(world, email):
+            assert dm.submit is not None
+            await world.channel.act(
+                email, action=dm.submit.id, value=dm.submit.value, answers={"text": "Sure: more."}
+            )
+    await world.tick(LATER + timedelta(minutes=1))
+    assert await count(world, ConversationMessage, side="author") == 6
+
+    sealer = Sealer(SECRET)
+    async with db.session() as session:
+        people = {p.email: p for p in (await session.exec(select(Person))).all()}
+        rounds = (await session.exec(select(Round.id))).all()
+    leaders = {people["ceo@example.com"].id, people["admin@example.com"].id}
+    threads = query(database_url, "SELECT leader_id, comment_id FROM conversation_thread")
+    assert len(threads) == 6 and {leader for leader, _ in threads} == leaders
+    convo = query(
+        database_url,
+        "SELECT person_id, idempotency_key, message_ref FROM delivery WHERE kind = 'convo'",
+    )
+    assert len(convo) == 12  # 6 replies to authors, 6 answers to leaders
+    assert {person for person, _, _ in convo} == leaders, "filed under the leaders only"
+    assert all(ref in (None, "null") for _, _, ref in convo), "no chat address of an author"
+    assert len({key for _, key, _ in convo}) == 12
+
+    # Nothing stored in a thread, its words or its deliveries equals anything about an author.
+    stored = " ".join(
+        str(v)
+        for table, columns in (
+            ("conversation_thread", "id, tenant_id, comment_id, leader_id, week, state"),
+            ("conversation_message", "id, thread_id, side, text"),
+        )
+        for row in rows_in_physical_order(database_url, table, columns.split(", "))
+        for v in row
+    ) + " ".join(key for _, key, _ in convo)
+    for email in authors:
+        person = people[email]
+        secrets_of = [person.email, person.name, person.pseudonym_salt, "U0AUTHOR3"]
+        secrets_of += [sealer.respondent(round_id=r, salt=person.pseudonym_salt) for r in rounds]
+        assert not [s for s in secrets_of if s in stored], email
+
+    # No row naming an author holds a time from the conversation: nothing to line up.
+    for email in authors:
+        person_id = people[email].id
+        times = query(
+            database_url,
+            f"SELECT due_at, sent_at, claimed_at FROM delivery WHERE person_id = {person_id}",
+        )
+        during = [t for row in times for t in row if t and DIGEST <= _utc(t) <= TALK_ENDS]
+        assert during == [], email
+        (updated,) = query(database_url, f"SELECT updated_at FROM person WHERE id = {person_id}")
+        assert not DIGEST <= _utc(updated[0]) <= TALK_ENDS
+    audit = query(database_url, "SELECT actor, detail FROM auditlog")
+    authored_ids = {str(people[e].id) for e in authors}
+    assert not [a for a in audit if a[0] in {f"person:{i}" for i in authored_ids}]
+
+    # The comments' sealed authors: one size, all different, opened by no other secret.
+    boxes = [
+        bytes(box)
+        for (box,) in query(database_url, "SELECT author FROM comment WHERE author IS NOT NULL")
+    ]
+    assert len(boxes) == len(set(boxes)) == 7 and len({len(b) for b in boxes}) == 1
+    again = {sealer.seal_author(people[AUTHOR].id or 0) for _ in range(5)}
+    assert len(again) == 5, "the same author never gives the same box"
+    stranger = Sealer(b"another-secret-of-at-least-32-bytes!")
+    assert all(stranger.open_author(b) is None for b in boxes)
+    assert {sealer.open_author(b) for b in boxes} >= {people[e].id for e in authors}
+    raw = raw_dump(database_url)
+    assert b"Sure: more." in raw and b"U0AUTHOR3" in raw  # the dump is the whole database
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A time as either driver returns it (SQLite: text, naive UTC)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def test_a_leader_opting_out_of_pulses_still_has_the_reply_delivered(talk: World) -> None:
+    await leader_replies(talk, "Which handoffs?")
+    await talk.channel.command("ceo@example.com", "/pulse optout")
+    await talk.tick(LATER)
+    assert len(conversations_of(talk, AUTHOR)) == 1
