@@ -32,6 +32,11 @@ def test_action_ids_keep_their_wire_values() -> None:
         "admin_save",
         "import_confirm",
         "import_cancel",
+        "convo_reply",
+        "convo_send",
+        "convo_answer",
+        "convo_close",
+        "convo_open",
     }
 
 

@@ -82,7 +82,7 @@ def render(data: ConversationData) -> Message:
         if side == AUTHOR
         else _("The author is anonymous: Crosspulse never tells anyone who they are.")
     )
-    fallback = "\n".join([title] + [s.text for s in sections if s.text])
+    fallback = "\n".join([title] + [s.text for s in sections if s.text] + [i.label for i in inputs])
     return Message(
         kind=MessageKind.CONVERSATION,
         title=title,
