@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -161,7 +162,8 @@ async def view(
         thread_id=None if thread is None else thread.id,
         comment_id=comment.id or 0,
         week=comment.week,
-        comment=comment.text,
+        # As the digest shows it: scrubbed again for names added since it was written.
+        comment=await scrub_comment(session, tenant_id=comment.tenant_id, text=comment.text),
         messages=messages,
         state=OPEN if thread is None else thread.state,
         unanswered=0 if thread is None else thread.unanswered,
@@ -193,27 +195,31 @@ async def reply(
     """A leader's reply, stored and queued to the author in one commit."""
     comment = await replyable_comment(session, leader=leader, comment_id=comment_id)
     text = _text(answers)
-    thread = await leader_thread(session, leader=leader, comment=comment)
-    if thread is None:
-        thread = ConversationThread(
-            tenant_id=leader.tenant_id,
-            comment_id=comment_id,
-            leader_id=leader.id or 0,
-            week=comment.week,
-        )
-        session.add(thread)
-        try:
-            await session.flush()
-        except IntegrityError:  # a double click: the other request made it
-            await session.rollback()
-            thread = await leader_thread(session, leader=leader, comment=comment)
-            assert thread is not None
-    if thread.state == CLOSED:
+    author = sealer.open_author(comment.author or b"")
+    if author is None or await session.get(Person, author) is None:
         raise Refused(
-            _("This conversation is closed"),
-            _("It was closed, so nothing more can be sent. Your earlier replies stay."),
+            _("That comment can't be answered"),
+            _("Its author can no longer be reached. Nothing was sent."),
         )
-    if thread.unanswered >= MAX_UNANSWERED:
+    thread = await _thread_to_reply_in(session, leader=leader, comment=comment)
+    # One guarded UPDATE takes the turn, so two clicks at once cannot pass the cap together.
+    taken = await session.exec(
+        update(ConversationThread)
+        .where(
+            ConversationThread.id == thread.id,
+            ConversationThread.state == OPEN,
+            col(ConversationThread.unanswered) < MAX_UNANSWERED,
+        )
+        .values(unanswered=ConversationThread.unanswered + 1)
+    )
+    if not taken.rowcount:
+        await session.rollback()
+        await session.refresh(thread)
+        if thread.state == CLOSED:
+            raise Refused(
+                _("This conversation is closed"),
+                _("It was closed, so nothing more can be sent. Your earlier replies stay."),
+            )
         raise Refused(
             _("Wait for their answer"),
             _(
@@ -221,18 +227,34 @@ async def reply(
                 "when they wish; you can write again after they do."
             ).format(count=thread.unanswered),
         )
-    author = sealer.open_author(comment.author or b"")
-    if author is None or await session.get(Person, author) is None:
-        raise Refused(
-            _("That comment can't be answered"),
-            _("Its author can no longer be reached. Nothing was sent."),
-        )
-    thread.unanswered += 1
-    session.add(thread)
     session.add(ConversationMessage(thread_id=thread.id or 0, side=LEADER, text=text))
     _queue(session, thread=thread, to=author, event=Event.REPLIED, sealer=sealer, now=now)
     await session.commit()
+    await session.refresh(thread)
     return await view(session, comment=comment, thread=thread)
+
+
+async def _thread_to_reply_in(
+    session: AsyncSession, *, leader: Person, comment: Comment
+) -> ConversationThread:
+    """The leader's thread on the comment, made on their first reply (a savepoint: a double
+    click that made it first leaves the rest of the transaction as it was)."""
+    thread = await leader_thread(session, leader=leader, comment=comment)
+    if thread is not None:
+        return thread
+    try:
+        async with session.begin_nested():
+            thread = ConversationThread(
+                tenant_id=comment.tenant_id,
+                comment_id=comment.id or 0,
+                leader_id=leader.id or 0,
+                week=comment.week,
+            )
+            session.add(thread)
+    except IntegrityError:
+        thread = await leader_thread(session, leader=leader, comment=comment)
+        assert thread is not None
+    return thread
 
 
 async def authored_thread(

@@ -5,6 +5,7 @@ retention."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -523,3 +524,20 @@ async def test_a_leader_opting_out_of_pulses_still_has_the_reply_delivered(talk:
     await talk.channel.command("ceo@example.com", "/pulse optout")
     await talk.tick(LATER)
     assert len(conversations_of(talk, AUTHOR)) == 1
+
+
+async def test_clicks_at_once_make_one_thread_and_keep_the_cap(talk: World) -> None:
+    value = reply_button(talk, HANDOFFS)
+    shown = await asyncio.gather(
+        *(
+            talk.channel.act(
+                "ceo@example.com", action="convo_send", value=value, answers={"text": f"#{n}"}
+            )
+            for n in range(4)
+        )
+    )
+    titles = sorted(m[0].title for m in shown)
+    assert titles.count("Wait for their answer") == 2, titles
+    assert await count(talk, ConversationThread) == 1
+    assert await count(talk, ConversationMessage) == 2
+    assert await count(talk, Delivery, kind="convo") == 2
