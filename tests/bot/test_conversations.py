@@ -541,3 +541,18 @@ async def test_clicks_at_once_make_one_thread_and_keep_the_cap(talk: World) -> N
     assert await count(talk, ConversationThread) == 1
     assert await count(talk, ConversationMessage) == 2
     assert await count(talk, Delivery, kind="convo") == 2
+
+
+async def test_the_leader_closes_and_the_author_is_told(talk: World) -> None:
+    await leader_replies(talk, "Which handoffs?")
+    await talk.tick(LATER)
+    (listed,) = await talk.channel.command("ceo@example.com", "/pulse conversations")
+    close = next(a for a in listed.actions if a.id == "convo_close")
+    (shown,) = await talk.channel.act("ceo@example.com", action=close.id, value=close.value)
+    assert shown.title == "Conversation closed"
+    await talk.tick(LATER + timedelta(minutes=1))
+    told = conversations_of(talk, AUTHOR)[-1]
+    assert "was closed" in said(told) and told.submit is None and told.actions == ()
+    (again,) = await talk.channel.act("ceo@example.com", action=close.id, value=close.value)
+    assert again.title == "Conversation closed"
+    assert await count(talk, Delivery, kind="convo") == 2, "closing twice tells once"
