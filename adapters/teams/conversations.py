@@ -26,6 +26,8 @@ async def save_reference(db: Database, *, platform: str, user_id: str, reference
         ).first()
         if row is None:
             row = ConversationRef(platform=platform, user_id=user_id, reference=reference)
+        elif row.reference == reference and row.reachable:
+            return  # unchanged: no write, so no time of this turn is kept under the person
         else:
             row.reference, row.reachable, row.updated_at = reference, True, utcnow()
         session.add(row)

@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from adapters.teams.conversations import save_reference
 from bot.chat.compose import pulse_message
 from bot.chat.events import ActionEvent, Actor
 from bot.people.org import import_rows
 from bot.people.tenancy import default_tenant
-from bot.store.models import ConversationMessage, Delivery, Person, Round
+from bot.store.models import ConversationMessage, ConversationRef, Delivery, Person, Round
 from scheduler.jobs import tick
 from tests.adapters.teams.test_teams_app import TeamsWorld, _world, payload
 from tests.bot.test_pulse_flow import good_answers
@@ -174,3 +175,15 @@ async def test_a_member_or_a_forged_value_cannot_reply(teams: TeamsWorld) -> Non
         assert (
             await session.exec(select(func.count()).select_from(ConversationMessage))
         ).one() == 0
+
+
+async def test_an_authors_turn_keeps_no_time_under_their_chat(teams: TeamsWorld) -> None:
+    """A turn whose 1:1 chat is already stored writes nothing (even in a fresh process), so
+    the author's answer leaves no time beside their account to line up with the thread."""
+    reference = {"conversation": {"id": _chat(AUTHOR)}, "serviceUrl": teams.connector.url}
+    await save_reference(teams.runtime.db, platform="teams", user_id=AUTHOR, reference=reference)
+    async with teams.runtime.db.session() as session:
+        before = (await session.exec(select(ConversationRef.updated_at))).all()
+    await save_reference(teams.runtime.db, platform="teams", user_id=AUTHOR, reference=reference)
+    async with teams.runtime.db.session() as session:
+        assert (await session.exec(select(ConversationRef.updated_at))).all() == before
