@@ -59,7 +59,10 @@ def render(data: ConversationData) -> Message:
     if view.closed:
         sections.append(Section(text=_("This conversation is closed.")))
     elif side == AUTHOR:
-        inputs = (_box(_("Your answer (optional: you may also close it, or ignore it)")),)
+        sections.append(
+            Section(text=_("You may answer, close the conversation, or simply ignore it."))
+        )
+        inputs = (_box(_("Your answer")),)
         submit = Action(ActionId.CONVO_ANSWER, _("Send answer"), str(view.thread_id), Style.PRIMARY)
         actions = (Action(ActionId.CONVO_CLOSE, _("Close conversation"), str(view.thread_id)),)
     else:
