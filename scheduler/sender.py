@@ -291,8 +291,8 @@ async def _record(
             report.sent += 1
             _count(job, "sent")
             done = sent(outcome.ref, now=drain.at)
-            if job.queued is not None:  # where it went (the author's chat) is not kept
-                done["message_ref"] = None
+            if job.queued is not None:  # where it went (the author's chat, platform) is not kept
+                done["message_ref"] = done["platform"] = None
             changes.append((delivery, done))
         elif outcome.retry_after is not None:
             report.deferred += 1

@@ -92,7 +92,6 @@ class Sealer:
         size = int.from_bytes(padded[:4], "big")
         return _from_dict(json.loads(padded[4 : 4 + size]))
 
-
     def seal_author(self, person_id: int) -> bytes:
         """A comment's author under a random nonce, one size whatever the id: equal authors
         give unequal boxes, so a dump cannot group what one person wrote or was sent."""
@@ -120,7 +119,7 @@ class Sealer:
 
 @lru_cache(maxsize=4)
 def sealer_for(secret: bytes) -> Sealer:
-    """One Sealer per secret: its three keys are derived once, not on every answer."""
+    """One Sealer per secret: its keys are derived once, not on every answer."""
     return Sealer(secret)
 
 

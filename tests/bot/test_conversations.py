@@ -459,12 +459,14 @@ async def test_a_dump_links_no_thread_to_its_author(database_url: str, db: Datab
     assert len(threads) == 6 and {leader for leader, _ in threads} == leaders
     convo = query(
         database_url,
-        "SELECT person_id, idempotency_key, message_ref FROM delivery WHERE kind = 'convo'",
+        "SELECT person_id, idempotency_key, message_ref, platform FROM delivery "
+        "WHERE kind = 'convo'",
     )
     assert len(convo) == 12  # 6 replies to authors, 6 answers to leaders
-    assert {person for person, _, _ in convo} == leaders, "filed under the leaders only"
-    assert all(ref in (None, "null") for _, _, ref in convo), "no chat address of an author"
-    assert len({key for _, key, _ in convo}) == 12
+    assert {person for person, _, _, _ in convo} == leaders, "filed under the leaders only"
+    assert all(ref in (None, "null") for _, _, ref, _ in convo), "no chat address of an author"
+    assert all(platform is None for *_, platform in convo), "nor their platform"
+    assert len({key for _, key, _, _ in convo}) == 12
 
     # Nothing stored in a thread, its words or its deliveries equals anything about an author.
     stored = " ".join(
@@ -475,7 +477,7 @@ async def test_a_dump_links_no_thread_to_its_author(database_url: str, db: Datab
         )
         for row in rows_in_physical_order(database_url, table, columns.split(", "))
         for v in row
-    ) + " ".join(key for _, key, _ in convo)
+    ) + " ".join(key for _, key, _, _ in convo)
     for email in authors:
         person = people[email]
         secrets_of = [person.email, person.name, person.pseudonym_salt, "U0AUTHOR3"]
