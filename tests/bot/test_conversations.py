@@ -201,7 +201,17 @@ async def test_forged_values_change_nothing(talk: World) -> None:
         await count(talk, ConversationMessage),
         await count(talk, Delivery, kind="convo"),
     )
-    for value in ("999999", "abc", "-1", "", "1e3", str(hidden.id + 1)):
+    for value in (
+        "999999",
+        "abc",
+        "-1",
+        "",
+        "1e3",
+        "²",
+        "9" * 40,
+        str(hidden.id),
+        str(hidden.id + 1),
+    ):
         (shown,) = await talk.channel.act(
             "ceo@example.com", action="convo_send", value=value, answers={"text": "hi"}
         )

@@ -16,7 +16,7 @@ from bot.pulse.sealing import sealer_for
 
 def _id(value: str) -> int:
     """A button's id value; anything else is an id that exists nowhere."""
-    return int(value) if value.isdigit() and len(value) < 12 else 0
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else 0
 
 
 def _refused(refusal: talk.Refused) -> list[Effect]:
