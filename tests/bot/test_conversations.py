@@ -23,6 +23,7 @@ from bot.store.models import (
     Delivery,
     Person,
     Round,
+    Tenant,
 )
 from tests.bot.test_pulse_flow import good_answers
 from tests.conftest import SECRET, World, link, make_world
@@ -568,3 +569,27 @@ async def test_the_leader_closes_and_the_author_is_told(talk: World) -> None:
     (again,) = await talk.channel.act("ceo@example.com", action=close.id, value=close.value)
     assert again.title == "Conversation closed"
     assert await count(talk, Delivery, kind="convo") == 2, "closing twice tells once"
+
+
+async def test_a_comment_of_another_organisation_does_not_exist(talk: World) -> None:
+    async with talk.db.session() as session:
+        other = Tenant(name="Other Co")
+        session.add(other)
+        await session.flush()
+        theirs = Comment(
+            tenant_id=other.id or 0,
+            round_id=1,
+            week="2026-W45",
+            text="Their secret",
+            author=Sealer(SECRET).seal_author(1),
+        )
+        session.add(theirs)
+        await session.commit()
+        await session.refresh(theirs)
+    for action in ("convo_reply", "convo_send"):
+        (shown,) = await talk.channel.act(
+            "ceo@example.com", action=action, value=str(theirs.id), answers={"text": "hi"}
+        )
+        assert shown.title == "That comment doesn't exist"
+        assert "Their secret" not in said(shown)
+    assert await count(talk, ConversationThread) == 0
