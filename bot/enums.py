@@ -19,6 +19,8 @@ class DeliveryKind(StrEnum):
     PULSE = "pulse"
     NUDGE = "nudge"
     DIGEST = "digest"
+    INTRO = "intro"  # an introduction of two people (one row; the port reaches both)
+    INTRO_ASK = "intro_ask"  # "Did you meet?" a week after, one row per person
 
 
 class DeliveryState(StrEnum):
@@ -39,3 +41,11 @@ class DeliveryState(StrEnum):
 class RoundState(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+
+
+class PairingCadence(StrEnum):
+    """How often a tenant's cross-team pairings run (`/pulse pairings`)."""
+
+    OFF = "off"
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"

@@ -38,6 +38,8 @@ class ActionId(StrEnum):
     ADMIN_SAVE = "admin_save"  # submit the survey settings form
     IMPORT_CONFIRM = "import_confirm"  # value: the held import's token
     IMPORT_CANCEL = "import_cancel"
+    INTRODUCE = "introduce"  # value: the digest's finding (week, kind, departments), re-checked
+    INTRO_MET = "intro_met"  # value: "<introduction id>:<yes|not_yet|no>"
 
 
 class MessageKind(StrEnum):
@@ -57,6 +59,8 @@ class MessageKind(StrEnum):
     STRANGER = "stranger"  # a notice to someone Crosspulse does not know yet
     ADMIN = "admin"  # the admin card: survey settings form and delivery status
     IMPORT = "import"  # an organisation CSV checked, waiting for its confirm
+    INTRODUCTION = "introduction"  # two people introduced (`ChatPort.introduce`)
+    INTRO_ASK = "intro_ask"  # "Did you meet?" a week after an introduction
 
 
 class Style(StrEnum):
