@@ -29,6 +29,9 @@ class Verb(StrEnum):
     MUTE = "mute-nudges"
     UNMUTE = "unmute-nudges"
     ADMIN = "admin"
+    INTROS = "intros"
+    INTRODUCTIONS = "introductions"
+    PAIRINGS = "pairings"
     UNKNOWN = "unknown"
 
 
@@ -109,6 +112,25 @@ REGISTRY: tuple[CommandSpec, ...] = (
         "survey settings and delivery status (admins)",
         ("settings",),
         audience=Audience.LEADERS,
+        menu=False,
+    ),
+    CommandSpec(
+        Verb.INTROS,
+        "be introduced to people in other teams, or not",
+        arguments="on|off",
+        menu=False,
+    ),
+    CommandSpec(
+        Verb.INTRODUCTIONS,
+        "the introductions made and how many led to a meeting",
+        audience=Audience.LEADERS,
+        menu=False,
+    ),
+    CommandSpec(
+        Verb.PAIRINGS,
+        "cross-team pairings: off, weekly or biweekly, no repeat within N rounds (admins)",
+        audience=Audience.LEADERS,
+        arguments="off|weekly|biweekly [N]",
         menu=False,
     ),
 )

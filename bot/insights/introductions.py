@@ -201,7 +201,7 @@ async def summary(
     ).all()
     if not intros:
         return None
-    counted, met = await _met(session, intros=intros, week=week, k=k)
+    counted, met = await met_counts(session, intros=intros, week=week, k=k)
     first_week: dict[tuple[int, int], str] = {}
     for intro in intros:
         if intro.kind in KINDS:
@@ -293,7 +293,7 @@ def _smoothness(window: _Window, k: int) -> float | None:
     return round(window.total / window.raters, 2)
 
 
-async def _met(
+async def met_counts(
     session: AsyncSession, *, intros: list[Introduction], week: str, k: int
 ) -> tuple[int, int | None]:
     """(counted, met): the first introductions, in blocks of k, whose answer window closed
