@@ -16,6 +16,9 @@ from bot.store.models import (
     AuditLog,
     Comment,
     Delivery,
+    Introduction,
+    IntroductionAnswer,
+    IntroSetting,
     Kudos,
     Participation,
     Person,
@@ -76,6 +79,7 @@ async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, 
         delete(Kudos).where(or_(Kudos.from_person_id == person_id, Kudos.to_person_id == person_id))
     )
     await session.exec(update(Person).where(Person.manager_id == person_id).values(manager_id=None))
+    await _forget_introductions(session, person_id=person_id)
     await session.exec(delete(Person).where(Person.id == person_id))
     audit.record(
         session,
@@ -144,3 +148,15 @@ async def enforce_retention(
         )
     await session.commit()
     return deleted
+
+
+async def _forget_introductions(session: AsyncSession, *, person_id: int) -> None:
+    """Their introduction answers and setting go; introductions keep only the departments."""
+    await session.exec(delete(IntroductionAnswer).where(IntroductionAnswer.person_id == person_id))
+    await session.exec(delete(IntroSetting).where(IntroSetting.person_id == person_id))
+    for column in ("person_a_id", "person_b_id", "requested_by"):
+        await session.exec(
+            update(Introduction)
+            .where(getattr(Introduction, column) == person_id)
+            .values({column: None})
+        )
