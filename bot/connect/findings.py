@@ -16,7 +16,7 @@ from bot.connect.making import make
 from bot.connect.picking import pick
 from bot.insights.access import is_leader
 from bot.insights.digest import build_digest
-from bot.insights.introductions import Offer, parse_offer
+from bot.insights.introductions import KINDS, Offer, parse_offer
 from bot.people.tenancy import active_survey
 from bot.store.models import Department, Introduction, Person
 
@@ -102,7 +102,7 @@ async def _recent(
     rows = await session.exec(
         select(Introduction.created_at).where(
             Introduction.tenant_id == tenant_id,
-            col(Introduction.requested_by).is_not(None),
+            col(Introduction.kind).in_(KINDS),
             ((Introduction.department_a_id == a) & (Introduction.department_b_id == b))
             | ((Introduction.department_a_id == b) & (Introduction.department_b_id == a)),
         )

@@ -19,9 +19,10 @@ from bot.enums import DeliveryKind, PairingCadence
 from bot.insights.digest import build_digest
 from bot.messages import ActionId
 from bot.people.tenancy import active_survey
+from bot.pulse.privacy import erase_person
 from bot.store.db import Database
 from bot.store.models import Delivery, Introduction, IntroductionAnswer, Person
-from tests.conftest import World, make_world
+from tests.conftest import SECRET, World, make_world
 from tests.introductions_world import ORG, plant_week
 
 BEFORE = ("2026-W45", "2026-W46", "2026-W47", "2026-W48")
@@ -236,3 +237,52 @@ async def test_pairings_pair_across_departments_once_per_period(db: Database) ->
         ]
     assert later is not None
     assert len(pairs) == len(set(pairs))  # no pair repeated within N rounds
+
+
+async def test_executives_see_the_list_and_counts_only(db: Database) -> None:
+    world = await _world(db)
+    refused = await world.channel.command("member@example.com", "introductions")
+    assert "for leaders" in render_text(refused[0])
+    empty = await world.channel.command(BOSS, "introductions")
+    assert "No introductions yet" in render_text(empty[0])
+    value = json.dumps({"w": "2026-W48", "k": "island", "a": "Data", "b": "Eng"})
+    await _click(world, BOSS, value)
+    listed = render_text((await world.channel.command(BOSS, "introductions"))[0])
+    assert "2026-W49: Data and Eng (island), pending" in listed
+    assert "Person" not in listed  # teams, never who was picked or what they answered
+    assert "once 5 introductions" in listed
+
+
+async def test_pairings_setting_is_for_admins_and_checked(db: Database) -> None:
+    world = await make_world(db)  # the small organisation: an admin and an executive
+    refused = await world.channel.command("ceo@example.com", "pairings weekly")
+    assert "Admins only" in render_text(refused[0])
+    for bad in ("pairings daily", "pairings weekly 99", "pairings weekly two"):
+        reply = await world.channel.command("admin@example.com", bad)
+        assert "Not a setting" in render_text(reply[0]), bad
+    done = await world.channel.command("admin@example.com", "pairings biweekly 6")
+    assert "Every two weeks" in render_text(done[0]) and "6 rounds" in render_text(done[0])
+    async with db.session() as session:
+        setting = await pairings.setting(session, tenant_id=world.tenant_id)
+    assert (setting.cadence, setting.no_repeat_rounds) == ("biweekly", 6)
+
+
+async def test_erasing_someone_keeps_the_introductions_departments_only(db: Database) -> None:
+    world = await _world(db)
+    value = json.dumps({"w": "2026-W48", "k": "island", "a": "Data", "b": "Eng"})
+    await _click(world, BOSS, value)
+    async with db.session() as session:
+        person = (
+            await session.exec(select(Person).where(Person.email == "eng0@example.com"))
+        ).one()
+        await erase_person(session, person=person, secret=SECRET, actor="test")
+        await session.commit()
+    report = await world.tick(CLICK.replace(minute=1))
+    async with db.session() as session:
+        intro = (await session.exec(select(Introduction))).one()
+        (delivery,) = (
+            await session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.INTRO))
+        ).all()
+    assert intro.person_b_id is None and intro.department_b_id
+    assert delivery.state == "failed" and report.sent == 0
+    assert world.port.latest("data0@example.com", "introduction") is None
