@@ -144,7 +144,12 @@ def _effect(e: PairEffect) -> str:
     )
     verdicts = [_(MOVED[e.ties_moved])] if e.ties_moved else []
     verdicts += [_(SMOOTHER[e.smoothness_moved])] if e.smoothness_moved else []
-    verdict = ", ".join(verdicts) if verdicts else _("no change beyond the usual noise")
+    if verdicts:
+        verdict = ", ".join(verdicts)
+    elif e.ties_before is None or e.ties_after is None:
+        verdict = _("too few answers between the two teams to compare")
+    else:
+        verdict = _("no change beyond the usual noise")
     return f"{head}: {ties}, {smooth}: {verdict}."
 
 
