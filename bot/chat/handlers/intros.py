@@ -15,7 +15,7 @@ from bot.connect import asking, listing, pairings
 from bot.connect.findings import introduce_for_finding
 from bot.connect.preferences import set_intros, wants_intros
 from bot.enums import PairingCadence, Role
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.insights.access import is_leader
 from bot.insights.introductions import met_counts
 from bot.messages import MessageKind
@@ -25,10 +25,10 @@ from bot.store import audit
 from bot.store.models import Introduction
 
 KIND_LABEL = {
-    "island": "island",
-    "friction": "friction",
-    "one_sided": "one-sided",
-    "pairing": "pairing",
+    "island": N_("island"),
+    "friction": N_("friction"),
+    "one_sided": N_("one-sided"),
+    "pairing": N_("pairing"),
 }
 
 
@@ -86,7 +86,7 @@ async def overview(turn: Turn, cmd: Command) -> list[Effect]:
             week=i.week,
             first=i.first,
             second=i.second,
-            kind=KIND_LABEL.get(i.kind, i.kind),
+            kind=_(KIND_LABEL.get(i.kind, i.kind)),
             state=i.state,
         )
         for i in listed
@@ -163,24 +163,31 @@ def _describe(cadence: str, rounds: int) -> str:
 
 REFUSALS = {
     "refused": (
-        "Only leaders introduce teams",
-        "Executives and admins can make introductions from the digest.",
+        N_("Only leaders introduce teams"),
+        N_("Executives and admins can make introductions from the digest."),
     ),
-    "forged": ("That button is out of date", "Open the latest digest with `/pulse digest`."),
+    "forged": (
+        N_("That button is out of date"),
+        N_("Open the latest digest with `/pulse digest`."),
+    ),
     "stale": (
-        "No longer suggested",
-        "{first} and {second} are no longer paired by that week's digest; see the latest one.",
+        N_("No longer suggested"),
+        N_("{first} and {second} are no longer paired by that week's digest; see the latest one."),
     ),
     "repeat": (
-        "Already introduced",
-        "Someone from {first} and someone from {second} were introduced recently; the digest "
-        "will show whether it helped.",
+        N_("Already introduced"),
+        N_(
+            "Someone from {first} and someone from {second} were introduced recently; the "
+            "digest will show whether it helped."
+        ),
     ),
     "nobody": (
-        "No one to introduce",
-        "No one in {detail} can be introduced right now (introductions off, opted out or "
-        "unreachable). Managers and leads are asked by default; others turn it on with "
-        "`/pulse intros on`.",
+        N_("No one to introduce"),
+        N_(
+            "No one in {detail} can be introduced right now (introductions off, opted out or "
+            "unreachable). Managers and leads are asked by default; others turn it on with "
+            "`/pulse intros on`."
+        ),
     ),
 }
 
