@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
+from adapters.console.port import ConsolePort
 from adapters.console.render import render_text
 from bot.chat.events import ActionEvent, Actor, CommandEvent
 from bot.chat.templates import digest as digest_template
@@ -19,9 +20,11 @@ from bot.enums import DeliveryKind, PairingCadence
 from bot.insights.digest import build_digest
 from bot.messages import ActionId
 from bot.people.tenancy import active_survey
+from bot.ports import OutcomeUnknown
 from bot.pulse.privacy import erase_person
 from bot.store.db import Database
 from bot.store.models import Delivery, Introduction, IntroductionAnswer, Person
+from scheduler.jobs import tick
 from tests.conftest import SECRET, World, make_world
 from tests.introductions_world import ORG, plant_week
 
@@ -286,3 +289,26 @@ async def test_erasing_someone_keeps_the_introductions_departments_only(db: Data
     assert intro.person_b_id is None and intro.department_b_id
     assert delivery.state == "failed" and report.sent == 0
     assert world.port.latest("data0@example.com", "introduction") is None
+
+
+class _LostAnswer(ConsolePort):
+    """A platform that may have delivered the introduction but never said so."""
+
+    async def introduce(self, *, recipients, message):  # type: ignore[no-untyped-def]
+        self.tried = getattr(self, "tried", 0) + 1
+        raise OutcomeUnknown("timed out after sending")
+
+
+async def test_an_introduction_in_doubt_is_never_sent_again(db: Database) -> None:
+    world = await _world(db)
+    value = json.dumps({"w": "2026-W48", "k": "island", "a": "Data", "b": "Eng"})
+    await _click(world, BOSS, value)
+    port = _LostAnswer()
+    for minute in (1, 2, 3):
+        await tick(db, now=CLICK.replace(minute=minute), ports={"console": port}, secret=SECRET)
+    assert port.tried == 1
+    async with db.session() as session:
+        (delivery,) = (
+            await session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.INTRO))
+        ).all()
+    assert delivery.state == "unknown"

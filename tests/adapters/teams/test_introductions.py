@@ -27,7 +27,7 @@ from bot.people.tenancy import active_survey, default_tenant
 from bot.ports import FixedClock
 from bot.store.models import Introduction, IntroductionAnswer
 from scheduler.jobs import tick
-from tests.adapters.teams.test_teams_app import TeamsWorld
+from tests.adapters.teams.test_teams_app import TeamsWorld, _validate
 from tests.conftest import link, parse_org
 from tests.fakes.teams_connector import FakeConnector
 from tests.introductions_world import ORG, plant_week
@@ -115,6 +115,7 @@ async def test_each_gets_a_card_naming_the_other_with_a_chat_link(teams: TeamsWo
         url = urlparse(link_button["url"])
         assert (url.netloc, url.path) == ("teams.microsoft.com", "/l/chat/0/0")
         assert parse_qs(url.query) == {"users": [other_email]}
+        _validate(content)
     await tick(teams.runtime.db, now=CLICK.replace(minute=2), ports=teams.runtime.ports)
     assert len(teams.connector.sent) == before + 2  # exactly once
 
