@@ -601,7 +601,9 @@ def serve() -> None:
 
 
 intros_app = typer.Typer(help="Introductions the bot made (issue 16).", no_args_is_help=True)
-pairings_app = typer.Typer(help="Cross-team pairings, opt-in.", no_args_is_help=True)
+pairings_app = typer.Typer(
+    help="Cross-team pairings, opt-in (survey set pairings=weekly).", no_args_is_help=True
+)
 app.add_typer(intros_app, name="intros")
 app.add_typer(pairings_app, name="pairings")
 
@@ -648,40 +650,6 @@ def pairings_run(
     console.print_json(
         json.dumps({"round": made.number, "pairs": made.pairs, "left_out": made.left_out})
     )
-
-
-@pairings_app.command("set")
-def pairings_set(
-    cadence: Annotated[str, typer.Argument(help="off | weekly | biweekly")],
-    no_repeat: Annotated[
-        int | None, typer.Option("--no-repeat", help="no pair repeats within N rounds")
-    ] = None,
-) -> None:
-    """Turn cross-team pairings on or off."""
-    from bot.connect import pairings
-    from bot.enums import PairingCadence
-
-    try:
-        chosen = PairingCadence(cadence.strip().lower())
-    except ValueError:
-        _fail(f"'{cadence}' is not off, weekly or biweekly")
-
-    async def work(rt: Runtime) -> str:
-        tenant, _ = await rt.tenant_and_survey()
-        async with rt.db.session() as session:
-            try:
-                row = await pairings.configure(
-                    session, tenant_id=tenant.id, cadence=chosen, no_repeat=no_repeat
-                )
-            except ValueError as exc:
-                return str(exc)
-            await session.commit()
-            return f"Pairings: {row.cadence}, no repeat within {row.no_repeat_rounds} rounds"
-
-    result = _run(work)
-    if not result.startswith("Pairings"):
-        _fail(result)
-    console.print(result)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ class Verb(StrEnum):
     ADMIN = "admin"
     INTROS = "intros"
     INTRODUCTIONS = "introductions"
-    PAIRINGS = "pairings"
     UNKNOWN = "unknown"
 
 
@@ -124,13 +123,6 @@ REGISTRY: tuple[CommandSpec, ...] = (
         Verb.INTRODUCTIONS,
         "the introductions made and how many led to a meeting",
         audience=Audience.LEADERS,
-        menu=False,
-    ),
-    CommandSpec(
-        Verb.PAIRINGS,
-        "cross-team pairings: off, weekly or biweekly, no repeat within N rounds (admins)",
-        audience=Audience.LEADERS,
-        arguments="off|weekly|biweekly [N]",
         menu=False,
     ),
 )

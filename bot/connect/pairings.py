@@ -20,11 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.connect.making import make
 from bot.connect.picking import candidates
 from bot.enums import PairingCadence
-from bot.store.db import insert_unless_present
 from bot.store.models import Introduction, PairingSetting
 
 PERIOD = {PairingCadence.WEEKLY: timedelta(days=7), PairingCadence.BIWEEKLY: timedelta(days=14)}
-MAX_NO_REPEAT = 52
 
 
 @dataclass(frozen=True)
@@ -37,22 +35,6 @@ class Round:
 async def setting(session: AsyncSession, *, tenant_id: int) -> PairingSetting:
     row = await session.get(PairingSetting, tenant_id)
     return row or PairingSetting(tenant_id=tenant_id)
-
-
-async def configure(
-    session: AsyncSession, *, tenant_id: int, cadence: PairingCadence, no_repeat: int | None
-) -> PairingSetting:
-    """Change the tenant's pairings; the caller commits. ValueError for a bad N."""
-    if no_repeat is not None and not 0 <= no_repeat <= MAX_NO_REPEAT:
-        raise ValueError(f"no-repeat must be 0 to {MAX_NO_REPEAT} rounds")
-    await insert_unless_present(session, PairingSetting, tenant_id=tenant_id)
-    row = await session.get(PairingSetting, tenant_id, populate_existing=True)
-    assert row is not None
-    row.cadence = cadence
-    if no_repeat is not None:
-        row.no_repeat_rounds = no_repeat
-    session.add(row)
-    return row
 
 
 async def claim(session: AsyncSession, *, tenant_id: int, now: datetime) -> int | None:

@@ -1,4 +1,4 @@
-"""`crosspulse pairings set|run` and `crosspulse intros list` on a real database."""
+"""`crosspulse survey set pairings=...`, `pairings run` and `intros list` on a real database."""
 
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def test_a_pairing_round_runs_once_per_period(cli) -> None:  # type: ignore[no-u
     assert "No introductions yet" in cli("intros", "list").output
     off = cli("pairings", "run", "--at", "2026-11-30T09:00:00+00:00")
     assert off.exit_code == 0 and "No pairing round due" in off.output
-    assert cli("pairings", "set", "weekly", "--no-repeat", "3").exit_code == 0
+    assert cli("survey", "set", "pairings=weekly", "pairings_no_repeat=3").exit_code == 0
+    assert "weekly" in cli("survey", "show").output
     first = cli("pairings", "run", "--at", "2026-11-30T09:00:00+00:00")
     assert first.exit_code == 0, first.output
     assert json.loads(first.output) == {"round": 1, "pairs": 2, "left_out": 0}
@@ -60,6 +61,6 @@ def test_a_pairing_round_runs_once_per_period(cli) -> None:  # type: ignore[no-u
 
 
 def test_bad_input_is_refused(cli) -> None:  # type: ignore[no-untyped-def]
-    assert cli("pairings", "set", "daily").exit_code == 2
-    assert cli("pairings", "set", "weekly", "--no-repeat", "99").exit_code == 2
+    assert cli("survey", "set", "pairings=daily").exit_code == 2
+    assert cli("survey", "set", "pairings=weekly", "pairings_no_repeat=99").exit_code == 2
     assert cli("pairings", "run", "--at", "someday").exit_code == 2

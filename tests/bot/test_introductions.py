@@ -16,12 +16,13 @@ from adapters.console.render import render_text
 from bot.chat.events import ActionEvent, Actor, CommandEvent
 from bot.chat.templates import digest as digest_template
 from bot.connect import pairings
-from bot.enums import DeliveryKind, PairingCadence
+from bot.enums import DeliveryKind
 from bot.insights.digest import build_digest
 from bot.messages import ActionId
 from bot.people.tenancy import active_survey
 from bot.ports import OutcomeUnknown
 from bot.pulse.privacy import erase_person
+from bot.pulse.settings import SettingError, apply_settings, describe
 from bot.store.db import Database
 from bot.store.models import Delivery, Introduction, IntroductionAnswer, Person
 from scheduler.jobs import tick
@@ -217,10 +218,9 @@ async def test_pairings_pair_across_departments_once_per_period(db: Database) ->
     for email in emails:
         await world.bot.handle(CommandEvent(Actor("console", email, email=email), "intros on"))
     async with db.session() as session:
-        await pairings.configure(
-            session, tenant_id=world.tenant_id, cadence=PairingCadence.WEEKLY, no_repeat=4
-        )
-        await session.commit()
+        survey = await active_survey(session, tenant_id=world.tenant_id)
+        pairs = ["pairings=weekly", "pairings_no_repeat=4"]
+        await apply_settings(session, survey=survey, pairs=pairs, actor="test")
         first = await pairings.run(session, tenant_id=world.tenant_id, now=CLICK)
         twice = await pairings.run(session, tenant_id=world.tenant_id, now=CLICK)
         intros = (await session.exec(select(Introduction))).all()
@@ -256,18 +256,23 @@ async def test_executives_see_the_list_and_counts_only(db: Database) -> None:
     assert "once 5 introductions" in listed
 
 
-async def test_pairings_setting_is_for_admins_and_checked(db: Database) -> None:
-    world = await make_world(db)  # the small organisation: an admin and an executive
-    refused = await world.channel.command("ceo@example.com", "pairings weekly")
-    assert "Admins only" in render_text(refused[0])
-    for bad in ("pairings daily", "pairings weekly 99", "pairings weekly two"):
-        reply = await world.channel.command("admin@example.com", bad)
-        assert "Not a setting" in render_text(reply[0]), bad
-    done = await world.channel.command("admin@example.com", "pairings biweekly 6")
-    assert "Every two weeks" in render_text(done[0]) and "6 rounds" in render_text(done[0])
+async def test_pairings_are_survey_settings_checked_like_the_others(db: Database) -> None:
+    world = await make_world(db)
     async with db.session() as session:
+        survey = await active_survey(session, tenant_id=world.tenant_id)
+        assert (await describe(session, survey=survey))["pairings"] == "off"
+        for bad in ("pairings=daily", "pairings_no_repeat=99", "pairings_no_repeat=two"):
+            with pytest.raises(SettingError) as refused:
+                await apply_settings(session, survey=survey, pairs=[bad], actor="test")
+            assert refused.value.problems[0].startswith(bad.split("=")[0]), bad
+        pairs = ["pairings=biweekly", "pairings_no_repeat=6"]
+        await apply_settings(session, survey=survey, pairs=pairs, actor="test")
+        shown = await describe(session, survey=survey)
         setting = await pairings.setting(session, tenant_id=world.tenant_id)
+    assert (shown["pairings"], shown["pairings_no_repeat"]) == ("biweekly", "6")
     assert (setting.cadence, setting.no_repeat_rounds) == ("biweekly", 6)
+    card = render_text((await world.channel.command("admin@example.com", "admin"))[0])
+    assert "Cross-team pairings of people who opted in" in card
 
 
 async def test_erasing_someone_keeps_the_introductions_departments_only(db: Database) -> None:

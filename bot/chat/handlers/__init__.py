@@ -47,7 +47,6 @@ COMMANDS: dict[Verb, CommandHandler] = {
     Verb.ADMIN: admin.show,
     Verb.INTROS: intros.setting,
     Verb.INTRODUCTIONS: intros.overview,
-    Verb.PAIRINGS: intros.pairings_setting,
 }
 BUTTON_COMMANDS: dict[ActionId, Verb] = {
     ActionId.CHECKIN_NOW: Verb.CHECKIN,

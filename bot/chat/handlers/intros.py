@@ -1,6 +1,7 @@
 """Introductions: `/pulse intros on|off` (anyone), `/pulse introductions` (executives and
-admins: the list and the counts), `/pulse pairings` (admins), the digest's "Introduce them"
-button and the follow-up's "Did you meet?" buttons."""
+admins: the list and the counts), the digest's "Introduce them" button and the follow-up's
+"Did you meet?" buttons. Cross-team pairings are survey settings (`pairings`,
+`pairings_no_repeat`: the admin card, `survey set`)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from bot.chat.commands import Command
 from bot.chat.events import ActionEvent, Effect, Replace
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.templates import notice as notice_template
-from bot.connect import asking, listing, pairings
+from bot.connect import asking, listing
 from bot.connect.findings import introduce_for_finding
 from bot.connect.preferences import set_intros, wants_intros
-from bot.enums import PairingCadence, Role
 from bot.i18n import N_, _
 from bot.insights.access import is_leader
 from bot.insights.introductions import met_counts
@@ -47,7 +47,7 @@ async def setting(turn: Turn, cmd: Command) -> list[Effect]:
     on, chosen = await wants_intros(turn.session, person=turn.person)
     if on:
         text = _("You may be introduced to someone in another team when the pulse suggests it") + (
-            _(", and to cross-team coffees when your admin runs them.") if chosen else "."
+            _(", and to cross-team pairings when your admin runs them.") if chosen else "."
         )
         return notice(_("Introductions on"), text + " " + _("`/pulse intros off` stops them."))
     return notice(
@@ -108,57 +108,6 @@ async def overview(turn: Turn, cmd: Command) -> list[Effect]:
     )
     await turn.session.commit()
     return notice(_("Introductions"), "\n".join([*lines, "", outcome]))
-
-
-async def pairings_setting(turn: Turn, cmd: Command) -> list[Effect]:
-    person = turn.person
-    if person.role != Role.ADMIN:
-        return notice(_("Admins only"), _("Ask an admin to change cross-team pairings."))
-    words = cmd.argument.lower().split()
-    current = await pairings.setting(turn.session, tenant_id=person.tenant_id)
-    if not words:
-        return notice(
-            _("Cross-team pairings"), _describe(current.cadence, current.no_repeat_rounds)
-        )
-    try:
-        cadence = PairingCadence(words[0])
-        no_repeat = int(words[1]) if len(words) > 1 else None
-        if len(words) > 2:
-            raise ValueError
-        row = await pairings.configure(
-            turn.session, tenant_id=person.tenant_id, cadence=cadence, no_repeat=no_repeat
-        )
-    except ValueError:
-        return notice(
-            _("Not a setting"),
-            _(
-                "Use `/pulse pairings off|weekly|biweekly [N]`, N the rounds within which no "
-                "pair repeats (0 to {most})."
-            ).format(most=pairings.MAX_NO_REPEAT),
-        )
-    cadence_now, rounds = row.cadence, row.no_repeat_rounds
-    audit.record(
-        turn.session,
-        tenant_id=person.tenant_id,
-        actor=f"person:{person.id}",
-        action="pairings.changed",
-        cadence=cadence_now,
-        no_repeat_rounds=rounds,
-    )
-    await turn.session.commit()
-    return notice(_("Cross-team pairings"), _describe(cadence_now, rounds))
-
-
-def _describe(cadence: str, rounds: int) -> str:
-    if cadence == PairingCadence.OFF:
-        return _("Off. `/pulse pairings weekly` or `biweekly` turns them on.")
-    return _(
-        "{cadence}: people who turned `/pulse intros on` themselves are paired across "
-        "departments; no pair repeats within {rounds} rounds."
-    ).format(
-        cadence=_("Weekly") if cadence == PairingCadence.WEEKLY else _("Every two weeks"),
-        rounds=rounds,
-    )
 
 
 REFUSALS = {
