@@ -46,6 +46,13 @@ async def _planted(slack: SlackWorld) -> dict:
     )
 
 
+async def _digest_blocks(slack: SlackWorld, week: str) -> dict:
+    async with slack.runtime.db.session() as session:
+        survey = await active_survey(session, tenant_id=1)
+        digest = await build_digest(session, survey=survey, week=week)
+    return render_message(digest_template.render(digest_template.DigestMessageData(digest)))
+
+
 async def _reply(slack: SlackWorld, user: str) -> str:
     return json.dumps(slack.api.responses[-1].body) if slack.api.responses else ""
 
@@ -100,6 +107,12 @@ async def test_an_introduction_is_a_group_dm_and_its_follow_up_a_button(
         intro = (await session.exec(select(Introduction))).one()
     assert answer.answer == "yes" and answer.introduction_id == intro.id
 
+    # Two later weeks with more ties between the two teams: the digest reports the effect.
+    for week in ("2026-W50", "2026-W51"):
+        await plant_week(slack.runtime.db, week=week, data_eng=8, smooth=4.0)
+    shown = json.dumps(await _digest_blocks(slack, "2026-W51"))
+    assert "Data and Eng (introduced 2026-W49)" in shown and "more ties than before" in shown
+
 
 async def test_a_forged_value_and_a_member_introduce_no_one(slack: SlackWorld) -> None:
     button = await _planted(slack)
@@ -117,3 +130,6 @@ async def test_a_forged_value_and_a_member_introduce_no_one(slack: SlackWorld) -
         assert (await session.exec(select(Introduction))).all() == []
     await tick(slack.runtime.db, now=CLICK.replace(minute=1), ports=slack.runtime.ports)
     assert slack.api.of("conversations.open") == []
+    for week in ("2026-W50", "2026-W51"):  # more ties, but no one was introduced
+        await plant_week(slack.runtime.db, week=week, data_eng=8, smooth=4.0)
+    assert "Introductions" not in json.dumps(await _digest_blocks(slack, "2026-W51"))

@@ -135,6 +135,16 @@ async def test_each_gets_a_card_naming_the_other_with_a_chat_link(teams: TeamsWo
         (answer,) = (await session.exec(select(IntroductionAnswer))).all()
     assert answer.answer == "not_yet"
 
+    # Two later weeks with more ties between the two teams: the digest reports the effect.
+    for week in ("2026-W50", "2026-W51"):
+        await plant_week(teams.runtime.db, week=week, data_eng=8, smooth=4.0)
+    async with teams.runtime.db.session() as session:
+        survey = await active_survey(session, tenant_id=1)
+        digest = await build_digest(session, survey=survey, week="2026-W51")
+    card = render_activity(digest_template.render(digest_template.DigestMessageData(digest)))
+    shown = json.dumps(card)
+    assert "Data and Eng (introduced 2026-W49)" in shown and "more ties than before" in shown
+
 
 async def test_a_member_and_a_forged_value_introduce_no_one(teams: TeamsWorld) -> None:
     await _everyone_in_their_chat(teams)
