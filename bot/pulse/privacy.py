@@ -104,7 +104,8 @@ async def enforce_retention(
     session: AsyncSession, *, tenant_id: int, weeks: int, now: datetime
 ) -> int:
     """Delete what is older than the retention period (answers, comments, kudos, figures,
-    who answered, finished deliveries, audit rows); returns the rows deleted."""
+    who answered, finished deliveries, audit rows, introductions and their answers); returns
+    the rows deleted."""
     before = now - timedelta(weeks=weeks)
     cutoff = iso_week(before.date())
     deleted = 0
@@ -137,6 +138,7 @@ async def enforce_retention(
         delete(AuditLog).where(AuditLog.tenant_id == tenant_id, col(AuditLog.at) < before)
     )
     deleted += result.rowcount or 0
+    deleted += await _expire_introductions(session, tenant_id=tenant_id, cutoff=cutoff)
     if deleted:
         audit.record(
             session,
@@ -160,3 +162,19 @@ async def _forget_introductions(session: AsyncSession, *, person_id: int) -> Non
             .where(getattr(Introduction, column) == person_id)
             .values({column: None})
         )
+
+
+async def _expire_introductions(session: AsyncSession, *, tenant_id: int, cutoff: str) -> int:
+    """Introductions made before the cut-off week, and the answers about them."""
+    old = select(Introduction.id).where(
+        Introduction.tenant_id == tenant_id, col(Introduction.week) < cutoff
+    )
+    answers = await session.exec(
+        delete(IntroductionAnswer).where(col(IntroductionAnswer.introduction_id).in_(old))
+    )
+    made = await session.exec(
+        delete(Introduction).where(
+            Introduction.tenant_id == tenant_id, col(Introduction.week) < cutoff
+        )
+    )
+    return (answers.rowcount or 0) + (made.rowcount or 0)

@@ -21,7 +21,7 @@ from bot.insights.digest import build_digest
 from bot.messages import ActionId
 from bot.people.tenancy import active_survey
 from bot.ports import OutcomeUnknown
-from bot.pulse.privacy import erase_person
+from bot.pulse.privacy import enforce_retention, erase_person
 from bot.pulse.settings import SettingError, apply_settings, describe
 from bot.store.db import Database
 from bot.store.models import Delivery, Introduction, IntroductionAnswer, Person
@@ -317,3 +317,19 @@ async def test_an_introduction_in_doubt_is_never_sent_again(db: Database) -> Non
             await session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.INTRO))
         ).all()
     assert delivery.state == "unknown"
+
+
+async def test_retention_deletes_old_introductions_and_their_answers(db: Database) -> None:
+    world = await _world(db)
+    value = json.dumps({"w": "2026-W48", "k": "island", "a": "Data", "b": "Eng"})
+    await _click(world, BOSS, value)
+    async with db.session() as session:
+        intro = (await session.exec(select(Introduction))).one()
+        session.add(IntroductionAnswer(introduction_id=intro.id, person_id=1, answer="yes"))
+        await session.commit()
+        await enforce_retention(session, tenant_id=world.tenant_id, weeks=4, now=CLICK)
+        assert (await session.exec(select(Introduction))).all() != []
+        later = datetime(2027, 1, 11, tzinfo=UTC)
+        await enforce_retention(session, tenant_id=world.tenant_id, weeks=4, now=later)
+        assert (await session.exec(select(Introduction))).all() == []
+        assert (await session.exec(select(IntroductionAnswer))).all() == []
