@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -201,7 +201,8 @@ async def summary(
     ).all()
     if not intros:
         return None
-    counted, met = await met_counts(session, intros=intros, week=week, k=k)
+    end = datetime.combine(week_monday(week) + timedelta(days=7), time(), tzinfo=UTC)
+    counted, met = await met_counts(session, intros=intros, until=end, k=k)
     first_week: dict[tuple[int, int], str] = {}
     for intro in intros:
         if intro.kind in KINDS:
@@ -294,12 +295,11 @@ def _smoothness(window: _Window, k: int) -> float | None:
 
 
 async def met_counts(
-    session: AsyncSession, *, intros: list[Introduction], week: str, k: int
+    session: AsyncSession, *, intros: list[Introduction], until: datetime, k: int
 ) -> tuple[int, int | None]:
     """(counted, met): the first introductions, in blocks of k, whose answer window closed
-    by the end of `week`, and how many of them met by then."""
-    end = week_monday(week) + timedelta(days=7)
-    closed = [i for i in intros if (_aware(i.created_at) + ANSWER_WINDOW).date() <= end]
+    by `until`, and how many of them met by the end of their window."""
+    closed = [i for i in intros if _aware(i.created_at) + ANSWER_WINDOW <= until]
     k = effective_k(k)
     block = closed[: len(closed) // k * k]
     if not block:

@@ -6,7 +6,7 @@ digest report the effect, and an organisation where nothing changed reports none
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -16,8 +16,10 @@ from adapters.console.render import render_text
 from bot.chat.events import ActionEvent, Actor, CommandEvent
 from bot.chat.templates import digest as digest_template
 from bot.connect import pairings
+from bot.connect.making import make
 from bot.enums import DeliveryKind
 from bot.insights.digest import build_digest
+from bot.insights.introductions import met_counts
 from bot.messages import ActionId
 from bot.people.tenancy import active_survey
 from bot.ports import OutcomeUnknown
@@ -331,3 +333,44 @@ async def test_retention_deletes_old_introductions_and_their_answers(db: Databas
         await enforce_retention(session, tenant_id=world.tenant_id, weeks=4, now=later)
         assert (await session.exec(select(Introduction))).all() == []
         assert (await session.exec(select(IntroductionAnswer))).all() == []
+
+
+async def test_met_is_counted_in_blocks_of_k_so_no_answer_stands_out(db: Database) -> None:
+    world = await _world(db)
+    async with db.session() as session:
+        people = list((await session.exec(select(Person).order_by(Person.id))).all())
+        data = [p for p in people if p.email.startswith("data")]
+        ops = [p for p in people if p.email.startswith("ops")]
+        made = []
+        for i in range(6):  # six pairings a day apart, the first three met
+            at = datetime(2026, 11, 2 + i, 9, 0, tzinfo=UTC)
+            intro = await make(
+                session,
+                tenant_id=world.tenant_id,
+                reason=f"pairing:t:{i}",
+                kind="pairing",
+                first=data[i],
+                second=ops[i],
+                now=at,
+                pairing_round=i + 1,
+            )
+            made.append(intro)
+            answer = "yes" if i < 3 else "no"
+            session.add(
+                IntroductionAnswer(
+                    introduction_id=intro.id,
+                    person_id=data[i].id,
+                    answer=answer,
+                    answered_at=at + timedelta(days=8),
+                )
+            )
+        await session.commit()
+        intros = list((await session.exec(select(Introduction))).all())
+
+        async def counts(day: int) -> tuple[int, int | None]:
+            until = datetime(2026, 11, day, 12, 0, tzinfo=UTC)
+            return await met_counts(session, intros=intros, until=until, k=5)
+
+        assert await counts(19) == (0, None)  # four windows closed: fewer than k
+        assert await counts(20) == (5, 3)  # the fifth closes: one block of five
+        assert await counts(21) == (5, 3)  # the sixth alone is never counted

@@ -20,7 +20,6 @@ from bot.insights.access import is_leader
 from bot.insights.introductions import met_counts
 from bot.messages import MessageKind
 from bot.people.tenancy import active_survey
-from bot.pulse.schedule import iso_week
 from bot.store import audit
 from bot.store.models import Introduction
 
@@ -77,10 +76,9 @@ async def overview(turn: Turn, cmd: Command) -> list[Effect]:
             select(Introduction).where(Introduction.tenant_id == person.tenant_id)
         )
     ).all()
-    week = iso_week(turn.now().date())
     survey = await active_survey(turn.session, tenant_id=person.tenant_id)
     survey_k = effective_k(survey.k_scores)
-    counted, met = await met_counts(turn.session, intros=list(intros), week=week, k=survey_k)
+    counted, met = await met_counts(turn.session, intros=list(intros), until=turn.now(), k=survey_k)
     lines = [
         _("{week}: {first} and {second} ({kind}), {state}").format(
             week=i.week,
