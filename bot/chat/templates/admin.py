@@ -145,8 +145,8 @@ def _question_inputs(data: AdminData) -> tuple[Input, ...]:
     )
 
 
-# Settings left out of the card: it is at Slack's 12,000-character limit for a message (the
-# form's fallback when no modal opens); `survey set` changes them.
+# Settings left out of the card: rendered as a chat message (the form's fallback when no
+# modal opens) it is at a platform's size limit for one message; `survey set` changes them.
 NOT_IN_CARD = frozenset({"pairings", "pairings_no_repeat"})
 
 
