@@ -600,5 +600,57 @@ def serve() -> None:
             _fail(f"Cannot listen on port {settings.port}: {exc.strerror or exc} (set PORT)")
 
 
+intros_app = typer.Typer(help="Introductions the bot made (issue 16).", no_args_is_help=True)
+pairings_app = typer.Typer(
+    help="Cross-team pairings, opt-in (survey set pairings=weekly).", no_args_is_help=True
+)
+app.add_typer(intros_app, name="intros")
+app.add_typer(pairings_app, name="pairings")
+
+
+@intros_app.command("list")
+def intros_list() -> None:
+    """The latest introductions: week, teams, why, delivery state (never who answered what)."""
+    from bot.connect.listing import introductions
+
+    async def work(rt: Runtime) -> list:
+        tenant, _ = await rt.tenant_and_survey()
+        async with rt.db.session() as session:
+            return await introductions(session, tenant_id=tenant.id)
+
+    rows = _run(work)
+    if not rows:
+        console.print("No introductions yet.")
+        return
+    table = Table("week", "teams", "why", "delivery")
+    for row in rows:
+        table.add_row(row.week, f"{row.first} + {row.second}", row.kind, row.state)
+    console.print(table)
+
+
+@pairings_app.command("run")
+def pairings_run(
+    at: Annotated[str | None, typer.Option(help="ISO-8601 instant; default now")] = None,
+) -> None:
+    """Make this period's pairing round if it is due (never twice in a period); the next
+    `crosspulse tick` sends the introductions."""
+    from bot.connect import pairings
+
+    now = _instant(at)
+
+    async def work(rt: Runtime) -> Any:
+        tenant, _ = await rt.tenant_and_survey(today=now.date())
+        async with rt.db.session() as session:
+            return await pairings.run(session, tenant_id=tenant.id, now=now)
+
+    made = _run(work)
+    if made is None:
+        console.print("No pairing round due: pairings are off, or this period's round ran.")
+        return
+    console.print_json(
+        json.dumps({"round": made.number, "pairs": made.pairs, "left_out": made.left_out})
+    )
+
+
 if __name__ == "__main__":
     app()

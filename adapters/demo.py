@@ -306,6 +306,7 @@ async def _simulate(
     ) + timedelta(hours=18)
     seen: dict[str, int] = {}
     answering: dict[tuple[str, str], str] = {}  # (email, week): "seen" or "answered"
+    clicked: set[str] = set()  # the CEO's "Introduce them" click, once
     steps = int((end - clock.now()) / STEP) + 1
     with Progress(transient=True, console=out) as progress:
         task = progress.add_task(
@@ -323,6 +324,7 @@ async def _simulate(
                     await _respond(
                         channel, sim, email, department_of.get(email, ""), item, answering
                     )
+                    await _introduce(channel, email, item, clicked)
                 seen[email] = len(port.inbox[email])
             clock.at += STEP
             progress.advance(task)
@@ -332,6 +334,7 @@ async def _simulate(
     ceo = port.latest("morgan.reyes@example.com", MessageKind.DIGEST)
     message = ceo.message if ceo else None
     _write_outputs(output, message, data.to_json())
+    _show_introduction(port, output, out)
     if message:
         out.print(
             Panel(Text(render_text(message)), title="Digest delivered to the CEO", expand=False)
@@ -386,6 +389,36 @@ async def _respond(
                 answers=sim.smoothness(reply, email, week),
                 ref=item.ref,
             )
+
+
+CEO = "morgan.reyes@example.com"
+
+
+async def _introduce(
+    channel: ConsoleChannel, email: str, item: Delivered, clicked: set[str]
+) -> None:
+    """The CEO clicks the first "Introduce them" a digest offers (once); each person
+    introduced answers "Did you meet?" with yes. The next digests measure the effect."""
+    message = item.message
+    if message.kind == MessageKind.DIGEST and email == CEO:
+        offer = next((a for a in message.actions if a.id == ActionId.INTRODUCE), None)
+        if offer is not None and not clicked:
+            clicked.add(offer.value)
+            await channel.act(email, action=offer.id, value=offer.value)
+    elif message.kind == MessageKind.INTRO_ASK:
+        yes = next(a for a in message.actions if a.value.endswith(":yes"))
+        await channel.act(email, action=yes.id, value=yes.value, ref=item.ref)
+
+
+def _show_introduction(port: ConsolePort, output: Path, out: Console) -> None:
+    """The introduction the CEO's click made, as its two people got it."""
+    for email in sorted(port.inbox):
+        made = port.latest(email, MessageKind.INTRODUCTION)
+        if made is not None:
+            text = render_text(made.message)
+            (output / "introduction.txt").write_text(text)
+            out.print(Panel(Text(text), title="An introduction the bot made", expand=False))
+            return
 
 
 def _write_outputs(output: Path, message: Message | None, data: dict) -> None:

@@ -20,6 +20,8 @@ class DeliveryKind(StrEnum):
     NUDGE = "nudge"
     DIGEST = "digest"
     CONVERSATION = "convo"  # in an anonymous conversation (`bot/listening/conversations.py`)
+    INTRO = "intro"  # an introduction of two people (one row; the port reaches both)
+    INTRO_ASK = "intro_ask"  # "Did you meet?" a week after, one row per person
 
 
 class DeliveryState(StrEnum):
@@ -40,3 +42,11 @@ class DeliveryState(StrEnum):
 class RoundState(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+
+
+class PairingCadence(StrEnum):
+    """How often a tenant's cross-team pairings run (`/pulse pairings`)."""
+
+    OFF = "off"
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"

@@ -43,6 +43,8 @@ class ActionId(StrEnum):
     CONVO_ANSWER = "convo_answer"  # submit the author's answer; value: the thread id
     CONVO_CLOSE = "convo_close"  # close a conversation; value: the thread id
     CONVO_OPEN = "convo_open"  # show one conversation with its form; value: the thread id
+    INTRODUCE = "introduce"  # value: the digest's finding (week, kind, departments), re-checked
+    INTRO_MET = "intro_met"  # value: "<introduction id>:<yes|not_yet|no>"
 
 
 class MessageKind(StrEnum):
@@ -64,6 +66,8 @@ class MessageKind(StrEnum):
     IMPORT = "import"  # an organisation CSV checked, waiting for its confirm
     CONVERSATION = "conversation"  # one anonymous conversation on a comment, with its form
     CONVERSATIONS = "conversations"  # the list of a person's conversations
+    INTRODUCTION = "introduction"  # two people introduced (`ChatPort.introduce`)
+    INTRO_ASK = "intro_ask"  # "Did you meet?" a week after an introduction
 
 
 class Style(StrEnum):

@@ -82,6 +82,15 @@ class ChatPort(Protocol):
 
     async def update(self, *, ref: MessageRef, message: Message) -> None: ...
 
+    async def introduce(
+        self, *, recipients: tuple[Recipient, Recipient], message: Message
+    ) -> MessageRef:
+        """Introduce two people with one message: where the platform lets a bot open a
+        conversation with both, there; else each gets it 1:1 with a way to open a chat with
+        the other. Raises like `send` when nothing reached either; a failure after the first
+        reached someone is logged, not raised (never sent twice)."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...

@@ -11,6 +11,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import load_settings
+from bot.connect import pairings
+from bot.connect.making import schedule_asks
 from bot.insights.deliveries import schedule_digests
 from bot.people.directory import (
     DirectorySource,
@@ -93,6 +95,9 @@ async def _tick(
             report.closed += len(await close_rounds(session, survey=survey, now=now, secret=secret))
             survey = await _survey(session, survey_id)
             report.digests += await schedule_digests(session, survey=survey, now=now)
+            paired = await pairings.run(session, tenant_id=survey.tenant_id, now=now)
+            report.paired += paired.pairs if paired else 0
+        report.intro_asks += await schedule_asks(session, now=now)
         await expire(session, now=now)
     await prune(db, now=now)
     await send_due(db, now=now, ports=ports, report=report, lease=lease, secret=secret)

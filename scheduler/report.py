@@ -21,4 +21,6 @@ class TickReport:
     retention_deleted: int = 0
     directory_synced: int = 0  # platforms whose directory the tick synced
     directory_left: int = 0  # people who stopped getting pulses: gone from the directory
+    paired: int = 0  # introductions made by cross-team pairing rounds
+    intro_asks: int = 0  # "Did you meet?" questions queued
     errors: list[str] = field(default_factory=list)

@@ -28,11 +28,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.compose import delivery_message
 from bot.chat.conversations import conversation_message
 from bot.config import load_settings
+from bot.connect.making import introduction_id, parties
 from bot.enums import DeliveryKind
 from bot.listening.conversations import Queued, opened
 from bot.logcontext import delivery_id, workspace
 from bot.messages import Message
-from bot.people.identity import identities_of, recipient_of
+from bot.people.identity import identities_of, recipient, recipient_of
 from bot.ports import ChatPort, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.pulse.budget import SharedBudget, pause, paused_until, shared_budget
 from bot.pulse.outbox import (
@@ -69,6 +70,7 @@ class _Job:
     port: ChatPort
     scope: tuple[str, str]
     queued: Queued | None = None  # a conversation delivery, opened with the secret
+    partner: Recipient | None = None  # an introduction's second person (`ChatPort.introduce`)
 
 
 class _Drain:
@@ -186,6 +188,17 @@ async def _route(
             continue
         recipient = recipient_of(person, accounts.get(person.id, ()))
         port = route(ports, recipient)
+        partner = None
+        if delivery.kind in (DeliveryKind.INTRO, DeliveryKind.INTRO_ASK):
+            partner, problem = await _partner(session, delivery, recipient)
+            if partner is not None:
+                port = route_both(ports, recipient, partner)
+            if problem or port is None:
+                report.failed += 1
+                DELIVERIES.labels(platform="none", kind=delivery.kind, outcome="failed").inc()
+                reason = problem or "no configured platform reaches both people"
+                await mark_failed(session, delivery=delivery, reason=reason, retry_at=None)
+                continue
         if port is None:
             report.unreachable += 1
             DELIVERIES.labels(platform="none", kind=delivery.kind, outcome="unreachable").inc()
@@ -197,8 +210,33 @@ async def _route(
             )
             continue
         scope = (port.platform, port.rate_scope(recipient))
-        jobs.append(_Job(delivery, person, recipient, port, scope, conversation))
+        jobs.append(
+            _Job(delivery, person, recipient, port, scope, queued=conversation, partner=partner)
+        )
     return jobs
+
+
+def route_both(ports: dict[str, ChatPort], first: Recipient, second: Recipient) -> ChatPort | None:
+    """The first configured platform that reaches both people of an introduction."""
+    for port in ports.values():
+        if port.can_reach(first) and port.can_reach(second):
+            return port
+    return None
+
+
+async def _partner(
+    session: AsyncSession, delivery: Delivery, first: Recipient
+) -> tuple[Recipient | None, str]:
+    """An introduction's second person (None for its follow-up question, sent to one), or
+    why it cannot be sent: either of the two erased, inactive or opted out since."""
+    found = await parties(session, intro_id=introduction_id(delivery))
+    if found is None:
+        return None, "one of the two can no longer be introduced"
+    if delivery.kind != DeliveryKind.INTRO:
+        return None, ""
+    if found.first.id != first.person_id:
+        return None, "the introduction names someone else"
+    return await recipient(session, person=found.second), ""
 
 
 async def _drain_scope(drain: _Drain, jobs: list[_Job]) -> None:
@@ -263,6 +301,9 @@ async def _send(job: _Job, message: Message, drain: _Drain) -> _Outcome:
     delivery_id.set(job.delivery.id)
     workspace.set(job.scope[1] or None)
     try:
+        if job.partner is not None:
+            recipients = (job.recipient, job.partner)
+            return _Outcome(ref=await job.port.introduce(recipients=recipients, message=message))
         return _Outcome(ref=await job.port.send(recipient=job.recipient, message=message))
     except SendError as exc:
         if exc.retry_after is not None:
@@ -353,6 +394,8 @@ async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
         return message
     if delivery.kind == DeliveryKind.DIGEST:
         key: tuple = (delivery.kind, delivery.week)
+    elif delivery.kind in (DeliveryKind.INTRO, DeliveryKind.INTRO_ASK):
+        key = (delivery.kind, delivery.id)
     else:
         key = (delivery.kind, delivery.round_id, person.department_id, person.timezone)
         key += (delivery.closes_at,)

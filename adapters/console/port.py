@@ -44,6 +44,13 @@ class ConsolePort:
             print(f"\n--- to {recipient.name} <{recipient.email}> ---\n{render_text(message)}")
         return ref
 
+    async def introduce(
+        self, *, recipients: tuple[Recipient, Recipient], message: Message
+    ) -> MessageRef:
+        """Each of the two gets the introduction in their own inbox (no group chats here)."""
+        refs = [await self.send(recipient=r, message=message) for r in recipients]
+        return refs[0]
+
     async def update(self, *, ref: MessageRef, message: Message) -> None:
         for item in self.inbox[ref.channel]:
             if item.ref == ref:

@@ -1,7 +1,8 @@
 """The Slack app manifest for a deployment, from `manifest/slack/manifest.json`: one slash
 command whose usage hint comes from the command registry, the events we handle, and the
 bot scopes we use and no more (chat:write for DMs, commands for /pulse, files:write for the
-digest chart, users:read and users:read.email for directory sync and team_join).
+digest chart, mpim:write for the group DM of an introduction, users:read and
+users:read.email for directory sync and team_join).
 `should_escape` is on because `/pulse thanks` reads mentions as <@U123|name>."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ BOT_SCOPES = [
     "commands",
     "files:read",  # an admin's organisation CSV sent in the DM
     "files:write",
+    "mpim:write",  # a group DM that introduces two people (conversations.open with both)
     "users:read",
     "users:read.email",
 ]

@@ -75,6 +75,33 @@ class SlackPort:
             await self._upload_chart(ref, message)
         return ref
 
+    async def introduce(
+        self, *, recipients: tuple[Recipient, Recipient], message: Message
+    ) -> MessageRef:
+        """A group DM with both people and the bot (conversations.open with both users),
+        then the introduction posted in it."""
+        accounts = [r.on(PLATFORM) for r in recipients]
+        if any(a is None for a in accounts):
+            raise SendError("no Slack account known for one of the two")
+        workspaces = {a.workspace for a in accounts if a and a.workspace}
+        if len(workspaces) > 1:
+            raise SendError("the two are in different Slack workspaces: no group DM can hold both")
+        workspace = next(iter(workspaces), None)
+        auth = await self._token(workspace)
+        await self.pacer.wait_turn(workspace or "")
+        users = ",".join(a.external_id for a in accounts if a)
+        opened = await self._call(self.client.conversations_open, users=users, **auth)
+        channel = opened["channel"]["id"]
+        response = await self._call(
+            self.client.chat_postMessage, channel=channel, **render_message(message), **auth
+        )
+        return MessageRef(
+            platform=self.platform,
+            channel=response["channel"],
+            id=response["ts"],
+            workspace=workspace,
+        )
+
     async def update(self, *, ref: MessageRef, message: Message) -> None:
         await self._call(
             self.client.chat_update,

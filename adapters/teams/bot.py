@@ -62,10 +62,15 @@ def _stranger(effects: list[Effect]) -> bool:
     )
 
 
-def activity_from(message: Message) -> Activity:
+def activity_from(message: Message, *, link: tuple[str, str] | None = None) -> Activity:
     """Built directly: msrest's generic deserialisation of the card costs more than the
-    rest of the turn's own work."""
+    rest of the turn's own work. `link`: (title, url) of an extra button that opens a URL
+    (an introduction's "Chat with ...")."""
     rendered = render_activity(message)
+    if link is not None:
+        for attachment in rendered["attachments"]:
+            actions = attachment["content"].setdefault("actions", [])
+            actions.insert(0, {"type": "Action.OpenUrl", "title": link[0], "url": link[1]})
     return Activity(
         type=rendered["type"],
         summary=rendered["summary"],

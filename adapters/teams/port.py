@@ -7,6 +7,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlencode
 
 from aiohttp import ClientConnectorError
 from botbuilder.core import TurnContext
@@ -59,11 +60,34 @@ class TeamsPort:
     def rate_scope(self, recipient: Recipient) -> str:
         return ""  # one scope for the sender; the port paces per tenant and conversation
 
+    async def introduce(
+        self, *, recipients: tuple[Recipient, Recipient], message: Message
+    ) -> MessageRef:
+        """Bots cannot create group chats: each of the two gets the introduction 1:1, with a
+        button that opens a chat with the other (Teams' deep link, by e-mail/UPN). When the
+        second send fails after the first went, that is logged, never retried (the first
+        would go twice)."""
+        refs = []
+        for me, other in (recipients, recipients[::-1]):
+            link = (f"Chat with {other.name}", chat_link(other.email))
+            try:
+                refs.append(await self.send(recipient=me, message=message, link=link))
+            except (SendError, OutcomeUnknown) as exc:
+                if not refs:
+                    raise
+                log.warning("introduction reached one of the two: %s", exc)
+        return refs[0]
+
     async def send(
-        self, *, recipient: Recipient, message: Message, retries: int = RETRIES
+        self,
+        *,
+        recipient: Recipient,
+        message: Message,
+        retries: int = RETRIES,
+        link: tuple[str, str] | None = None,
     ) -> MessageRef:
         """`retries`: how often a 412/5xx is tried again; 0 inside a turn, which Teams
-        wants answered within 15 s."""
+        wants answered within 15 s. `link`: (title, url) of a button opening a URL."""
         account = recipient.on(PLATFORM)
         if account is None:
             raise SendError("no Teams account known for this person")
@@ -82,7 +106,7 @@ class TeamsPort:
             # Caught here, not by the adapter's on_turn_error (which would swallow it and try
             # to send an apology into the same failing conversation).
             try:
-                response = await turn_context.send_activity(activity_from(message))
+                response = await turn_context.send_activity(activity_from(message, link=link))
                 conversation = turn_context.activity.conversation.id
                 sent.append((conversation, response.id if response else ""))
             except Exception as exc:
@@ -187,6 +211,11 @@ class TeamsPort:
             raise OutcomeUnknown("no complete answer from Teams") from None
         except ClientConnectorError as exc:
             raise _Transient(f"unreachable ({type(exc).__name__})") from None
+
+
+def chat_link(email: str) -> str:
+    """Teams' deep link that opens a 1:1 chat with the person (their e-mail or UPN)."""
+    return "https://teams.microsoft.com/l/chat/0/0?" + urlencode({"users": email})
 
 
 def never_left(error: BaseException | None) -> bool:

@@ -32,6 +32,8 @@ class Verb(StrEnum):
     UNMUTE = "unmute-nudges"
     ADMIN = "admin"
     CONVERSATIONS = "conversations"
+    INTROS = "intros"
+    INTRODUCTIONS = "introductions"
     UNKNOWN = "unknown"
 
 
@@ -118,6 +120,18 @@ REGISTRY: tuple[CommandSpec, ...] = (
         Verb.CONVERSATIONS,
         N_("your anonymous conversations on comments"),
         ("conversation", "replies"),
+        menu=False,
+    ),
+    CommandSpec(
+        Verb.INTROS,
+        "be introduced to people in other teams, or not",
+        arguments="on|off",
+        menu=False,
+    ),
+    CommandSpec(
+        Verb.INTRODUCTIONS,
+        "the introductions made and how many led to a meeting",
+        audience=Audience.LEADERS,
         menu=False,
     ),
 )

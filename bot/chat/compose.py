@@ -9,7 +9,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.templates import digest as digest_template
+from bot.chat.templates import intro_ask as intro_ask_template
+from bot.chat.templates import introduction as introduction_template
 from bot.chat.templates import pulse as pulse_template
+from bot.connect.making import introduction_id, parties
 from bot.enums import DeliveryKind, RoundState
 from bot.insights.charts import digest_chart
 from bot.insights.digest import build_digest
@@ -75,9 +78,35 @@ async def digest_message(
     )
 
 
+async def introduction_message(session: AsyncSession, *, delivery: Delivery) -> Message:
+    """An `intro` row's message (the same for both people), or an `intro_ask` row's
+    question for its person. LookupError when either person can no longer be introduced."""
+    found = await parties(session, intro_id=introduction_id(delivery))
+    if found is None:
+        raise LookupError("one of the two can no longer be introduced")
+    if delivery.kind == DeliveryKind.INTRO_ASK:
+        other_is_second = delivery.person_id == found.first.id
+        other = found.second if other_is_second else found.first
+        team = found.second_team if other_is_second else found.first_team
+        return intro_ask_template.render(
+            intro_ask_template.IntroAskData(found.intro.id or 0, other.name, team)
+        )
+    return introduction_template.render(
+        introduction_template.IntroductionData(
+            kind=found.intro.kind,
+            first=found.first.name,
+            first_team=found.first_team,
+            second=found.second.name,
+            second_team=found.second_team,
+        )
+    )
+
+
 async def delivery_message(session: AsyncSession, *, delivery: Delivery) -> Message:
     person = await session.get(Person, delivery.person_id)
     assert person is not None
+    if delivery.kind in (DeliveryKind.INTRO, DeliveryKind.INTRO_ASK):
+        return await introduction_message(session, delivery=delivery)
     if delivery.kind == DeliveryKind.DIGEST:
         survey = (
             await session.exec(select(Survey).where(Survey.tenant_id == delivery.tenant_id))

@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.anonymity import comment_allowed, effective_k, shown, suppressed_groups
 from bot.enums import DeliveryKind, DeliveryState, RoundState
-from bot.insights import findings, silos
+from bot.insights import findings, introductions, silos
 from bot.insights.analytics import (
     Nps,
     Stat,
@@ -104,6 +104,9 @@ async def build_digest(
     unreachable = (
         await _unreachable(session, survey=survey, week=week) if scope_id is None else None
     )
+    intros = await _introductions(
+        session, survey=survey, week=week, names=names, k=k, org=scope_id is None
+    )
     return DigestData(
         week=week,
         scope=scope,
@@ -126,6 +129,25 @@ async def build_digest(
         changes=changes,
         findings=found,
         too_early=too_early,
+        offers=introductions.offers(islands=islands, rough=rough, one_sided=one_sided, hubs=hubs)
+        if scope_id is None
+        else (),
+        introductions=intros,
+    )
+
+
+async def _introductions(
+    session: AsyncSession, *, survey: Survey, week: str, names: dict[int, str], k: int, org: bool
+) -> introductions.IntroductionsSummary | None:
+    """The organisation digest's "Introductions" (made, met, effect); none in a department's."""
+    if not org:
+        return None
+
+    async def thresholds(weeks: list[str]) -> dict[str, tuple[int, int]]:
+        return await weeks_thresholds(session, survey=survey, weeks=weeks)
+
+    return await introductions.summary(
+        session, tenant_id=survey.tenant_id, week=week, names=names, k=k, thresholds=thresholds
     )
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.insights.introductions import IntroductionsSummary, Offer
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ class DigestData:
     changes: tuple[Change, ...] = field(default=())
     findings: tuple[Finding, ...] = ()  # isolated, friction, asymmetric, bridges, with streaks
     too_early: tuple[Finding, ...] = ()  # looks bad, not enough answers yet to say
+    offers: tuple[Offer, ...] = ()  # suggested actions pairing two teams ("Introduce them")
+    introductions: IntroductionsSummary | None = None  # made, met, and their effect
 
     def to_json(self) -> dict:
         """The documented JSON schema (README): withheld figures carry "suppressed": true."""
@@ -111,6 +117,7 @@ class DigestData:
         data["too_early"] = [
             {"kind": f.kind, "subject": f.subject, "other": f.other} for f in self.too_early
         ]
+        data["offers"] = [asdict(o) for o in self.offers]
         return data
 
 

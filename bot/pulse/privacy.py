@@ -18,6 +18,9 @@ from bot.store.models import (
     ConversationMessage,
     ConversationThread,
     Delivery,
+    Introduction,
+    IntroductionAnswer,
+    IntroSetting,
     Kudos,
     Participation,
     Person,
@@ -84,6 +87,7 @@ async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, 
         delete(Kudos).where(or_(Kudos.from_person_id == person_id, Kudos.to_person_id == person_id))
     )
     await session.exec(update(Person).where(Person.manager_id == person_id).values(manager_id=None))
+    await _forget_introductions(session, person_id=person_id)
     await session.exec(delete(Person).where(Person.id == person_id))
     audit.record(
         session,
@@ -138,7 +142,8 @@ async def enforce_retention(
     session: AsyncSession, *, tenant_id: int, weeks: int, now: datetime
 ) -> int:
     """Delete what is older than the retention period (answers, comments, kudos, figures,
-    who answered, finished deliveries, audit rows); returns the rows deleted."""
+    who answered, finished deliveries, audit rows, introductions and their answers); returns
+    the rows deleted."""
     before = now - timedelta(weeks=weeks)
     cutoff = iso_week(before.date())
     # Conversations go with their comment's week (they name no time of their own).
@@ -175,6 +180,7 @@ async def enforce_retention(
         delete(AuditLog).where(AuditLog.tenant_id == tenant_id, col(AuditLog.at) < before)
     )
     deleted += result.rowcount or 0
+    deleted += await _expire_introductions(session, tenant_id=tenant_id, cutoff=cutoff)
     if deleted:
         audit.record(
             session,
@@ -186,3 +192,31 @@ async def enforce_retention(
         )
     await session.commit()
     return deleted
+
+
+async def _forget_introductions(session: AsyncSession, *, person_id: int) -> None:
+    """Their introduction answers and setting go; introductions keep only the departments."""
+    await session.exec(delete(IntroductionAnswer).where(IntroductionAnswer.person_id == person_id))
+    await session.exec(delete(IntroSetting).where(IntroSetting.person_id == person_id))
+    for column in ("person_a_id", "person_b_id", "requested_by"):
+        await session.exec(
+            update(Introduction)
+            .where(getattr(Introduction, column) == person_id)
+            .values({column: None})
+        )
+
+
+async def _expire_introductions(session: AsyncSession, *, tenant_id: int, cutoff: str) -> int:
+    """Introductions made before the cut-off week, and the answers about them."""
+    old = select(Introduction.id).where(
+        Introduction.tenant_id == tenant_id, col(Introduction.week) < cutoff
+    )
+    answers = await session.exec(
+        delete(IntroductionAnswer).where(col(IntroductionAnswer.introduction_id).in_(old))
+    )
+    made = await session.exec(
+        delete(Introduction).where(
+            Introduction.tenant_id == tenant_id, col(Introduction.week) < cutoff
+        )
+    )
+    return (answers.rowcount or 0) + (made.rowcount or 0)

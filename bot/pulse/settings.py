@@ -8,11 +8,14 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.anonymity import K_FLOOR
-from bot.enums import Cadence, Role
+from bot.enums import Cadence, PairingCadence, Role
 from bot.store import audit
-from bot.store.models import Department, Person, Survey
+from bot.store.db import insert_unless_present
+from bot.store.models import Department, PairingSetting, Person, Survey
 from bot.text import clean_text
 
+MAX_NO_REPEAT = 52  # cross-team pairings: rounds within which no pair repeats, at most
+DEFAULT_NO_REPEAT = 4
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 KEYS = {
@@ -32,6 +35,8 @@ KEYS = {
     "digest_weekday": "mon..sun: the day executives get the digest",
     "digest_time": "HH:MM: digest time in each executive's timezone",
     "directory_sync_hours": "0 (off) or 1-168: hours between syncs of the chat directory",
+    "pairings": "off, weekly or biweekly: cross-team pairings of people who opted in",
+    "pairings_no_repeat": f"0-{MAX_NO_REPEAT}: rounds within which no pair is repeated",
 }
 
 
@@ -140,6 +145,14 @@ async def _parse(
             return "custom_questions", _questions(raw)
         case "audience":
             return "audience", await _audience(session, survey, raw)
+        case "pairings":
+            if raw.strip().lower() not in {c.value for c in PairingCadence}:
+                raise SettingError(
+                    f"pairings must be {KEYS['pairings'].split(':')[0]}; got '{_shown(raw)}'"
+                )
+            return key, raw.strip().lower()
+        case "pairings_no_repeat":
+            return key, _int(key, raw, 0, MAX_NO_REPEAT)
         case _:  # executives: applied to people, not to the survey
             emails = [e.strip().lower() for e in raw.split(",") if e.strip()]
             await _check_executives(session, survey, emails)
@@ -187,6 +200,9 @@ async def apply_settings(
     executives = updates.pop("executives", None)
     if isinstance(executives, list):
         await _set_executives(session, survey, executives)
+    await _set_pairings(
+        session, survey, updates.pop("pairings", None), updates.pop("pairings_no_repeat", None)
+    )
     for key, value in updates.items():
         setattr(survey, key, value)
     session.add(survey)
@@ -239,6 +255,22 @@ async def _set_executives(session: AsyncSession, survey: Survey, emails: list[st
         session.add(person)
 
 
+async def _set_pairings(
+    session: AsyncSession, survey: Survey, cadence: object, no_repeat: object
+) -> None:
+    """The cross-team pairings (`bot/connect/pairings.py`) keep their own row per tenant."""
+    if cadence is None and no_repeat is None:
+        return
+    await insert_unless_present(session, PairingSetting, tenant_id=survey.tenant_id)
+    row = await session.get(PairingSetting, survey.tenant_id, populate_existing=True)
+    assert row is not None
+    if isinstance(cadence, str):
+        row.cadence = cadence
+    if isinstance(no_repeat, int):
+        row.no_repeat_rounds = no_repeat
+    session.add(row)
+
+
 async def describe(session: AsyncSession, *, survey: Survey) -> dict[str, str]:
     executives = (
         await session.exec(
@@ -247,6 +279,7 @@ async def describe(session: AsyncSession, *, survey: Survey) -> dict[str, str]:
             )
         )
     ).all()
+    pairing = await session.get(PairingSetting, survey.tenant_id)
     return {
         "cadence": survey.cadence,
         "weekday": WEEKDAYS[survey.weekday],
@@ -265,4 +298,6 @@ async def describe(session: AsyncSession, *, survey: Survey) -> dict[str, str]:
         "digest_weekday": WEEKDAYS[survey.digest_weekday],
         "digest_time": survey.digest_time,
         "directory_sync_hours": str(survey.directory_sync_hours),
+        "pairings": pairing.cadence if pairing else PairingCadence.OFF.value,
+        "pairings_no_repeat": str(pairing.no_repeat_rounds if pairing else DEFAULT_NO_REPEAT),
     }

@@ -348,3 +348,60 @@ class ConversationMessage(SQLModel, table=True):
     thread_id: int = Field(foreign_key="conversation_thread.id", index=True)
     side: str = Field(max_length=10)  # "leader" or "author"
     text: str = Field(max_length=2000)
+
+
+class Introduction(SQLModel, table=True):
+    """Two people of two departments the bot introduced (`bot/connect`): for a digest's
+    finding, or a cross-team pairing round. `reason` is unique per tenant, so a second click
+    or a second replica never introduces the same pair twice. Person ids carry no foreign
+    key and become NULL when that person is erased; the departments stay for the effect."""
+
+    __table_args__ = (UniqueConstraint("tenant_id", "reason"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    reason: str = Field(max_length=300)  # finding:<week>:<kind>:<dept>:<dept> | pairing:<n>:..
+    kind: str = Field(max_length=20)  # island | friction | one_sided | pairing
+    week: str = Field(max_length=8)  # the ISO week it was made in
+    department_a_id: int = Field(foreign_key="department.id")
+    department_b_id: int = Field(foreign_key="department.id")
+    person_a_id: int | None = Field(default=None, index=True)
+    person_b_id: int | None = Field(default=None, index=True)
+    pairing_round: int | None = None  # the pairing round that made it
+    requested_by: int | None = None  # the executive who clicked (None: a pairing)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class IntroductionAnswer(SQLModel, table=True):
+    """One person's answer to "Did you meet?" (yes | not_yet | no); the latest counts.
+    Executives see only counts across introductions."""
+
+    __tablename__ = "introduction_answer"
+    __table_args__ = (UniqueConstraint("introduction_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    introduction_id: int = Field(foreign_key="introduction.id", index=True)
+    person_id: int  # no foreign key: erasing the person deletes the row (privacy.py)
+    answer: str = Field(max_length=10)
+    answered_at: datetime = Field(default_factory=utcnow)
+
+
+class IntroSetting(SQLModel, table=True):
+    """A person's own `/pulse intros on|off`; no row: their role's default (on for
+    managers and leads, off for others)."""
+
+    __tablename__ = "intro_setting"
+    person_id: int = Field(primary_key=True)  # no foreign key, like introduction_answer
+    enabled: bool
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PairingSetting(SQLModel, table=True):
+    """A tenant's cross-team pairings: `cadence` off | weekly | biweekly, no pair repeated
+    within `no_repeat_rounds`; `last_run_at` is claimed by a conditional UPDATE, so replicas
+    and the CLI never pair twice in one period."""
+
+    __tablename__ = "pairing_setting"
+    tenant_id: int = Field(foreign_key="tenant.id", primary_key=True)
+    cadence: str = Field(default="off", max_length=10)
+    no_repeat_rounds: int = 4
+    rounds: int = 0
+    last_run_at: datetime | None = None

@@ -80,6 +80,12 @@ async def test_demo_finds_what_was_planted(database_url: str, tmp_path: Path) ->
     shown = out.getvalue()
     assert "Digest delivered to the CEO" in shown and "Customer Support" in shown
     assert json.loads((tmp_path / "out" / "digest.json").read_text())["week"] == data["week"]
+    # The CEO clicked "Introduce them" once: Data Science met the best-connected team.
+    assert data["introductions"]["made"] == 1
+    (pair,) = data["introductions"]["pairs"]
+    assert (pair["first"], pair["second"]) == ("Data Science", data["bridges"][0])
+    assert "An introduction the bot made" in shown and "show-and-tell" in shown
+    assert "(Data Science), meet" in (tmp_path / "out" / "introduction.txt").read_text()
 
 
 def test_each_person_answers_from_their_own_stream() -> None:

@@ -37,6 +37,8 @@ def test_action_ids_keep_their_wire_values() -> None:
         "convo_answer",
         "convo_close",
         "convo_open",
+        "introduce",
+        "intro_met",
     }
 
 

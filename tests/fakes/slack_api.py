@@ -48,6 +48,7 @@ class FakeSlackApi:
     latency: float = 0.0  # simulated server time per chat.postMessage (seconds)
     socket_acks: list[dict] = field(default_factory=list)  # frames the app sent back
     _socket: web.WebSocketResponse | None = None
+    group_dms: dict[str, list[str]] = field(default_factory=dict)  # conversations.open
     url: str = ""
     _runner: web.AppRunner | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -240,6 +241,8 @@ class FakeSlackApi:
                 "members": page,
                 "response_metadata": {"next_cursor": str(start + limit) if more else ""},
             }
+        if method == "conversations.open":
+            return self._open(body)
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":
@@ -249,6 +252,21 @@ class FakeSlackApi:
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **(body.get("view") or {})}}
         return {"ok": True}
+
+    def _open(self, body: dict) -> dict:
+        """conversations.open like Slack: one user is their DM with the bot (D...), several
+        a multi-person DM (G...), the same one each time for the same people; recorded in
+        `group_dms` (channel -> the users, the bot not listed)."""
+        users = sorted(u for u in str(body.get("users", "")).split(",") if u)
+        if not users:
+            return {"ok": False, "error": "users_not_found"}
+        if len(users) == 1:
+            return {"ok": True, "channel": {"id": "D" + users[0][1:]}}
+        if len(users) > 8:
+            return {"ok": False, "error": "too_many_users"}
+        channel = "G" + "".join(u[-3:] for u in users)
+        self.group_dms[channel] = users
+        return {"ok": True, "channel": {"id": channel, "is_mpim": True}}
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: say hello, then relay envelopes from `socket_send`, record acks."""

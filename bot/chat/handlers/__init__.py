@@ -22,6 +22,7 @@ from bot.chat.handlers import (
     conversations,
     digests,
     info,
+    intros,
     people,
     thanks,
 )
@@ -55,6 +56,8 @@ COMMANDS: dict[Verb, CommandHandler] = {
     Verb.TREND: digests.digest,
     Verb.ADMIN: admin.show,
     Verb.CONVERSATIONS: conversations.list_threads,
+    Verb.INTROS: intros.setting,
+    Verb.INTRODUCTIONS: intros.overview,
 }
 BUTTON_COMMANDS: dict[ActionId, Verb] = {
     ActionId.CHECKIN_NOW: Verb.CHECKIN,
@@ -79,6 +82,8 @@ ACTIONS: dict[ActionId, ActionHandler] = {
     ActionId.CONVO_ANSWER: conversations.answer,
     ActionId.CONVO_CLOSE: conversations.close,
     ActionId.CONVO_OPEN: conversations.open_thread,
+    ActionId.INTRODUCE: intros.introduce,
+    ActionId.INTRO_MET: intros.met,
 }
 
 

@@ -145,9 +145,16 @@ def _question_inputs(data: AdminData) -> tuple[Input, ...]:
     )
 
 
+# Settings left out of the card: rendered as a chat message (the form's fallback when no
+# modal opens) it is at a platform's size limit for one message; `survey set` changes them.
+NOT_IN_CARD = frozenset({"pairings", "pairings_no_repeat"})
+
+
 def _inputs(data: AdminData) -> tuple[Input, ...]:
     inputs: list[Input] = []
     for key in KEYS:
+        if key in NOT_IN_CARD:
+            continue
         if key == "questions":
             inputs += _question_inputs(data)
         else:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import _
+from bot.i18n import N_, _, ngettext
 from bot.insights.digest_data import Change, DepartmentFigures, DigestData, Finding, Pair
 from bot.insights.findings import WINDOW
+from bot.insights.introductions import IntroductionsSummary, Offer, PairEffect
 from bot.messages import Action, ActionId, Fact, Image, Message, MessageKind, Section
 
 WITHHELD = "withheld (fewer than {k} answers)"
@@ -118,6 +119,57 @@ def _silos(d: DigestData) -> Section:
     return Section(heading="Silo map", text="\n".join(lines) or "Not enough answers yet.")
 
 
+def _introduce_button(week: str, offer: Offer) -> Action:
+    return Action(
+        id=ActionId.INTRODUCE,
+        label=_("Introduce {first} and {second}").format(first=offer.subject, second=offer.other),
+        value=offer.value(week),
+    )
+
+
+MOVED = {"up": N_("more ties than before"), "down": N_("fewer ties than before")}
+SMOOTHER = {"up": N_("smoother than before"), "down": N_("rougher than before")}
+
+
+def _effect(e: PairEffect) -> str:
+    head = _("{first} and {second} (introduced {week})").format(
+        first=e.first, second=e.second, week=e.since
+    )
+    if e.too_early:
+        return head + ": " + _("too early to tell (under two weeks of answers since).")
+    ties = _("ties a week {before} → {after}").format(
+        before=_figure(e.ties_before), after=_figure(e.ties_after)
+    )
+    smooth = _("smoothness {before} → {after}").format(
+        before=_figure(e.smoothness_before), after=_figure(e.smoothness_after)
+    )
+    verdicts = [_(MOVED[e.ties_moved])] if e.ties_moved else []
+    verdicts += [_(SMOOTHER[e.smoothness_moved])] if e.smoothness_moved else []
+    if verdicts:
+        verdict = ", ".join(verdicts)
+    elif e.ties_before is None or e.ties_after is None:
+        verdict = _("too few answers between the two teams to compare")
+    else:
+        verdict = _("no change beyond the usual noise")
+    return f"{head}: {ties}, {smooth}: {verdict}."
+
+
+def _figure(value: float | None) -> str:
+    return _("withheld") if value is None else f"{value:g}"
+
+
+def _introductions(summary: IntroductionsSummary) -> Section:
+    made = ngettext("{n} introduction made", "{n} introductions made", summary.made).format(
+        n=summary.made
+    )
+    if summary.met is None:
+        met = _("how many met is shown once enough introductions have had their follow-up")
+    else:
+        met = _("{met} of the first {counted} met").format(met=summary.met, counted=summary.counted)
+    lines = [f"{made}; {met}."] + [f"• {_effect(e)}" for e in summary.pairs]
+    return Section(heading=_("Introductions"), text="\n".join(lines))
+
+
 def _departments(rows: tuple[DepartmentFigures, ...], k: int) -> Section:
     facts = tuple(
         Fact(
@@ -170,6 +222,8 @@ def render(data: DigestMessageData) -> Message:
             _silos(d),
             _departments(d.departments, d.threshold),
         )
+        if d.introductions is not None:
+            sections += (_introductions(d.introductions),)
         if d.comments:
             sections += (
                 Section(
@@ -186,7 +240,11 @@ def render(data: DigestMessageData) -> Message:
         image=None if data.details else data.chart,
         actions=()
         if data.details
-        else (Action(id=ActionId.SILOS, label="Full silo map"), *_replies(d)),
+        else (
+            Action(id=ActionId.SILOS, label="Full silo map"),
+            *(_introduce_button(d.week, offer) for offer in d.offers),
+            *_replies(d),
+        ),
         context=f"Figures only for groups of {d.threshold}+ answers; comments for "
         f"{d.comment_threshold}+.",
     )
@@ -250,6 +308,31 @@ EXAMPLE = DigestMessageData(
             Finding("bridge", "Engineering", None, 4),
         ),
         too_early=(Finding("friction", "Legal", "Sales", 0),),
+        offers=(
+            Offer("friction", "Support", "Engineering"),
+            Offer("island", "Data Science", "Engineering"),
+        ),
+        introductions=IntroductionsSummary(
+            made=6,
+            counted=5,
+            met=3,
+            pairs=(
+                PairEffect(
+                    "Data Science",
+                    "Engineering",
+                    "2026-W44",
+                    3,
+                    False,
+                    0.0,
+                    6.3,
+                    None,
+                    3.9,
+                    "up",
+                    None,
+                ),
+                PairEffect("Support", "Engineering", "2026-W47", 1, True, 15.0, None, 2.5),
+            ),
+        ),
         kudos=(("Sales", "Engineering", 4),),
         comments=("More time for deep work, please.",),
         comment_ids=(42,),

@@ -1,0 +1,148 @@
+"""Making an introduction: one row per pair (unique by its reason, so a second click or a
+second replica changes nothing) and one outbox row that sends it exactly once; a week after
+it was sent, each of the two gets "Did you meet?" through the outbox too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.enums import DeliveryKind, DeliveryState
+from bot.pulse.schedule import iso_week
+from bot.store.db import insert_unless_present
+from bot.store.models import Delivery, Department, Introduction, Person
+
+SEND_WITHIN = timedelta(days=3)  # an introduction not sent by then is missed, not sent late
+FOLLOW_UP_AFTER = timedelta(days=7)
+ANSWER_WITHIN = timedelta(days=7)
+INTRO_KEY = "intro:"
+
+
+async def make(
+    session: AsyncSession,
+    *,
+    tenant_id: int,
+    reason: str,
+    kind: str,
+    first: Person,
+    second: Person,
+    now: datetime,
+    requested_by: int | None = None,
+    pairing_round: int | None = None,
+) -> Introduction | None:
+    """Record the introduction and queue it; None when one with this reason exists. The
+    caller commits (both rows, or neither)."""
+    made = await insert_unless_present(
+        session,
+        Introduction,
+        tenant_id=tenant_id,
+        reason=reason[:300],
+        kind=kind,
+        week=iso_week(now.date()),
+        department_a_id=first.department_id,
+        department_b_id=second.department_id,
+        person_a_id=first.id,
+        person_b_id=second.id,
+        pairing_round=pairing_round,
+        requested_by=requested_by,
+        created_at=now,
+    )
+    if not made:
+        return None
+    intro = (
+        await session.exec(
+            select(Introduction).where(
+                Introduction.tenant_id == tenant_id, Introduction.reason == reason[:300]
+            )
+        )
+    ).one()
+    await insert_unless_present(
+        session,
+        Delivery,
+        tenant_id=tenant_id,
+        person_id=first.id,
+        kind=DeliveryKind.INTRO,
+        idempotency_key=f"{INTRO_KEY}{intro.id}",
+        week=intro.week,
+        due_at=now,
+        closes_at=now + SEND_WITHIN,
+    )
+    return intro
+
+
+def introduction_id(delivery: Delivery) -> int:
+    """The introduction an `intro` or `intro_ask` row is for (its idempotency key names it)."""
+    return int(delivery.idempotency_key.split(":")[1])
+
+
+@dataclass(frozen=True)
+class Parties:
+    intro: Introduction
+    first: Person
+    second: Person
+    first_team: str
+    second_team: str
+
+
+async def parties(session: AsyncSession, *, intro_id: int) -> Parties | None:
+    """The introduction and its two people as they are now; None when either is gone
+    (erased), inactive or has opted out since: then nothing is sent."""
+    intro = await session.get(Introduction, intro_id)
+    if intro is None or intro.person_a_id is None or intro.person_b_id is None:
+        return None
+    first = await session.get(Person, intro.person_a_id)
+    second = await session.get(Person, intro.person_b_id)
+    if first is None or second is None:
+        return None
+    if not (first.active and second.active) or first.opted_out or second.opted_out:
+        return None
+    teams = {
+        d.id: d.name
+        for d in (
+            await session.exec(
+                select(Department).where(
+                    col(Department.id).in_([first.department_id, second.department_id])
+                )
+            )
+        ).all()
+    }
+    return Parties(intro, first, second, teams[first.department_id], teams[second.department_id])
+
+
+async def schedule_asks(session: AsyncSession, *, now: datetime) -> int:
+    """Queue "Did you meet?" for both people of every introduction sent a week ago or more
+    (once each: keyed by introduction and person). Commits."""
+    sent = (
+        await session.exec(
+            select(Delivery.idempotency_key, Delivery.tenant_id, Delivery.sent_at).where(
+                Delivery.kind == DeliveryKind.INTRO,
+                Delivery.state == DeliveryState.SENT,
+                col(Delivery.sent_at) <= now - FOLLOW_UP_AFTER,
+                col(Delivery.sent_at) > now - FOLLOW_UP_AFTER - ANSWER_WITHIN,
+            )
+        )
+    ).all()
+    queued = 0
+    for key, tenant_id, _ in sent:
+        intro = await session.get(Introduction, int(key.split(":")[1]))
+        if intro is None:
+            continue
+        for person_id in (intro.person_a_id, intro.person_b_id):
+            if person_id is None:
+                continue
+            queued += await insert_unless_present(
+                session,
+                Delivery,
+                tenant_id=tenant_id,
+                person_id=person_id,
+                kind=DeliveryKind.INTRO_ASK,
+                idempotency_key=f"intro_ask:{intro.id}:{person_id}",
+                week=iso_week(now.date()),
+                due_at=now,
+                closes_at=now + ANSWER_WITHIN,
+            )
+    await session.commit()
+    return queued
