@@ -40,6 +40,9 @@ class SealedContent:
     blocked_by: int | None = None
     comment: str | None = None
     smoothness: dict[int, int] | None = None  # None: the follow-up is still owed or not asked
+    # Everyone the person reports to, directly or through others, when they answered: the
+    # managers' scopes their answer counts in once the round closes (`bot.pulse.publish`).
+    managers: tuple[int, ...] = ()
 
     @property
     def followup_owed(self) -> bool:
@@ -113,6 +116,7 @@ def _to_dict(content: SealedContent) -> dict:
         "m": None
         if content.smoothness is None
         else {str(k): v for k, v in content.smoothness.items()},
+        "g": list(content.managers),
     }
 
 
@@ -125,4 +129,5 @@ def _from_dict(data: dict) -> SealedContent:
         blocked_by=data["b"],
         comment=data["c"],
         smoothness=None if data["m"] is None else {int(k): v for k, v in data["m"].items()},
+        managers=tuple(data.get("g", ())),  # boxes sealed before managers' scopes: none
     )
