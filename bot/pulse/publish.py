@@ -95,9 +95,8 @@ async def publish_round(
     if comments:
         await connection.execute(Comment.__table__.insert(), comments)  # type: ignore[attr-defined]
     await _rollup(responses, answers, survey=survey, round_=round_, pools=pools).write(session)
-    await _managers_rollup(session, answers, survey=survey, round_=round_, pools=pools).write(
-        session
-    )
+    managers = await _managers_rollup(session, answers, survey=survey, round_=round_, pools=pools)
+    await managers.write(session)
     await session.exec(delete(SealedAnswer).where(SealedAnswer.round_id == round_.id))
     round_.k_scores, round_.k_comments = survey.k_scores, survey.k_comments
     return len(answers)
