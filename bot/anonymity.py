@@ -5,15 +5,20 @@
   total is shown, the withheld ones together must hold zero or at least k respondents,
   otherwise "total minus the shown departments" would reveal a small group. We withhold
   further departments, smallest first, until that holds.
+- Overlapping groups (a manager's people beside the departments): a group is shown only when
+  no combination of all the figures computes a sum over fewer than k people
+  (`refine_safely`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Iterable, Mapping
+from itertools import combinations
 
 K_FLOOR = 3
 
 Group = frozenset[int]  # the members of a group, by an index valid for one computation
+MAX_SMALL_ATOMS = 16  # beyond this many small atoms a candidate group is withheld untested
 
 
 def effective_k(k: int) -> int:
@@ -51,32 +56,51 @@ def comment_allowed(n: int, k_comments: int) -> bool:
 def refine_safely(
     shown_groups: Iterable[Group], candidates: Iterable[tuple[Hashable, Group]], *, k: int
 ) -> list[Hashable]:
-    """The candidate groups that may also be shown beside `shown_groups`, in the order given.
-
-    Every figure is a sum over its members, so whoever holds all of them can compute any
-    sum over an *atom*: the members sharing exactly the same memberships. Nothing finer is
-    recoverable, so the promise "no two figures subtract to a small group" holds when every
-    atom is empty or has at least k members. The atoms of `shown_groups` must already hold
-    it (departments after pooling, and the organisation); a candidate is accepted only when
-    the atoms it splits all keep k members or more on both sides, otherwise withheld."""
+    """The candidate groups that may also be shown beside `shown_groups`, in the order given:
+    those of k members or more whose figure, with all the others, lets no one compute a sum
+    over fewer than k people (`discloses_small_group`). `shown_groups` must not already."""
     k = effective_k(k)
-    atoms: set[Group] = set()
-    for group in shown_groups:
-        atoms = _split(atoms, group)
+    groups = [frozenset(g) for g in shown_groups]
     accepted = []
     for key, group in candidates:
-        if len(group) < k:
+        if len(group) < k or discloses_small_group([*groups, group], k=k):
             continue
-        finer = _split(atoms, group)
-        if all(len(atom) >= k for atom in finer):
-            atoms = finer
-            accepted.append(key)
+        groups.append(group)
+        accepted.append(key)
     return accepted
 
 
-def _split(atoms: set[Group], group: Group) -> set[Group]:
-    covered = frozenset().union(*atoms)
-    finer = {part for atom in atoms for part in (atom & group, atom - group) if part}
-    if group - covered:
-        finer.add(frozenset(group - covered))
-    return finer
+def discloses_small_group(groups: list[Group], *, k: int) -> bool:
+    """Whether the sums over `groups` determine the sum over some set of 1 to k-1 members.
+
+    Every figure is a sum over its members (a mean with its count), so whoever holds all of
+    them knows every linear combination: organisation minus departments, a manager's
+    people minus their department, one scope minus its siblings, and so on. Members who
+    share exactly the same memberships (an *atom*) can never be told apart. When every atom
+    has k members or more nothing small is known; otherwise each union of small atoms under
+    k members is tested against the span of the groups (a projection on an orthonormal
+    basis). Too many small atoms to test counts as disclosing: withhold rather than guess."""
+    k = effective_k(k)
+    signatures: dict[tuple[bool, ...], set[int]] = {}
+    for member in frozenset().union(*groups):
+        signatures.setdefault(tuple(member in g for g in groups), set()).add(member)
+    atoms = [frozenset(a) for a in signatures.values()]
+    small = [i for i, atom in enumerate(atoms) if len(atom) < k]
+    if not small:
+        return False
+    if len(small) > MAX_SMALL_ATOMS:
+        return True
+    import numpy as np  # only here: the common case above needs no algebra
+
+    incidence = np.array([[float(atom <= g) for atom in atoms] for g in groups])
+    _, values, rows = np.linalg.svd(incidence, full_matrices=False)
+    basis = rows[values > 1e-9 * max(values.max(), 1.0)]
+    for size in range(1, k):
+        for chosen in combinations(small, size):
+            if sum(len(atoms[i]) for i in chosen) >= k:
+                continue
+            vector = np.zeros(len(atoms))
+            vector[list(chosen)] = 1.0
+            if np.linalg.norm(vector - basis.T @ (basis @ vector)) < 1e-6:
+                return True
+    return False
