@@ -1,0 +1,215 @@
+"""Managers see their own people: everyone reporting to them, directly or through others,
+across departments; a group below the threshold gets no figures; and no figure ever shown
+(organisation, departments, heat map, every manager's people) can be combined with the
+others into one person's answer, or any group's below the threshold."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime
+from itertools import combinations
+
+import numpy as np
+from sqlmodel import select
+
+from bot.insights.access import ManagerScope, digest_scope
+from bot.insights.analytics import engagement_index, is_engagement_item, rounded
+from bot.insights.digest import build_digest
+from bot.insights.manager_digest import build_manager_digest
+from bot.people.reports import reports_of
+from bot.store.db import Database
+from bot.store.models import Department, Person, WeeklyRollup
+from tests.conftest import World, make_world
+
+SENT = datetime(2026, 11, 3, 11, 0, tzinfo=UTC)
+WEEK = "2026-W45"
+K = 5
+
+
+def _org() -> str:
+    """Mona manages three engineers and Sam in Sales, who manages two sellers: six people
+    across two departments. Eve manages three engineers (too few); Olga manages all six
+    others in Ops, which is only them and her (Ops minus her people is Olga alone)."""
+    rows = ["email,name,department,timezone,role,country,manager_email"]
+    rows.append("boss@example.com,Boss,Board,Europe/London,executive,GB,")
+
+    def person(email: str, name: str, department: str, manager: str = "") -> None:
+        rows.append(f"{email},{name},{department},Europe/London,member,GB,{manager}")
+
+    person("mona@example.com", "Mona Manager", "Engineering")
+    for i in range(1, 4):
+        person(f"eng{i}@example.com", f"Engineer {i}", "Engineering", "mona@example.com")
+    person("eve@example.com", "Eve Lead", "Engineering")
+    for i in range(4, 7):
+        person(f"eng{i}@example.com", f"Engineer {i}", "Engineering", "eve@example.com")
+    person("eng7@example.com", "Engineer 7", "Engineering")
+    person("sam@example.com", "Sam Seller", "Sales", "mona@example.com")
+    for i in range(1, 3):
+        person(f"sales{i}@example.com", f"Seller {i}", "Sales", "sam@example.com")
+    for i in range(3, 9):
+        person(f"sales{i}@example.com", f"Seller {i}", "Sales")
+    person("olga@example.com", "Olga Ops", "Ops")
+    for i in range(1, 7):
+        person(f"ops{i}@example.com", f"Operator {i}", "Ops", "olga@example.com")
+    return "\n".join(rows) + "\n"
+
+
+MONAS_PEOPLE = {f"eng{i}@example.com" for i in range(1, 4)} | {
+    "sam@example.com",
+    "sales1@example.com",
+    "sales2@example.com",
+}
+
+
+async def _answer(world: World) -> dict[str, dict[str, int]]:
+    """Everyone but the boss answers, each scale item at random; returns what each said."""
+    rng = random.Random(45)
+    said: dict[str, dict[str, int]] = {}
+    await world.tick(SENT)
+    for email, items in sorted(world.port.inbox.items()):
+        if email == "boss@example.com":
+            continue
+        message = items[-1].message
+        answers = {
+            item.key: rng.choice(item.choices).value
+            for item in message.inputs
+            if item.kind == "scale"
+        }
+        said[email] = {key: int(value) for key, value in answers.items()}
+        await world.channel.act(
+            email, action="checkin", value=message.submit.value, answers=answers
+        )
+    await world.close_open_rounds()
+    return said
+
+
+async def _world(db: Database) -> tuple[World, dict[str, dict[str, int]]]:
+    world = await make_world(db, _org(), start=date(2026, 11, 3))
+    return world, await _answer(world)
+
+
+def _engagement(said: dict[str, dict[str, int]], people: set[str]) -> float | None:
+    values = [v for p in people for key, v in said[p].items() if is_engagement_item(key)]
+    return rounded(engagement_index_of(values))
+
+
+def engagement_index_of(values: list[int]) -> float | None:
+    from bot.insights.analytics import Stat
+
+    return engagement_index(Stat(len(values), float(sum(values)), 0.0))
+
+
+async def _manager_digest(world: World, email: str):  # type: ignore[no-untyped-def]
+    survey = await world.survey()
+    async with world.db.session() as session:
+        manager = (await session.exec(select(Person).where(Person.email == email))).one()
+        reports = await reports_of(session, manager=manager)
+        return await build_manager_digest(
+            session, survey=survey, week=WEEK, manager=manager, reports=len(reports)
+        )
+
+
+async def test_a_manager_sees_figures_for_exactly_their_people_across_departments(
+    db: Database,
+) -> None:
+    world, said = await _world(db)
+    async with world.db.session() as session:
+        mona = (await session.exec(select(Person).where(Person.email == "mona@example.com"))).one()
+        scope = await digest_scope(session, person=mona, department=None)
+        assert scope == ManagerScope(manager_id=mona.id, manager="Mona Manager")
+        ids = await reports_of(session, manager=mona)
+        emails = set(
+            (await session.exec(select(Person.email).where(Person.id.in_(ids)))).all()  # type: ignore[union-attr]
+        )
+    assert emails == MONAS_PEOPLE
+    digest = await _manager_digest(world, "mona@example.com")
+    assert not digest.suppressed
+    assert (digest.responded, digest.invited) == (6, 6)
+    assert digest.engagement == _engagement(said, MONAS_PEOPLE)
+    assert digest.engagement != _engagement(
+        said, {p for p in said if p.startswith("eng") or p == "mona@example.com"}
+    ), "not the department's figure"
+    assert digest.departments == () and digest.collaboration == () and digest.comments == ()
+    replies = await world.channel.command("mona@example.com", "digest")
+    text = replies[0].fallback_text
+    assert replies[0].title == f"Collaboration digest: people reporting to Mona Manager, {WEEK}"
+    assert "(6 of 6)" in text and "Engineering" not in text
+    assert replies[0].image is None
+
+
+async def test_a_manager_with_three_reports_sees_none(db: Database) -> None:
+    world, _ = await _world(db)
+    for email, count in (("eve@example.com", 3), ("sam@example.com", 2)):
+        replies = await world.channel.command(email, "digest")
+        assert replies[0].title == "Your group is too small for figures", email
+        assert f"{count} people report to you" in replies[0].fallback_text
+        assert "groups of 5 or more" in replies[0].fallback_text
+    async with world.db.session() as session:
+        stored = (await session.exec(select(WeeklyRollup.department_id))).all()
+    eve = await world.person("eve@example.com")
+    assert -eve.id not in stored, "no figure is even stored for a group below the threshold"
+
+
+async def test_a_scope_its_department_would_subtract_to_one_person_is_withheld(
+    db: Database,
+) -> None:
+    world, _ = await _world(db)
+    olga = await _manager_digest(world, "olga@example.com")
+    assert olga.suppressed and olga.engagement is None
+    replies = await world.channel.command("olga@example.com", "digest")
+    assert "No figures for your people" in replies[0].fallback_text
+    assert "Engagement" not in replies[0].fallback_text
+
+
+async def test_every_figure_ever_shown_cannot_be_subtracted_to_a_small_group(
+    db: Database,
+) -> None:
+    """The attacker holds every figure of the week (a sum, as mean times count, over a
+    known group): the organisation, each department, each heat map row, each manager's
+    people. No combination of them may equal the sum over fewer than K people."""
+    world, said = await _world(db)
+    survey = await world.survey()
+    respondents = sorted(said)
+    groups: list[set[str]] = []
+    async with world.db.session() as session:
+        people = (await session.exec(select(Person))).all()
+        department_of = {p.email: p.department_id for p in people}
+        org = await build_digest(session, survey=survey, week=WEEK)
+        assert not org.suppressed
+        groups.append(set(respondents))
+        department_id = dict((await session.exec(select(Department.name, Department.id))).all())
+        for row in org.departments:
+            scoped = await build_digest(session, survey=survey, week=WEEK, department=row.name)
+            assert scoped.suppressed == row.suppressed
+            if not row.suppressed:
+                groups.append({e for e in said if department_of[e] == department_id[row.name]})
+        assert org.heatmap is not None
+        for heat_row in org.heatmap.rows:
+            shown_row = next((d for d in org.departments if d.name == heat_row.name), None)
+            if shown_row is not None and any(v is not None for v in heat_row.values):
+                assert not shown_row.suppressed
+        for manager in people:
+            reports = await reports_of(session, manager=manager)
+            if not reports:
+                continue
+            emails = {p.email for p in people if p.id in reports}
+            if len(reports) < K:
+                continue
+            digest = await build_manager_digest(
+                session, survey=survey, week=WEEK, manager=manager, reports=len(reports)
+            )
+            if not digest.suppressed:
+                groups.append(emails & set(said))
+                assert digest.responded == len(emails & set(said))
+    assert sorted(len(g) for g in groups[1:4]) == [7, 9, 9], "Engineering, Ops, Sales shown"
+    shown_managers = len(groups) - 1 - sum(not d.suppressed for d in org.departments)
+    assert shown_managers == 1, "Mona's people are shown; Olga's would subtract to Olga"
+    matrix = np.array([[float(e in g) for e in respondents] for g in groups])
+    _, values, rows = np.linalg.svd(matrix, full_matrices=False)
+    basis = rows[values > 1e-9]
+    for size in range(1, K):
+        for chosen in combinations(range(len(respondents)), size):
+            vector = np.zeros(len(respondents))
+            vector[list(chosen)] = 1.0
+            residual = np.linalg.norm(vector - basis.T @ (basis @ vector))
+            assert residual > 1e-6, [respondents[i] for i in chosen]
