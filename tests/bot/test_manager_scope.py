@@ -10,8 +10,11 @@ from datetime import UTC, date, datetime
 from itertools import combinations
 
 import numpy as np
+import pytest
 from sqlmodel import select
 
+from bot import anonymity
+from bot.anonymity import refine_safely
 from bot.insights.access import ManagerScope, digest_scope
 from bot.insights.analytics import engagement_index, is_engagement_item, rounded
 from bot.insights.digest import build_digest
@@ -213,3 +216,64 @@ async def test_every_figure_ever_shown_cannot_be_subtracted_to_a_small_group(
             vector[list(chosen)] = 1.0
             residual = np.linalg.norm(vector - basis.T @ (basis @ vector))
             assert residual > 1e-6, [respondents[i] for i in chosen]
+
+
+def _span_holds_small_set(groups: list[frozenset[int]], members: int, k: int) -> bool:
+    """Member by member (not through atoms): is a sum over 1 to k-1 members computable?"""
+    matrix = np.array([[float(m in g) for m in range(members)] for g in groups])
+    _, values, rows = np.linalg.svd(matrix, full_matrices=False)
+    basis = rows[values > 1e-9]
+    for size in range(1, k):
+        for chosen in combinations(range(members), size):
+            vector = np.zeros(members)
+            vector[list(chosen)] = 1.0
+            if np.linalg.norm(vector - basis.T @ (basis @ vector)) < 1e-6:
+                return True
+    return False
+
+
+def test_the_guard_on_small_cases() -> None:
+    engineering, sales = frozenset(range(10)), frozenset(range(10, 19))
+    shown = [engineering | sales, engineering, sales]
+    across = frozenset({1, 2, 3, 10, 11, 12})
+    assert refine_safely(shown, [("mona", across)], k=5) == ["mona"]
+    all_but_one = frozenset(range(1, 10))
+    assert refine_safely(shown, [("olga", all_but_one)], k=5) == []
+    parent, child = frozenset(range(6)), frozenset(range(5))
+    assert refine_safely(shown, [("parent", parent), ("child", child)], k=5) == ["child"]
+    # Beside Mona's people, this group would give 2 x (Engineering's part of hers).
+    crafted = frozenset({1, 2, 3, *range(13, 19)})
+    assert refine_safely(shown, [("mona", across), ("crafted", crafted)], k=5) == ["mona"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_guard_never_accepts_a_disclosing_group(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Random overlapping scopes over four departments: what the guard keeps never lets a
+    small set be computed; with its caps lifted it withholds only what would."""
+    rng = random.Random(seed)
+    members, k = 36, 3
+    departments = [frozenset(range(i, i + 9)) for i in range(0, members, 9)]
+    candidates = []
+    for number in range(12):
+        base = set(rng.sample(range(members), rng.randint(3, 14)))
+        if candidates and rng.random() < 0.4:  # nested and near-nested scopes
+            base = set(rng.choice(candidates)[1]) - {rng.randrange(members)}
+        candidates.append((number, frozenset(base)))
+    kept = refine_safely(departments, candidates, k=k)
+    groups = departments + [g for key, g in candidates if key in kept]
+    assert not _span_holds_small_set(groups, members, k)
+    monkeypatch.setattr(anonymity, "MAX_SMALL_ATOMS", 10**6)
+    monkeypatch.setattr(anonymity, "MAX_TESTED_CELLS", 10**9)
+    exact = refine_safely(departments, candidates, k=k)
+    assert set(kept) <= set(exact), "the caps only ever withhold more"
+    groups = departments + [g for key, g in candidates if key in exact]
+    assert not _span_holds_small_set(groups, members, k)
+    kept = exact
+    for key, group in candidates:
+        if key not in kept and len(group) >= k:
+            prior = departments + [g for j, g in candidates if j in kept and j < key]
+            assert _span_holds_small_set([*prior, group], members, k) or len(group) < k, (
+                "withheld only when it would disclose (these sets are small enough to test)"
+            )
