@@ -1,8 +1,8 @@
 """A manager's digest: the people who report to them, directly or through others.
 
 Their figures were rolled up when each round closed (`bot.pulse.publish.manager_scopes`),
-only for scopes of k answers or more that no department's or other scope's figure could be
-subtracted from down to a smaller group; a week without such figures shows none. A week
+only for scopes that split no department (as stored) or other scope into a part smaller
+than k (`bot.anonymity.refine_safely`); a week without such figures shows none. A week
 whose threshold was raised since it closed shows none either: the guard ran under the
 threshold of the day."""
 

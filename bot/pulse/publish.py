@@ -124,13 +124,12 @@ def _responses(a: SealedContent, *, survey: Survey, round_: Round, pools: Pools)
 
 def manager_scopes(answers: list[SealedContent], *, pools: Pools, k: int) -> dict[int, list[int]]:
     """The managers whose people's figures may be published this week, each with the
-    answers (by index) in their scope. A scope is kept only when it has k answers or more
-    and, beside the organisation, the departments as pooled and the scopes kept before it
-    (larger first), every group anyone could subtract out of them still has k or more
-    (`bot.anonymity.refine_safely`): a manager's people minus their department, or minus a
-    sibling's people, never leaves one person's answer."""
-    everyone = frozenset(range(len(answers)))
-    if not shown(len(everyone), k):
+    answers (by index) in their scope. A scope is kept only when, beside the departments as
+    stored (the pooled small ones as one) and the scopes kept before it (larger first),
+    everyone sharing the same memberships is k people or more (`bot.anonymity.refine_safely`):
+    a manager's people minus their department, or minus a sibling's people, never leaves
+    fewer than k, nor does matching their sums against a department's stored answers."""
+    if not shown(len(answers), k):
         return {}
     departments: dict[int, set[int]] = defaultdict(set)
     members: dict[int, set[int]] = defaultdict(set)
@@ -140,7 +139,7 @@ def manager_scopes(answers: list[SealedContent], *, pools: Pools, k: int) -> dic
             members[manager].add(index)
     candidates = sorted(members.items(), key=lambda m: (-len(m[1]), m[0]))
     kept = refine_safely(
-        [everyone, *(frozenset(d) for d in departments.values())],
+        [frozenset(d) for d in departments.values()],
         [(manager, frozenset(people)) for manager, people in candidates],
         k=k,
     )

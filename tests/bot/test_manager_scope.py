@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from bot import anonymity
 from bot.anonymity import refine_safely
 from bot.insights.access import ManagerScope, digest_scope
 from bot.insights.analytics import engagement_index, is_engagement_item, rounded
@@ -30,9 +29,12 @@ K = 5
 
 
 def _org() -> str:
-    """Mona manages three engineers and Sam in Sales, who manages two sellers: six people
-    across two departments. Eve manages three engineers (too few); Olga manages all six
-    others in Ops, which is only them and her (Ops minus her people is Olga alone)."""
+    """Mona (Engineering) manages Design's three and Legal's three through Lee: six people
+    across two departments, each too small for its own figures. Eve manages three engineers
+    (too few). Olga manages all six others in Ops, which is only them and her (Ops minus her
+    people is Olga alone). Carl manages three engineers and three sellers: both departments
+    are shown, so his people would be three of each, and matching his figures against
+    Engineering's stored answers would find which three."""
     rows = ["email,name,department,timezone,role,country,manager_email"]
     rows.append("boss@example.com,Boss,Board,Europe/London,executive,GB,")
 
@@ -41,15 +43,20 @@ def _org() -> str:
 
     person("mona@example.com", "Mona Manager", "Engineering")
     for i in range(1, 4):
-        person(f"eng{i}@example.com", f"Engineer {i}", "Engineering", "mona@example.com")
-    person("eve@example.com", "Eve Lead", "Engineering")
-    for i in range(4, 7):
-        person(f"eng{i}@example.com", f"Engineer {i}", "Engineering", "eve@example.com")
-    person("eng7@example.com", "Engineer 7", "Engineering")
-    person("sam@example.com", "Sam Seller", "Sales", "mona@example.com")
+        person(f"dsg{i}@example.com", f"Designer {i}", "Design", "mona@example.com")
+    person("lee@example.com", "Lee Counsel", "Legal", "mona@example.com")
     for i in range(1, 3):
-        person(f"sales{i}@example.com", f"Seller {i}", "Sales", "sam@example.com")
-    for i in range(3, 9):
+        person(f"legal{i}@example.com", f"Lawyer {i}", "Legal", "lee@example.com")
+    person("eve@example.com", "Eve Lead", "Engineering")
+    for i in range(1, 4):
+        person(f"eng{i}@example.com", f"Engineer {i}", "Engineering", "eve@example.com")
+    person("carl@example.com", "Carl Cross", "Sales")
+    for i in range(4, 7):
+        person(f"eng{i}@example.com", f"Engineer {i}", "Engineering", "carl@example.com")
+    for i in range(1, 4):
+        person(f"sales{i}@example.com", f"Seller {i}", "Sales", "carl@example.com")
+    person("eng7@example.com", "Engineer 7", "Engineering")
+    for i in range(4, 9):
         person(f"sales{i}@example.com", f"Seller {i}", "Sales")
     person("olga@example.com", "Olga Ops", "Ops")
     for i in range(1, 7):
@@ -57,10 +64,10 @@ def _org() -> str:
     return "\n".join(rows) + "\n"
 
 
-MONAS_PEOPLE = {f"eng{i}@example.com" for i in range(1, 4)} | {
-    "sam@example.com",
-    "sales1@example.com",
-    "sales2@example.com",
+MONAS_PEOPLE = {f"dsg{i}@example.com" for i in range(1, 4)} | {
+    "lee@example.com",
+    "legal1@example.com",
+    "legal2@example.com",
 }
 
 
@@ -130,19 +137,24 @@ async def test_a_manager_sees_figures_for_exactly_their_people_across_department
     assert (digest.responded, digest.invited) == (6, 6)
     assert digest.engagement == _engagement(said, MONAS_PEOPLE)
     assert digest.engagement != _engagement(
-        said, {p for p in said if p.startswith("eng") or p == "mona@example.com"}
-    ), "not the department's figure"
+        said,
+        {p for p in said if p.startswith("eng") or p in ("mona@example.com", "eve@example.com")},
+    ), "not her department's figure"
     assert digest.departments == () and digest.collaboration == () and digest.comments == ()
     replies = await world.channel.command("mona@example.com", "digest")
     text = replies[0].fallback_text
     assert replies[0].title == f"Collaboration digest: people reporting to Mona Manager, {WEEK}"
     assert "(6 of 6)" in text and "Engineering" not in text
+    async with world.db.session() as session:
+        org = await build_digest(session, survey=await world.survey(), week=WEEK)
+    rows = {d.name: d for d in org.departments}
+    assert rows["Design"].suppressed and rows["Legal"].suppressed, "each too small alone"
     assert replies[0].image is None
 
 
 async def test_a_manager_with_three_reports_sees_none(db: Database) -> None:
     world, _ = await _world(db)
-    for email, count in (("eve@example.com", 3), ("sam@example.com", 2)):
+    for email, count in (("eve@example.com", 3), ("lee@example.com", 2)):
         replies = await world.channel.command(email, "digest")
         assert replies[0].title == "Your group is too small for figures", email
         assert f"{count} people report to you" in replies[0].fallback_text
@@ -153,15 +165,25 @@ async def test_a_manager_with_three_reports_sees_none(db: Database) -> None:
     assert -eve.id not in stored, "no figure is even stored for a group below the threshold"
 
 
-async def test_a_scope_its_department_would_subtract_to_one_person_is_withheld(
-    db: Database,
-) -> None:
+async def test_scopes_that_split_a_department_small_are_withheld(db: Database) -> None:
+    """Olga's people are Ops minus Olga; Carl's are three of Engineering's nine and three of
+    Sales' nine, which whoever holds the database could pick out of each department's
+    stored answers by matching his figures' sums."""
     world, _ = await _world(db)
-    olga = await _manager_digest(world, "olga@example.com")
-    assert olga.suppressed and olga.engagement is None
-    replies = await world.channel.command("olga@example.com", "digest")
-    assert "No figures for your people" in replies[0].fallback_text
-    assert "Engagement" not in replies[0].fallback_text
+    for email in ("olga@example.com", "carl@example.com"):
+        digest = await _manager_digest(world, email)
+        assert digest.suppressed and digest.engagement is None, email
+        replies = await world.channel.command(email, "digest")
+        assert "No figures for your people" in replies[0].fallback_text
+        assert "Engagement" not in replies[0].fallback_text
+        manager = await world.person(email)
+        async with world.db.session() as session:
+            stored = (
+                await session.exec(
+                    select(WeeklyRollup.id).where(WeeklyRollup.department_id == -manager.id)
+                )
+            ).all()
+        assert stored == [], f"nothing stored for {email}'s people"
 
 
 async def test_every_figure_ever_shown_cannot_be_subtracted_to_a_small_group(
@@ -206,7 +228,20 @@ async def test_every_figure_ever_shown_cannot_be_subtracted_to_a_small_group(
                 assert digest.responded == len(emails & set(said))
     assert sorted(len(g) for g in groups[1:4]) == [7, 9, 9], "Engineering, Ops, Sales shown"
     shown_managers = len(groups) - 1 - sum(not d.suppressed for d in org.departments)
-    assert shown_managers == 1, "Mona's people are shown; Olga's would subtract to Olga"
+    assert shown_managers == 1, "Mona's people only; Olga's and Carl's are withheld"
+    # The database holder also sorts stored answers by department (small ones pooled):
+    # everyone sharing the same memberships is still K people or more.
+    shown_names = {d.name for d in org.departments if not d.suppressed}
+    names = {i: n for n, i in department_id.items()}
+    stored = {
+        e: names[department_of[e]] if names[department_of[e]] in shown_names else None
+        for e in respondents
+    }
+    atoms: dict[tuple, int] = {}
+    for e in respondents:
+        signature = (stored[e], *(e in g for g in groups))
+        atoms[signature] = atoms.get(signature, 0) + 1
+    assert min(atoms.values()) >= K, atoms
     matrix = np.array([[float(e in g) for e in respondents] for g in groups])
     _, values, rows = np.linalg.svd(matrix, full_matrices=False)
     basis = rows[values > 1e-9]
@@ -233,25 +268,28 @@ def _span_holds_small_set(groups: list[frozenset[int]], members: int, k: int) ->
 
 
 def test_the_guard_on_small_cases() -> None:
-    engineering, sales = frozenset(range(10)), frozenset(range(10, 19))
-    shown = [engineering | sales, engineering, sales]
+    engineering, sales, pooled = (
+        frozenset(range(10)),
+        frozenset(range(10, 19)),
+        frozenset(range(19, 25)),
+    )
+    stored = [engineering, sales, pooled]
+    assert refine_safely(stored, [("mona", pooled)], k=5) == ["mona"]
     across = frozenset({1, 2, 3, 10, 11, 12})
-    assert refine_safely(shown, [("mona", across)], k=5) == ["mona"]
+    assert refine_safely(stored, [("carl", across)], k=5) == [], "three of each department"
     all_but_one = frozenset(range(1, 10))
-    assert refine_safely(shown, [("olga", all_but_one)], k=5) == []
+    assert refine_safely(stored, [("olga", all_but_one)], k=5) == []
     parent, child = frozenset(range(6)), frozenset(range(5))
-    assert refine_safely(shown, [("parent", parent), ("child", child)], k=5) == ["child"]
-    # Beside Mona's people, this group would give 2 x (Engineering's part of hers).
-    crafted = frozenset({1, 2, 3, *range(13, 19)})
-    assert refine_safely(shown, [("mona", across), ("crafted", crafted)], k=5) == ["mona"]
+    assert refine_safely(stored, [("parent", parent), ("child", child)], k=5) == ["child"]
+    whole, half = frozenset(range(10)), frozenset(range(5))  # all of Engineering, then 5 of 10
+    assert refine_safely(stored, [("whole", whole), ("half", half)], k=5) == ["whole", "half"]
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_the_guard_never_accepts_a_disclosing_group(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_guard_never_accepts_a_disclosing_group(seed: int) -> None:
     """Random overlapping scopes over four departments: what the guard keeps never lets a
-    small set be computed; with its caps lifted it withholds only what would."""
+    set of fewer than k people be computed from the figures, nor leaves fewer than k people
+    with the same memberships; what it refuses would have. Checked member by member."""
     rng = random.Random(seed)
     members, k = 36, 3
     departments = [frozenset(range(i, i + 9)) for i in range(0, members, 9)]
@@ -264,16 +302,18 @@ def test_the_guard_never_accepts_a_disclosing_group(
     kept = refine_safely(departments, candidates, k=k)
     groups = departments + [g for key, g in candidates if key in kept]
     assert not _span_holds_small_set(groups, members, k)
-    monkeypatch.setattr(anonymity, "MAX_SMALL_ATOMS", 10**6)
-    monkeypatch.setattr(anonymity, "MAX_TESTED_CELLS", 10**9)
-    exact = refine_safely(departments, candidates, k=k)
-    assert set(kept) <= set(exact), "the caps only ever withhold more"
-    groups = departments + [g for key, g in candidates if key in exact]
-    assert not _span_holds_small_set(groups, members, k)
-    kept = exact
-    for key, group in candidates:
-        if key not in kept and len(group) >= k:
-            prior = departments + [g for j, g in candidates if j in kept and j < key]
-            assert _span_holds_small_set([*prior, group], members, k) or len(group) < k, (
-                "withheld only when it would disclose (these sets are small enough to test)"
-            )
+    assert not _small_atom(groups, members, k)
+    for key, group in candidates:  # each refusal: beside what was kept before it, too small
+        if key not in kept:
+            before = departments + [g for j, g in candidates if j in kept and j < key]
+            assert len(group) < k or _small_atom([*before, group], members, k), key
+
+
+def _small_atom(groups: list[frozenset[int]], members: int, k: int) -> bool:
+    """Member by member: do some people share exactly the same memberships, fewer than k?"""
+    counts: dict[tuple[bool, ...], int] = {}
+    for m in range(members):
+        signature = tuple(m in g for g in groups)
+        if any(signature):
+            counts[signature] = counts.get(signature, 0) + 1
+    return min(counts.values()) < k
