@@ -51,6 +51,17 @@ async def manager_chain(session: AsyncSession, *, person: Person) -> tuple[int, 
 
 
 async def reports_of(session: AsyncSession, *, manager: Person) -> frozenset[int]:
-    """The people reporting to `manager`, directly or through others."""
+    """The active people reporting to `manager`, directly or through others (the walk goes
+    through someone who left, as their people still report up the same line)."""
     lines = await reporting_lines(session, tenant_id=manager.tenant_id)
-    return subtrees(lines).get(manager.id or 0, frozenset())
+    active = set(
+        (
+            await session.exec(
+                select(Person.id).where(
+                    Person.tenant_id == manager.tenant_id,
+                    Person.active == True,  # noqa: E712
+                )
+            )
+        ).all()
+    )
+    return frozenset(subtrees(lines).get(manager.id or 0, frozenset()) & active)
