@@ -85,8 +85,28 @@ def digest_chart(digest: DigestData) -> Image | None:
     alt = f"Silo map of {len(names)} departments and the engagement trend for {digest.scope}"
     if heat_map:
         alt += "; " + heat_map_alt(heat_map, digest.threshold)
-        return Image(png=buffer.getvalue(), alt=alt, title=_("Silo map, trend and departments"))
+        return Image(
+            png=buffer.getvalue(),
+            alt=alt,
+            title=_("Silo map, trend and departments"),
+            compact=heat_map_chart(heat_map, digest.threshold),
+        )
     return Image(png=buffer.getvalue(), alt=alt, title="Silo map and trend")
+
+
+def heat_map_chart(heat_map: HeatMap, k: int) -> Image:
+    """The heat map alone, smaller: what a message too small for the whole chart shows."""
+    plt = _pyplot()
+    cells = ROW_HEIGHT * len(heat_map.rows)
+    height = cells + HEAT_HEADER + LEGEND
+    fig = plt.figure(figsize=(8, height), dpi=72)
+    axes = fig.add_axes((0.25, LEGEND / height, 0.73, cells / height))
+    _draw_heat_map(axes, heat_map, k)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    alt = heat_map_alt(heat_map, k)
+    return Image(png=buffer.getvalue(), alt=alt[:1].upper() + alt[1:], title=_("Departments"))
 
 
 def heat_map_alt(heat_map: HeatMap, k: int) -> str:
