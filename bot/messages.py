@@ -125,11 +125,13 @@ class Action:
 
 @dataclass(frozen=True)
 class Image:
-    """A chart: PNG bytes, with alt text that says what it shows."""
+    """A chart: PNG bytes, with alt text that says what it shows. `compact` is a smaller
+    chart of the essentials, for a platform whose message cannot carry this one."""
 
     png: bytes = field(repr=False)
     alt: str
     title: str = ""
+    compact: Image | None = None
 
 
 @dataclass(frozen=True)

@@ -213,25 +213,45 @@ def _section(section: Section, limit: int | None) -> list[dict[str, Any]]:
 
 
 def _image(image: Image, image_url: str | None, *, embed: bool) -> list[dict[str, Any]]:
-    elements = [_text(image.title, weight="bolder")] if image.title else []
-    url = image_url
-    if url is None and embed:
-        encoded = base64.b64encode(image.png).decode("ascii")
-        for colors in PALETTES:
-            if len(encoded) <= MAX_EMBEDDED_IMAGE_CHARS:
-                break
-            encoded = base64.b64encode(palette_png(image.png, colors)).decode("ascii")
-        if len(encoded) <= MAX_EMBEDDED_IMAGE_CHARS:
-            url = f"data:image/png;base64,{encoded}"
-    if url is None:
-        elements.append(
-            _note(
-                f"Chart: {image.alt} (The chart is too detailed to fit in a Teams message; "
-                "type `silos` for the whole map as text.)"
-            )
+    """The chart, embedded when it fits; else its compact version (the essentials, e.g. the
+    department heat map without the silo map), with a note of what was left out."""
+    if image_url is not None:
+        return _image_element(image, image_url)
+    url = _embeddable(image) if embed else None
+    if url is not None:
+        return _image_element(image, url)
+    compact = _embeddable(image.compact) if embed and image.compact else None
+    if image.compact is not None and compact is not None:
+        left_out = _note(
+            "The full chart (silo map and trend) is too detailed to fit in a Teams "
+            "message; type `silos` for the whole map as text."
         )
-    else:
-        elements.append({"type": "Image", "url": url, "altText": image.alt, "size": "stretch"})
+        return [*_image_element(image.compact, compact), left_out]
+    elements = [_text(image.title, weight="bolder")] if image.title else []
+    elements.append(
+        _note(
+            f"Chart: {image.alt} (The chart is too detailed to fit in a Teams message; "
+            "type `silos` for the whole map as text.)"
+        )
+    )
+    return elements
+
+
+def _embeddable(image: Image) -> str | None:
+    """A data URI of the chart, re-encoded with fewer colours if need be; None if too big."""
+    encoded = base64.b64encode(image.png).decode("ascii")
+    for colors in PALETTES:
+        if len(encoded) <= MAX_EMBEDDED_IMAGE_CHARS:
+            break
+        encoded = base64.b64encode(palette_png(image.png, colors)).decode("ascii")
+    if len(encoded) <= MAX_EMBEDDED_IMAGE_CHARS:
+        return f"data:image/png;base64,{encoded}"
+    return None
+
+
+def _image_element(image: Image, url: str) -> list[dict[str, Any]]:
+    elements = [_text(image.title, weight="bolder")] if image.title else []
+    elements.append({"type": "Image", "url": url, "altText": image.alt, "size": "stretch"})
     return elements
 
 

@@ -41,7 +41,7 @@ class Audience(StrEnum):
     """Who may use a command; help shows a person only what they may use."""
 
     EVERYONE = "everyone"
-    LEADERS = "leaders"  # executives and admins (managers get their own department's digest)
+    LEADERS = "leaders"  # executives and admins (managers get their own people's digest)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from bot.connect.making import introduction_id, parties
 from bot.enums import DeliveryKind, RoundState
 from bot.insights.charts import digest_chart
 from bot.insights.digest import build_digest
+from bot.insights.manager_digest import build_manager_digest
 from bot.messages import Message
 from bot.people.org import departments_by_id
 from bot.pulse.surveys import Question
@@ -100,6 +101,17 @@ async def introduction_message(session: AsyncSession, *, delivery: Delivery) -> 
             second_team=found.second_team,
         )
     )
+
+
+async def manager_digest_message(
+    session: AsyncSession, *, survey: Survey, week: str, manager: Person, reports: int
+) -> Message:
+    """A manager's people's digest (`bot.insights.manager_digest`): figures and trend in
+    words, no chart (the silo map and heat map are about departments)."""
+    digest = await build_manager_digest(
+        session, survey=survey, week=week, manager=manager, reports=reports
+    )
+    return digest_template.render(digest_template.DigestMessageData(digest=digest))
 
 
 async def delivery_message(session: AsyncSession, *, delivery: Delivery) -> Message:

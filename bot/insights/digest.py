@@ -18,6 +18,7 @@ from bot.insights.analytics import (
 from bot.insights.changes import movements
 from bot.insights.digest_data import DepartmentFigures, DigestData, Pair
 from bot.insights.figures import WeekFigures, weeks_figures, withheld
+from bot.insights.heatmap import heat_map
 from bot.people.names import name_index
 from bot.pulse.schedule import previous_week
 from bot.store.models import Comment, Delivery, Department, Kudos, Round, Survey
@@ -107,6 +108,11 @@ async def build_digest(
     intros = await _introductions(
         session, survey=survey, week=week, names=names, k=k, org=scope_id is None
     )
+    heat = (
+        heat_map(now, names, hidden=hidden, k=k, org_label=ORG)
+        if scope_id is None
+        else None
+    )
     return DigestData(
         week=week,
         scope=scope,
@@ -133,6 +139,7 @@ async def build_digest(
         if scope_id is None
         else (),
         introductions=intros,
+        heatmap=heat,
     )
 
 

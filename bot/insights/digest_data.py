@@ -59,6 +59,40 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class HeatRow:
+    """One row of the heat map: a department (or the organisation), a value per column."""
+
+    name: str
+    values: tuple[float | None, ...]  # one per `HeatMap.columns`; None: withheld
+    suppressed: bool = False  # the whole department is withheld this week
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    """Departments by figures (`bot.insights.heatmap`): every cell below the threshold, or
+    one that would let someone subtract out a small group, is None."""
+
+    columns: tuple[str, ...]  # engagement, enps, response_rate, then item keys
+    rows: tuple[HeatRow, ...]  # the organisation first, then departments by name
+
+    def to_json(self) -> dict:
+        return {
+            "columns": list(self.columns),
+            "rows": [
+                {
+                    "name": row.name,
+                    "suppressed": row.suppressed,
+                    "cells": {
+                        column: {"value": value, "suppressed": value is None}
+                        for column, value in zip(self.columns, row.values, strict=True)
+                    },
+                }
+                for row in self.rows
+            ],
+        }
+
+
+@dataclass(frozen=True)
 class DigestData:
     week: str
     scope: str
@@ -90,6 +124,8 @@ class DigestData:
     too_early: tuple[Finding, ...] = ()  # looks bad, not enough answers yet to say
     offers: tuple[Offer, ...] = ()  # suggested actions pairing two teams ("Introduce them")
     introductions: IntroductionsSummary | None = None  # made, met, and their effect
+    heatmap: HeatMap | None = None  # the organisation's digest only
+    reports_of: str | None = None  # a manager's digest: whose people `scope` is
 
     def to_json(self) -> dict:
         """The documented JSON schema (README): withheld figures carry "suppressed": true."""
@@ -118,6 +154,7 @@ class DigestData:
             {"kind": f.kind, "subject": f.subject, "other": f.other} for f in self.too_early
         ]
         data["offers"] = [asdict(o) for o in self.offers]
+        data["heatmap"] = self.heatmap.to_json() if self.heatmap else None
         return data
 
 

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.enums import RoundState
 from bot.people.names import scrub_comment
+from bot.people.reports import manager_chain
 from bot.pulse.sealing import SealedContent, sealer_for
 from bot.pulse.surveys import (
     AnswerError,
@@ -126,6 +127,7 @@ async def record_checkin(
         blocked_by=checkin.blocked_by,
         comment=comment,
         author=person.id if comment else None,  # so a leader's reply can reach them
+        managers=await manager_chain(session, person=person),
     )
     box = sealer.seal(content, round_id=round_.id)
     first = await insert_unless_present(

@@ -6,23 +6,35 @@ for this round only (closed). Departments too small to be shown that week, with 
 secondary suppression the digest applies, are written as one pooled group (department
 None in responses, 0 in the rollup): the stored rows never hold a group smaller than the
 threshold, and a later erasure, import or changed threshold cannot bring it back.
+Managers' scopes (the people reporting to each, carried in the sealed answers) are rolled up
+here too, for the scopes the subtraction guard keeps (`manager_scopes`).
 """
 
 from __future__ import annotations
 
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.anonymity import effective_k, shown, suppressed_groups
-from bot.pulse.rollup import POOLED, RESPONDENTS, Increments
+from bot.anonymity import effective_k, refine_safely, shown, suppressed_groups
+from bot.enums import DeliveryKind
+from bot.people.reports import reporting_lines, subtrees
+from bot.pulse.rollup import INVITED, POOLED, RESPONDENTS, Increments, manager_key
 from bot.pulse.sealing import SealedContent, Sealer
 from bot.pulse.surveys import BLOCKED_BY, WORKED_WITH
-from bot.store.models import Comment, Department, Response, Round, SealedAnswer, Survey
+from bot.store.models import (
+    Comment,
+    Delivery,
+    Department,
+    Response,
+    Round,
+    SealedAnswer,
+    Survey,
+)
 
 _shuffle = random.SystemRandom().shuffle
 
@@ -84,6 +96,8 @@ async def publish_round(
     if comments:
         await connection.execute(Comment.__table__.insert(), comments)  # type: ignore[attr-defined]
     await _rollup(responses, answers, survey=survey, round_=round_, pools=pools).write(session)
+    managers = await _managers_rollup(session, answers, survey=survey, round_=round_, pools=pools)
+    await managers.write(session)
     await session.exec(delete(SealedAnswer).where(SealedAnswer.round_id == round_.id))
     round_.k_scores, round_.k_comments = survey.k_scores, survey.k_comments
     return len(answers)
@@ -107,6 +121,84 @@ def _responses(a: SealedContent, *, survey: Survey, round_: Round, pools: Pools)
     rows += [{**base, "item": "smoothness", "value": v, "target_department_id": d}
              for d, v in (a.smoothness or {}).items()]
     return rows
+
+
+def manager_scopes(answers: list[SealedContent], *, pools: Pools, k: int) -> dict[int, list[int]]:
+    """The managers whose people's figures may be published this week, each with the
+    answers (by index) in their scope. A scope is kept only when, beside the departments as
+    stored (the pooled small ones as one) and the scopes kept before it (larger first),
+    everyone sharing the same memberships is k people or more (`bot.anonymity.refine_safely`):
+    a manager's people minus their department, or minus a sibling's people, never leaves
+    fewer than k, nor does matching their sums against a department's stored answers."""
+    if not shown(len(answers), k):
+        return {}
+    departments: dict[int, set[int]] = defaultdict(set)
+    members: dict[int, set[int]] = defaultdict(set)
+    for index, a in enumerate(answers):
+        departments[POOLED if a.department_id in pools.scores else a.department_id].add(index)
+        for manager in a.managers:
+            members[manager].add(index)
+    candidates = sorted(members.items(), key=lambda m: (-len(m[1]), m[0]))
+    kept = refine_safely(
+        [frozenset(d) for d in departments.values()],
+        [(manager, frozenset(people)) for manager, people in candidates],
+        k=k,
+    )
+    return {manager: sorted(members[manager]) for manager in kept}  # type: ignore[index]
+
+
+async def _managers_rollup(
+    session: AsyncSession,
+    answers: list[SealedContent],
+    *,
+    survey: Survey,
+    round_: Round,
+    pools: Pools,
+) -> Increments:
+    """The kept managers' scopes, as rollup rows under `manager_key`: their people's scale
+    items and respondents, and how many of the people reporting to them were invited."""
+    increments = Increments()
+    scopes = manager_scopes(answers, pools=pools, k=effective_k(survey.k_scores))
+    if not scopes:
+        return increments
+    for manager, indexes in scopes.items():
+        key = manager_key(manager)
+        for index in indexes:
+            for item, value in answers[index].scores.items():
+                increments.add_item(
+                    tenant_id=survey.tenant_id,
+                    week=round_.week,
+                    department_id=key,
+                    item=item,
+                    value=value,
+                    target=None,
+                )
+        increments.add(
+            tenant_id=survey.tenant_id,
+            week=round_.week,
+            department_id=key,
+            item=RESPONDENTS,
+            count=len(indexes),
+        )
+    invited = (
+        await session.exec(
+            select(Delivery.person_id).where(
+                Delivery.round_id == round_.id, Delivery.kind == DeliveryKind.PULSE
+            )
+        )
+    ).all()
+    reports = subtrees(await reporting_lines(session, tenant_id=survey.tenant_id))
+    for manager in scopes:
+        count = sum(1 for person in invited if person in reports.get(manager, ()))
+        if count:
+            increments.add(
+                tenant_id=survey.tenant_id,
+                week=round_.week,
+                department_id=manager_key(manager),
+                item=INVITED,
+                count=count,
+            )
+    return increments
 
 
 def _rollup(

@@ -25,6 +25,18 @@ INVITED = "invited"
 PROMOTER = "enps_promoter"
 DETRACTOR = "enps_detractor"
 POOLED = 0  # the department key of the week's pooled small departments
+# Negative department keys hold a manager's people (`manager_key`): written once, when the
+# round closes, for the scopes that pass the threshold and the subtraction guard
+# (`bot.pulse.publish`); never rebuilt, as answers keep no trace of whom they report to.
+
+
+def manager_key(manager_id: int) -> int:
+    """The rollup's department key for the people reporting to `manager_id`."""
+    return -manager_id
+
+
+def manager_of(department_key: int) -> int:
+    return -department_key
 KEY = ("tenant_id", "week", "department_id", "item", "target")
 
 Key = tuple[int, str, int, str, int]
@@ -126,12 +138,15 @@ def invited(tenant_id: int, week: str, departments: Iterable[int]) -> Increments
 
 
 async def rebuild(session: AsyncSession, *, tenant_id: int, weeks: set[str]) -> None:
-    """Recompute these weeks from the raw rows (after an erasure); the caller commits."""
+    """Recompute these weeks from the raw rows (after an erasure); the caller commits.
+    Managers' scopes keep their published figures (`manager_key`)."""
     if not weeks:
         return
     await session.exec(
         delete(WeeklyRollup).where(
-            WeeklyRollup.tenant_id == tenant_id, col(WeeklyRollup.week).in_(weeks)
+            WeeklyRollup.tenant_id == tenant_id,
+            col(WeeklyRollup.week).in_(weeks),
+            WeeklyRollup.department_id >= 0,  # managers' scopes cannot be recomputed
         )
     )
     target = func.coalesce(Response.target_department_id, 0)

@@ -41,6 +41,9 @@ class SealedContent:
     comment: str | None = None
     smoothness: dict[int, int] | None = None  # None: the follow-up is still owed or not asked
     author: int | None = None  # the person's id, sealed again beside their comment at close
+    # Everyone the person reports to, directly or through others, when they answered: the
+    # managers' scopes their answer counts in once the round closes (`bot.pulse.publish`).
+    managers: tuple[int, ...] = ()
 
     @property
     def followup_owed(self) -> bool:
@@ -140,6 +143,7 @@ def _to_dict(content: SealedContent) -> dict:
         if content.smoothness is None
         else {str(k): v for k, v in content.smoothness.items()},
         "p": content.author,
+        "g": list(content.managers),
     }
 
 
@@ -153,4 +157,5 @@ def _from_dict(data: dict) -> SealedContent:
         comment=data["c"],
         smoothness=None if data["m"] is None else {int(k): v for k, v in data["m"].items()},
         author=data.get("p"),  # answers sealed before conversations have none
+        managers=tuple(data.get("g", ())),  # boxes sealed before managers' scopes: none
     )

@@ -131,6 +131,7 @@ async def test_digest_is_for_leaders(world: World) -> None:
     shown = await world.channel.command("ceo@example.com", "digest")
     assert shown[0].kind == "digest"
     assert "Fewer than 5 people answered" in shown[0].fallback_text
-    # A manager sees their own department, when it is big enough.
+    # A manager sees the people who report to them (seven engineers; none answered).
     shown = await world.channel.command("eng0@example.com", "digest")
-    assert shown[0].title == "Collaboration digest: Engineering, 2026-W45"
+    assert shown[0].title == "Collaboration digest: people reporting to Engineer 0, 2026-W45"
+    assert "No figures for your people" in shown[0].fallback_text

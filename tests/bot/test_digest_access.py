@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.insights.access import NotForYou, digest_scope, is_leader
+from bot.insights.access import ManagerScope, NotForYou, digest_scope, is_leader
 from bot.store.models import Person
 from tests.conftest import World
 
@@ -23,10 +23,12 @@ async def test_leaders_see_what_they_ask_for(world: World) -> None:
         assert await _scope(world, email, "Sales") == "Sales"
 
 
-async def test_a_manager_sees_their_own_department_only(world: World) -> None:
-    assert not is_leader(await world.person("eng0@example.com"))
-    assert await _scope(world, "eng0@example.com", None) == "Engineering"
-    assert await _scope(world, "eng0@example.com", "engineering") == "Engineering"
+async def test_a_manager_sees_their_own_people_only(world: World) -> None:
+    manager = await world.person("eng0@example.com")
+    assert not is_leader(manager)
+    own_people = ManagerScope(manager_id=manager.id, manager=manager.name)
+    assert await _scope(world, "eng0@example.com", None) == own_people
+    assert await _scope(world, "eng0@example.com", "engineering") == own_people
     with pytest.raises(NotForYou) as refused:
         await _scope(world, "eng0@example.com", "Sales")
     assert refused.value.admins == ["Ari Admin"]

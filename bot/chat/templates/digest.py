@@ -199,9 +199,46 @@ def _matrix(pairs: tuple[Pair, ...], k: int) -> Section:
     return Section(heading="Collaboration matrix", text="\n".join(lines) or "No ties yet.")
 
 
+def _manager(data: DigestMessageData, title: str) -> Message:
+    """A manager's people: their headline and trend only. Silo findings, departments and
+    comments are for the organisation's and departments' digests."""
+    d = data.digest
+    if d.suppressed:
+        text = _(
+            "No figures for your people in {week}: fewer than {k} of them answered, or their "
+            "figures would let someone work out a smaller group's answers from their "
+            "department's. Everyone stays anonymous."
+        ).format(week=d.week, k=d.threshold)
+        return Message(
+            kind=MessageKind.DIGEST,
+            title=title,
+            fallback_text=f"{title}\n{text}",
+            sections=(Section(text=text),),
+        )
+    sections = (
+        _headline(d),
+        Section(
+            text=_(
+                "These figures cover the people who report to you, directly or through "
+                "others. Silo findings and comments are in the organisation's digest."
+            )
+        ),
+    )
+    return Message(
+        kind=MessageKind.DIGEST,
+        title=title,
+        fallback_text="\n".join([title] + [_plain(s) for s in sections]),
+        sections=sections,
+        image=data.chart,
+        context=_("Figures only for groups of {k}+ answers.").format(k=d.threshold),
+    )
+
+
 def render(data: DigestMessageData) -> Message:
     d = data.digest
     title = f"Collaboration digest: {d.scope}, {d.week}"
+    if d.reports_of is not None:
+        return _manager(data, title)
     if d.suppressed:
         text = (
             f"Fewer than {d.threshold} people answered in {d.scope} in {d.week}, so "
