@@ -19,6 +19,9 @@ class DeliveryKind(StrEnum):
     PULSE = "pulse"
     NUDGE = "nudge"
     DIGEST = "digest"
+    TOUR = "tour"  # a listening tour's intake (bot/listening/tours.py)
+    TOUR_NUDGE = "tour_nudge"
+    TOUR_SUMMARY = "tour_sum"  # the tour's summary, to the executive who started it
 
 
 class DeliveryState(StrEnum):

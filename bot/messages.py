@@ -38,6 +38,8 @@ class ActionId(StrEnum):
     ADMIN_SAVE = "admin_save"  # submit the survey settings form
     IMPORT_CONFIRM = "import_confirm"  # value: the held import's token
     IMPORT_CANCEL = "import_cancel"
+    LISTEN_START = "listen_start"  # submit the listening tour form
+    TOUR_ANSWER = "tour_answer"  # value: the tour's id
 
 
 class MessageKind(StrEnum):
@@ -57,6 +59,9 @@ class MessageKind(StrEnum):
     STRANGER = "stranger"  # a notice to someone Crosspulse does not know yet
     ADMIN = "admin"  # the admin card: survey settings form and delivery status
     IMPORT = "import"  # an organisation CSV checked, waiting for its confirm
+    LISTEN_FORM = "listen_form"  # an executive's form starting a listening tour
+    TOUR = "tour"  # a listening tour's intake (and its nudge)
+    TOUR_SUMMARY = "tour_summary"  # what a listening tour heard
 
 
 class Style(StrEnum):
