@@ -1,0 +1,115 @@
+"""Themes of free-text answers, computed locally and deterministically (scikit-learn).
+
+Each person's answer is one document. TF-IDF over 1-2-grams with English stop words finds
+the weighted phrases; only phrases written by at least `MIN_PEOPLE` people are candidates
+(a phrase one person wrote could quote them). Candidates written by mostly the same people
+are grouped (average-linkage agglomerative clustering on the Jaccard distance of who wrote
+them); a theme is named by its heaviest phrase (two-word phrases first) and counts the
+people who wrote any phrase of it. No randomness: ties break alphabetically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_PEOPLE = 2  # a theme shown is raised by at least this many people
+CANDIDATES = 24  # the heaviest phrases considered
+MAX_THEMES = 5
+GROUP_DISTANCE = 0.5  # phrases whose writers overlap more than this share a theme
+# Words every answer to these questions uses, which make no theme of their own.
+FILLER = frozenset(
+    {"depend", "depends", "dependent", "rely", "relies", "need", "needs", "mostly"}
+    | {"really", "lot", "team", "teams", "work", "working"}
+)
+PLACEHOLDERS = re.compile(r"\[(?:name|email|link|someone)\]")
+
+
+@dataclass(frozen=True)
+class Theme:
+    phrase: str
+    people: int
+    related: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"phrase": self.phrase, "people": self.people, "related": list(self.related)}
+
+
+def themes(
+    documents: Sequence[str], *, drop: Iterable[str] = (), limit: int = MAX_THEMES
+) -> list[Theme]:
+    """The themes of `documents` (one per person), most people first; `drop`: words never
+    to form a theme (department names, when the question is about departments)."""
+    docs = [PLACEHOLDERS.sub(" ", d) for d in documents if d and d.strip()]
+    if len(docs) < MIN_PEOPLE:
+        return []
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+    dropped = {w.lower() for d in drop for w in d.split()}
+    stop = sorted(ENGLISH_STOP_WORDS | FILLER | dropped)
+    vectorizer = TfidfVectorizer(
+        ngram_range=(1, 2), stop_words=stop, min_df=MIN_PEOPLE, sublinear_tf=True
+    )
+    try:
+        matrix = vectorizer.fit_transform(docs)
+    except ValueError:  # nothing written by two people
+        return []
+    terms = vectorizer.get_feature_names_out()
+    present = (matrix > 0).tocsc()
+    writers = np.asarray(present.sum(axis=0)).ravel()
+    weight = np.asarray(matrix.sum(axis=0)).ravel()
+    order = sorted(
+        range(len(terms)),
+        key=lambda i: (-(weight[i] * (1.5 if " " in terms[i] else 1.0)), terms[i]),
+    )
+    chosen = [i for i in order if writers[i] >= MIN_PEOPLE][:CANDIDATES]
+    if not chosen:
+        return []
+    sets = [frozenset(present[:, i].nonzero()[0].tolist()) for i in chosen]
+    groups = _group(sets)
+    found = []
+    for members in groups:
+        ranked = sorted(
+            members,
+            key=lambda m: (
+                -(weight[chosen[m]] * (1.5 if " " in terms[chosen[m]] else 1.0)),
+                terms[chosen[m]],
+            ),
+        )
+        people = len(frozenset().union(*(sets[m] for m in members)))
+        if people < MIN_PEOPLE:
+            continue
+        label = str(terms[chosen[ranked[0]]])
+        related = tuple(
+            str(terms[chosen[m]]) for m in ranked[1:] if str(terms[chosen[m]]) not in label
+        )
+        found.append(Theme(phrase=label, people=people, related=related[:3]))
+    found.sort(key=lambda t: (-t.people, t.phrase))
+    return found[:limit]
+
+
+def _group(sets: list[frozenset[int]]) -> list[list[int]]:
+    """Indices of phrases grouped by who wrote them (deterministic: no random state)."""
+    if len(sets) == 1:
+        return [[0]]
+    from sklearn.cluster import AgglomerativeClustering
+
+    size = len(sets)
+    distance = np.zeros((size, size))
+    for a in range(size):
+        for b in range(a + 1, size):
+            union = len(sets[a] | sets[b])
+            distance[a, b] = distance[b, a] = 1 - len(sets[a] & sets[b]) / union if union else 1
+    labels = AgglomerativeClustering(
+        n_clusters=None,
+        metric="precomputed",
+        linkage="average",
+        distance_threshold=GROUP_DISTANCE,
+    ).fit_predict(distance)
+    groups: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(index)
+    return sorted(groups.values(), key=lambda g: g[0])
