@@ -434,6 +434,7 @@ def export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None
 @app.command()
 def forget(email: str) -> None:
     """Erase one person's data: answers, history, thank-yous and the person."""
+    from bot.listening.tours import erase_sheets
     from bot.people.org import person_by_email
     from bot.pulse.privacy import erase_person
 
@@ -443,7 +444,9 @@ def forget(email: str) -> None:
             person = await person_by_email(session, tenant_id=tenant.id, email=email)
             if person is None:
                 return False
-            await erase_person(session, person=person, secret=rt.settings.secret_bytes, actor="cli")
+            secret = rt.settings.secret_bytes
+            await erase_sheets(session, person=person, secret=secret)  # open tours' answers
+            await erase_person(session, person=person, secret=secret, actor="cli")
             return True
 
     if not _run(work):

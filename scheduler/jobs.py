@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import load_settings
 from bot.insights.deliveries import schedule_digests
+from bot.listening.tours import close_due_tours, enforce_tour_retention, schedule_tour_nudges
 from bot.people.directory import (
     DirectorySource,
     DirectoryUnavailable,
@@ -93,6 +94,12 @@ async def _tick(
             report.closed += len(await close_rounds(session, survey=survey, now=now, secret=secret))
             survey = await _survey(session, survey_id)
             report.digests += await schedule_digests(session, survey=survey, now=now)
+            # Listening tours: reminders, then the close that owes the executive its summary.
+            tenant_id = (await _survey(session, survey_id)).tenant_id
+            report.nudges += await schedule_tour_nudges(
+                session, tenant_id=tenant_id, now=now, secret=secret
+            )
+            await close_due_tours(session, tenant_id=tenant_id, now=now, secret=secret)
         await expire(session, now=now)
     await prune(db, now=now)
     await send_due(db, now=now, ports=ports, report=report, lease=lease)
@@ -102,6 +109,9 @@ async def _tick(
             if done.get(survey.tenant_id) == (survey.retention_weeks, now.date()):
                 continue
             report.retention_deleted += await enforce_retention(
+                session, tenant_id=survey.tenant_id, weeks=survey.retention_weeks, now=now
+            )
+            report.retention_deleted += await enforce_tour_retention(
                 session, tenant_id=survey.tenant_id, weeks=survey.retention_weeks, now=now
             )
             done[survey.tenant_id] = (survey.retention_weeks, now.date())

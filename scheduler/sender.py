@@ -312,6 +312,10 @@ async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
     delivery, person = job.delivery, job.person
     if delivery.kind == DeliveryKind.DIGEST:
         key: tuple = (delivery.kind, delivery.week)
+    elif delivery.kind == DeliveryKind.TOUR_SUMMARY:  # the tour is the key's second part
+        key = (delivery.kind, delivery.idempotency_key.split(":")[1])
+    elif delivery.kind in (DeliveryKind.TOUR, DeliveryKind.TOUR_NUDGE):
+        key = (delivery.kind, delivery.idempotency_key.split(":")[1], person.timezone)
     else:
         key = (delivery.kind, delivery.round_id, person.department_id, person.timezone)
         key += (delivery.closes_at,)

@@ -29,6 +29,7 @@ class Verb(StrEnum):
     MUTE = "mute-nudges"
     UNMUTE = "unmute-nudges"
     ADMIN = "admin"
+    LISTEN = "listen"
     UNKNOWN = "unknown"
 
 
@@ -109,6 +110,14 @@ REGISTRY: tuple[CommandSpec, ...] = (
         "survey settings and delivery status (admins)",
         ("settings",),
         audience=Audience.LEADERS,
+        menu=False,
+    ),
+    # Executives only (the handler refuses the others); out of the menu, which holds ten.
+    CommandSpec(
+        Verb.LISTEN,
+        "start a listening tour, or see its status or summary (executives)",
+        audience=Audience.LEADERS,
+        arguments="[status|summary]",
         menu=False,
     ),
 )

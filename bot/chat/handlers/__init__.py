@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.chat.commands import Command, Verb, parse
 from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, FileEvent, Reply
-from bot.chat.handlers import account, admin, answers, digests, info, people, thanks
+from bot.chat.handlers import account, admin, answers, digests, info, listen, people, thanks
 from bot.chat.handlers.identities import Identities
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.home import home_view
@@ -45,6 +45,7 @@ COMMANDS: dict[Verb, CommandHandler] = {
     Verb.SILOS: digests.digest,
     Verb.TREND: digests.digest,
     Verb.ADMIN: admin.show,
+    Verb.LISTEN: listen.listen,
 }
 BUTTON_COMMANDS: dict[ActionId, Verb] = {
     ActionId.CHECKIN_NOW: Verb.CHECKIN,
@@ -64,6 +65,8 @@ ACTIONS: dict[ActionId, ActionHandler] = {
     ActionId.ADMIN_SAVE: admin.save,
     ActionId.IMPORT_CONFIRM: people.confirm,
     ActionId.IMPORT_CANCEL: people.cancel,
+    ActionId.LISTEN_START: listen.start,
+    ActionId.TOUR_ANSWER: listen.answer,
 }
 
 
