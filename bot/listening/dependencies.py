@@ -101,8 +101,8 @@ class Edges:
 def chains(
     edges: Iterable[tuple[str, str]], *, longest: int = 4, limit: int = 10
 ) -> list[tuple[str, ...]]:
-    """The "customer of the customer" chains: maximal paths A -> B -> C through who each
-    team names as its customers (no team twice), longest first."""
+    """The "customer of the customer" chains: maximal paths A -> B -> C (three teams or more)
+    through who each team names as its customers (no team twice), longest first."""
     following: dict[str, list[str]] = {}
     for source, target in sorted(set(edges)):
         following.setdefault(source, []).append(target)
@@ -111,7 +111,7 @@ def chains(
     def walk(path: tuple[str, ...]) -> None:
         nexts = [n for n in following.get(path[-1], []) if n not in path]
         if not nexts or len(path) >= longest:
-            if len(path) > 1:
+            if len(path) > 2:  # a team, its customer, and that customer's
                 found.append(path)
             return
         for step in nexts:

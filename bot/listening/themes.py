@@ -48,7 +48,7 @@ def themes(
         return []
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-    dropped = {w.lower() for d in drop for w in d.split()}
+    dropped = {d.lower() for d in drop if " " not in d}  # a phrase's words stay themes
     stop = sorted(ENGLISH_STOP_WORDS | FILLER | dropped)
     vectorizer = TfidfVectorizer(
         ngram_range=(1, 2), stop_words=stop, min_df=MIN_PEOPLE, sublinear_tf=True
@@ -66,9 +66,12 @@ def themes(
         key=lambda i: (-(weight[i] * (1.5 if " " in terms[i] else 1.0)), terms[i]),
     )
     chosen = [i for i in order if writers[i] >= MIN_PEOPLE][:CANDIDATES]
+    writers_of = {i: frozenset(present[:, i].nonzero()[0].tolist()) for i in chosen}
+    # A word only ever written inside the candidate phrases that hold it says nothing more.
+    chosen = [i for i in chosen if not _covered(i, chosen, terms, writers_of)]
     if not chosen:
         return []
-    sets = [frozenset(present[:, i].nonzero()[0].tolist()) for i in chosen]
+    sets = [writers_of[i] for i in chosen]
     groups = _group(sets)
     found = []
     for members in groups:
@@ -89,6 +92,18 @@ def themes(
         found.append(Theme(phrase=label, people=people, related=related[:3]))
     found.sort(key=lambda t: (-t.people, t.phrase))
     return found[:limit]
+
+
+def _covered(
+    index: int, chosen: list[int], terms: Sequence[str], writers_of: dict[int, frozenset[int]]
+) -> bool:
+    word = terms[index]
+    if " " in word:
+        return False
+    holders = [i for i in chosen if " " in terms[i] and word in terms[i].split()]
+    return bool(holders) and writers_of[index] <= frozenset().union(
+        *(writers_of[i] for i in holders)
+    )
 
 
 def _group(sets: list[frozenset[int]]) -> list[list[int]]:
