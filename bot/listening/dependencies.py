@@ -74,6 +74,11 @@ class DepartmentMatcher:
                 found.append(dept)
         return found
 
+    def masked(self, text: str) -> str:
+        """`text` with every department named blanked out: what is left is about something
+        else ("Customer Support" names no outside customer; "for bug fixes" stays)."""
+        return self._pattern.sub(" ", text) if self._pattern is not None else text
+
 
 def names_outside(text: str) -> bool:
     return OUTSIDE.search(text) is not None

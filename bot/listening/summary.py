@@ -183,11 +183,14 @@ def summarise(
     withheld = tuple(d for d in tour.departments if d not in shown)
     matcher = DepartmentMatcher(departments)
     drop = matcher.words
+    # Themes are read with the departments named blanked out: a department's name is no
+    # theme (the map shows who names whom).
+    plain = {id(a): matcher.masked(a.text) for a in answers}
 
     def scope_themes(group: list[_Answer]) -> tuple[QuestionThemes, ...]:
         out = []
         for q in tour.questions:
-            docs = [a.text for a in group if a.question == q["key"]]
+            docs = [plain[id(a)] for a in group if a.question == q["key"]]
             found = themes(docs, drop=drop)
             out.append(QuestionThemes(q["key"], q["text"], tuple(_shown(t) for t in found)))
         return tuple(out)
@@ -212,9 +215,9 @@ def summarise(
         named = [n for n in named if n != origin]
         edges = depends if a.question == DEPENDS else serves
         for target in named:
-            edges.add(origin, target, a.sheet, a.text)
-        if a.question == CUSTOMERS and names_outside(a.text):
-            serves.add(origin, OUTSIDE_LABEL, a.sheet, a.text)
+            edges.add(origin, target, a.sheet, plain[id(a)])
+        if a.question == CUSTOMERS and names_outside(plain[id(a)]):
+            serves.add(origin, OUTSIDE_LABEL, a.sheet, plain[id(a)])
     dependencies = tuple(
         Dependency(
             s,
