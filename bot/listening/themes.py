@@ -25,6 +25,7 @@ FILLER = frozenset(
     {"depend", "depends", "dependent", "rely", "relies", "need", "needs", "mostly"}
     | {"really", "lot", "team", "teams", "work", "working"}
 )
+WORD = re.compile(r"\w{2,}")
 PLACEHOLDERS = re.compile(r"\[(?:name|email|link|someone)\]")
 
 
@@ -48,7 +49,8 @@ def themes(
         return []
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-    dropped = {d.lower() for d in drop if " " not in d}  # a phrase's words stay themes
+    # Single words only (a phrase's words stay themes), as the tokenizer would cut them.
+    dropped = {d.lower() for d in drop if WORD.fullmatch(d)}
     stop = sorted(ENGLISH_STOP_WORDS | FILLER | dropped)
     vectorizer = TfidfVectorizer(
         ngram_range=(1, 2), stop_words=stop, min_df=MIN_PEOPLE, sublinear_tf=True

@@ -306,8 +306,6 @@ async def schedule_tour_nudges(
 ) -> int:
     """A nudge for each invited person who has not answered an open tour, as for pulses:
     after the survey's wait, at most its number of nudges, in their working hours."""
-    survey = await active_survey(session, tenant_id=tenant_id)
-    wait = timedelta(hours=survey.nudge_after_hours)
     open_tours = set(
         (
             await session.exec(
@@ -317,8 +315,10 @@ async def schedule_tour_nudges(
             )
         ).all()
     )
-    if not open_tours:
+    if not open_tours:  # the usual case: one query a tick
         return 0
+    survey = await active_survey(session, tenant_id=tenant_id)
+    wait = timedelta(hours=survey.nudge_after_hours)
     rows = (
         await session.exec(
             select(Delivery, Person)
@@ -334,18 +334,27 @@ async def schedule_tour_nudges(
             )
         )
     ).all()
+    last_nudges = dict(
+        (
+            await session.exec(
+                select(Delivery.person_id, func.max(Delivery.due_at))
+                .where(
+                    Delivery.tenant_id == tenant_id,
+                    Delivery.kind == DeliveryKind.TOUR_NUDGE,
+                    col(Delivery.closes_at) > now,
+                )
+                .group_by(Delivery.person_id)
+            )
+        ).all()
+    )
     sealer = sheet_sealer(secret)
     queued = 0
     for intake, person in rows:
         tour_id = tour_of(intake)
         if tour_id not in open_tours:
             continue
-        last = await session.exec(
-            select(func.max(Delivery.due_at)).where(
-                col(Delivery.idempotency_key).startswith(f"tour_nudge:{tour_id}:{person.id}:")
-            )
-        )
-        contacts = [t for t in (intake.sent_at, intake.claimed_at, last.one()) if t is not None]
+        last = last_nudges.get(person.id)
+        contacts = [t for t in (intake.sent_at, intake.claimed_at, last) if t is not None]
         if not contacts or now < max(_utc(t) for t in contacts) + wait:
             continue
         if not is_nudge_time(now, timezone=person.timezone, country=person.country):
