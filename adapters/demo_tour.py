@@ -1,5 +1,5 @@
-"""The demo's listening tour: the new chief customer officer asks Customer Support,
-Engineering, Product and Legal the four default questions in the demo's seventh week. Planted:
+"""The demo's listening tour: the new chief customer officer asks Customer Support, Product
+and Legal the four default questions in the demo's seventh week. Planted:
 a third of Customer Support depend on Engineering for bug fixes; Legal (3 people) is under the
 comment threshold, so it gets no themes of its own. Each person's answers come from their own
 seeded stream, as the pulses' do, so the summary is the same every run."""
@@ -21,7 +21,7 @@ SEED = 2026
 CCO = "jordan.lee@example.com"
 STARTS = datetime(2026, 2, 16, 6, 0, tzinfo=UTC)  # a Monday, on the demo's 6-hour steps
 UNTIL = "2026-02-20"
-DEPARTMENTS = ("Customer Support", "Engineering", "Product", "Legal")
+DEPARTMENTS = ("Customer Support", "Product", "Legal")  # Engineering is named, not asked
 ANSWER_RATE = 0.85
 EASIER = ("a shared roadmap", "a single handoff process", "clearer owners for handoffs")
 ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -30,15 +30,10 @@ ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
         "depends": ("Product for roadmap answers", "Product, for roadmap answers"),
         "customers": ("our customers", "customers who write in"),
     },
-    "Engineering": {
-        "measured": ("release cadence and uptime", "uptime and incidents", "release cadence"),
-        "depends": ("Product for clear specs", "Customer Support for bug reports"),
-        "customers": ("Customer Support and Product", "Customer Support"),
-    },
     "Product": {
         "measured": ("feature adoption", "roadmap delivery and feature adoption"),
         "depends": ("Engineering for delivery estimates", "Engineering, delivery estimates"),
-        "customers": ("Sales and our customers", "customers"),
+        "customers": ("Customer Support and Sales", "Customer Support"),
     },
     "Legal": {
         "measured": ("contract turnaround",),

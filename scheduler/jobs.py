@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import load_settings
 from bot.insights.deliveries import schedule_digests
-from bot.listening.tours import close_due_tours, enforce_tour_retention, schedule_tour_nudges
+from bot.listening.tours import enforce_tour_retention, tick_tours
 from bot.people.directory import (
     DirectorySource,
     DirectoryUnavailable,
@@ -94,12 +94,9 @@ async def _tick(
             report.closed += len(await close_rounds(session, survey=survey, now=now, secret=secret))
             survey = await _survey(session, survey_id)
             report.digests += await schedule_digests(session, survey=survey, now=now)
-            # Listening tours: reminders, then the close that owes the executive its summary.
+            # Listening tours: the close that owes the executive its summary, and reminders.
             tenant_id = (await _survey(session, survey_id)).tenant_id
-            report.nudges += await schedule_tour_nudges(
-                session, tenant_id=tenant_id, now=now, secret=secret
-            )
-            await close_due_tours(session, tenant_id=tenant_id, now=now, secret=secret)
+            report.nudges += await tick_tours(session, tenant_id=tenant_id, now=now, secret=secret)
         await expire(session, now=now)
     await prune(db, now=now)
     await send_due(db, now=now, ports=ports, report=report, lease=lease)

@@ -93,7 +93,35 @@ def themes(
         )
         found.append(Theme(phrase=label, people=people, related=related[:3]))
     found.sort(key=lambda t: (-t.people, t.phrase))
-    return found[:limit]
+    return _folded(found, sets={t.phrase: _writers(t, terms, chosen, sets) for t in found})[:limit]
+
+
+def _writers(theme: Theme, terms: Sequence[str], chosen: list[int], sets: list) -> frozenset[int]:
+    names = {theme.phrase, *theme.related}
+    return frozenset().union(*(sets[m] for m, i in enumerate(chosen) if terms[i] in names))
+
+
+def _folded(found: list[Theme], *, sets: dict[str, frozenset[int]]) -> list[Theme]:
+    """A theme sharing a word with a bigger one, written only by people of that one ("fixes
+    hotfixes" beside "bug fixes"), is a variant of it: it becomes one of its related phrases."""
+    kept: list[Theme] = []
+    for theme in found:
+        words = set(theme.phrase.split())
+        host = next(
+            (
+                k
+                for k in kept
+                if words & set(k.phrase.split()) and sets[theme.phrase] <= sets[k.phrase]
+            ),
+            None,
+        )
+        if host is None:
+            kept.append(theme)
+            continue
+        index = kept.index(host)
+        related = (*host.related, theme.phrase)[:3]
+        kept[index] = Theme(host.phrase, host.people, related)
+    return kept
 
 
 def _covered(

@@ -301,6 +301,25 @@ async def record_answers(
     return len(kept)
 
 
+async def tick_tours(session: AsyncSession, *, tenant_id: int, now: datetime, secret: bytes) -> int:
+    """The scheduler's share: close the tours whose time is up (their summaries owed), then
+    remind who has not answered the others; the number of reminders queued. One query a
+    tick when no tour is open."""
+    tours = (
+        await session.exec(
+            select(ListeningTour).where(
+                ListeningTour.tenant_id == tenant_id, ListeningTour.state == OPEN
+            )
+        )
+    ).all()
+    if not tours:
+        return 0
+    for tour in tours:
+        if _utc(tour.closes_at) <= now:
+            await close_tour(session, tour=tour, now=now, secret=secret)
+    return await schedule_tour_nudges(session, tenant_id=tenant_id, now=now, secret=secret)
+
+
 async def schedule_tour_nudges(
     session: AsyncSession, *, tenant_id: int, now: datetime, secret: bytes
 ) -> int:
@@ -383,26 +402,6 @@ async def schedule_tour_nudges(
         await session.rollback()
         return 0
     return queued
-
-
-async def close_due_tours(
-    session: AsyncSession, *, tenant_id: int, now: datetime, secret: bytes
-) -> list[int]:
-    """Close the tours whose time is up: publish their answers and owe the summary."""
-    due = (
-        await session.exec(
-            select(ListeningTour).where(
-                ListeningTour.tenant_id == tenant_id,
-                ListeningTour.state == OPEN,
-                col(ListeningTour.closes_at) <= now,
-            )
-        )
-    ).all()
-    closed = []
-    for tour in due:
-        await close_tour(session, tour=tour, now=now, secret=secret)
-        closed.append(tour.id)
-    return closed
 
 
 async def close_tour(

@@ -80,6 +80,19 @@ async def test_demo_finds_what_was_planted(database_url: str, tmp_path: Path) ->
     shown = out.getvalue()
     assert "Digest delivered to the CEO" in shown and "Customer Support" in shown
     assert json.loads((tmp_path / "out" / "digest.json").read_text())["week"] == data["week"]
+    # The CCO's listening tour: the planted dependency, Legal under the comment threshold.
+    assert "Listening tour summary delivered to the CCO" in shown
+    tour = json.loads((tmp_path / "out" / "tour_summary.json").read_text())
+    support = next(
+        d
+        for d in tour["dependencies"]
+        if (d["team"], d["depends_on"]) == ("Customer Support", "Engineering")
+    )
+    assert support["for"][0]["phrase"] == "bug fixes" and support["people"] >= 2
+    assert tour["withheld"] == ["Legal"]
+    assert "Legal" not in {s["scope"] for s in tour["scopes"]}
+    assert (tmp_path / "out" / "tour_map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "bug fixes" in (tmp_path / "out" / "tour_summary.txt").read_text()
 
 
 def test_each_person_answers_from_their_own_stream() -> None:
