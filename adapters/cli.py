@@ -713,7 +713,9 @@ def listen_status(
         data["state"],
         ", ".join(data["departments"]),
         data["closes_at"],
-        f"{data['answered']} of {data['invited']}",
+        f"{data['answered']} of {data['invited']}"
+        if data["answered"] is not None
+        else f"fewer than {data['answered_shown_from']} of {data['invited']}",
     )
     console.print(table)
 

@@ -118,7 +118,7 @@ class TourSummary:
             "closed_at": self.closes_at.isoformat(),
             "departments": list(self.departments),
             "threshold": self.threshold,
-            "answered": self.answered,
+            "answered": None if self.suppressed else self.answered,
             "suppressed": self.suppressed,
             "scopes": [s.to_json() for s in self.scopes],
             "withheld": list(self.withheld),

@@ -480,7 +480,8 @@ class TourStatus:
     opened_at: datetime
     closes_at: datetime
     invited: int
-    answered: int  # the organisation's count only: never per department while open
+    answered: int | None  # the tour's count only, never a department's; None below `floor`
+    floor: int  # the survey's score threshold: fewer answers than it are not counted out
 
     def to_json(self) -> dict:
         return {
@@ -492,6 +493,7 @@ class TourStatus:
             "closes_at": self.closes_at.isoformat(),
             "invited": self.invited,
             "answered": self.answered,
+            "answered_shown_from": self.floor,
         }
 
 
@@ -511,6 +513,7 @@ async def tour_status(session: AsyncSession, *, tour: ListeningTour) -> TourStat
             ListeningAnswer.tour_id == tour.id
         )
     answered = (await session.exec(query)).one()
+    floor = (await active_survey(session, tenant_id=tour.tenant_id)).k_scores
     return TourStatus(
         tour_id=tour.id or 0,
         state=tour.state,
@@ -519,7 +522,8 @@ async def tour_status(session: AsyncSession, *, tour: ListeningTour) -> TourStat
         opened_at=_utc(tour.opened_at),
         closes_at=_utc(tour.closes_at),
         invited=invited_count,
-        answered=answered,
+        answered=answered if answered >= floor else None,
+        floor=floor,
     )
 
 

@@ -117,12 +117,13 @@ async def test_too_few_answers_show_nothing(world: World) -> None:
             answers={"depends": "Engineering for bug fixes", "easier": "bug fixes"},
         )
     (status,) = await world.channel.command("ceo@example.com", "/pulse listen status")
-    assert "3 of 7 answered" in status.fallback_text
+    assert "Fewer than 5 of 7 have answered" in status.fallback_text, "3 is under k_scores"
     (waiting,) = await world.channel.command("ceo@example.com", "/pulse listen summary")
     assert waiting.title == "Not closed yet"
     await world.tick(datetime(2026, 11, 14, 12, 0, tzinfo=UTC))
     summary = world.port.latest("ceo@example.com", "tour_summary").message
     assert "Fewer than 10 people answered" in summary.fallback_text
+    assert "3 people" not in summary.fallback_text
     assert "bug fixes" not in summary.fallback_text and summary.image is None
     (again,) = await world.channel.command("ceo@example.com", "/pulse listen summary")
     assert again.fallback_text == summary.fallback_text

@@ -71,16 +71,22 @@ async def _latest(turn: Turn, *, summary: bool) -> list[Effect]:
         await session.commit()
         return [Reply(message)]
     status = await tour_status(session, tour=tour)
-    text = _("Asked: {departments}. Open until {closes}. {answered} of {invited} answered.").format(
-        departments=", ".join(status.departments),
-        closes=local_text(status.closes_at, person.timezone),
-        answered=status.answered,
-        invited=status.invited,
-    )
-    if status.state != "open":
-        text = _(
-            "Closed. {answered} of {invited} answered; `/pulse listen summary` shows what it heard."
-        ).format(answered=status.answered, invited=status.invited)
+    if status.answered is None:
+        answered = _("Fewer than {n} of {invited} have answered.").format(
+            n=status.floor, invited=status.invited
+        )
+    else:
+        answered = _("{answered} of {invited} have answered.").format(
+            answered=status.answered, invited=status.invited
+        )
+    if status.state == "open":
+        text = _("Asked: {departments}. Open until {closes}.").format(
+            departments=", ".join(status.departments),
+            closes=local_text(status.closes_at, person.timezone),
+        )
+    else:
+        text = _("Closed; `/pulse listen summary` shows what it heard.")
+    text += " " + answered
     return notice(_("Listening tour {id}").format(id=status.tour_id), text)
 
 

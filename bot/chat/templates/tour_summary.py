@@ -94,7 +94,10 @@ def render(data: TourSummaryData) -> Message:
         "with {k}+ people answering, smaller ones count in the organisation's. No answer "
         "is shown as written."
     ).format(k=s.threshold)
-    if s.suppressed:
+    if s.suppressed:  # not even how many: a figure of a group under the threshold
+        intro = _("Asked: {departments} (closed {closed}).").format(
+            departments=", ".join(s.departments), closed=closed
+        )
         text = _(
             "Fewer than {k} people answered, so nothing can be shown without risking who said what."
         ).format(k=s.threshold)
