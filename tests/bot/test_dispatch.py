@@ -32,6 +32,8 @@ def test_action_ids_keep_their_wire_values() -> None:
         "admin_save",
         "import_confirm",
         "import_cancel",
+        "listen_start",
+        "tour_answer",
     }
 
 

@@ -72,7 +72,7 @@ def render(data: ListenFormData) -> Message:
                 hint=None if initial else _("Optional: leave empty to ask only the ones above."),
             )
         )
-    lines = [title, intro]
+    lines = [title, intro, *(f"- {item.label}" for item in inputs)]
     return Message(
         kind=MessageKind.LISTEN_FORM,
         title=title,
