@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from adapters.slack.limits import check_blocks
 from bot.enums import Role
-from bot.store.models import ListeningSheet, ListeningTour, Person
+from bot.store.models import ListeningSheet, ListeningTour, Person, Survey
 from scheduler.jobs import tick
 from tests.adapters.slack.conftest import SlackWorld
 from tests.adapters.slack.test_admin import state_of
@@ -120,3 +120,52 @@ async def test_a_member_gets_no_listening_form_in_slack(slack: SlackWorld) -> No
     (reply,) = await slack.api.wait_for("response_url")
     assert "Executives only" in json.dumps(reply["blocks"])
     assert slack.api.of("chat.postMessage") == []
+
+
+async def test_the_summary_reaches_the_executive_with_the_map_in_slack(slack: SlackWorld) -> None:
+    """A tour to Engineering and Sales with the comment threshold at 2 (Ada and Bob answer;
+    each department alone is under it, so they are pooled): at the close the summary reaches
+    Ada's DM, the dependency map uploaded in its thread, no answer quoted."""
+    await make_executive(slack)
+    async with slack.runtime.db.session() as session:
+        survey = (await session.exec(select(Survey))).one()
+        survey.k_comments = 2
+        session.add(survey)
+        await session.commit()
+    await slack.command("U0ADA", "listen")
+    (dm,) = await slack.api.wait_for("chat.postMessage")
+    form = {"ts": "1.000100", "blocks": dm["blocks"]}
+    good = {"departments": ["Engineering", "Sales"], "until": "2026-11-05"}
+    await submit(slack, "U0ADA", "DADA", form, "listen_start", good, "1.1")
+    await slack.api.wait_for("chat.update")
+    await tick(
+        slack.runtime.db, now=datetime(2026, 11, 3, 10, 0, tzinfo=UTC), ports=slack.runtime.ports
+    )
+    posts = slack.api.of("chat.postMessage")
+    for user, channel, words in (
+        ("U0ADA", "DADA", "Engineering, mostly for bug fixes"),
+        ("U0BOB", "DBOB", "engineers for bug fixes please"),
+    ):
+        intake = next(
+            p for p in posts if p["channel"] == user and "A leader is listening" in json.dumps(p)
+        )
+        message = {"ts": f"9.{user}", "blocks": intake["blocks"]}
+        await submit(slack, user, channel, message, "tour_answer", {"depends": words}, user)
+    await slack.api.wait_for("chat.update", 3)
+    before = len(slack.api.of("chat.postMessage"))
+    await tick(
+        slack.runtime.db, now=datetime(2026, 11, 6, 12, 0, tzinfo=UTC), ports=slack.runtime.ports
+    )
+    (summary,) = [
+        p
+        for p in slack.api.of("chat.postMessage")[before:]
+        if "What the listening tour heard" in json.dumps(p)
+    ]
+    assert summary["channel"] == "U0ADA" and check_blocks(summary) == []
+    shown = json.dumps(summary, ensure_ascii=False)
+    assert "Other departments (pooled) → Engineering: 2 people" in shown
+    assert "bug fixes (2 people)" in shown and "mostly" not in shown and "please" not in shown
+    (complete,) = await slack.api.wait_for("files.completeUploadExternal")
+    assert complete.get("thread_ts"), "the map goes in the summary's thread"
+    (png,) = slack.api.uploads.values()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
