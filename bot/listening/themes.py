@@ -63,10 +63,12 @@ def themes(
     present = (matrix > 0).tocsc()
     writers = np.asarray(present.sum(axis=0)).ravel()
     weight = np.asarray(matrix.sum(axis=0)).ravel()
-    order = sorted(
-        range(len(terms)),
-        key=lambda i: (-(weight[i] * (1.5 if " " in terms[i] else 1.0)), terms[i]),
-    )
+
+    def heaviest_first(i: int) -> tuple[float, str]:
+        """Two-word phrases weigh half as much again: "bug fixes" says more than "bug"."""
+        return (-(weight[i] * (1.5 if " " in terms[i] else 1.0)), terms[i])
+
+    order = sorted(range(len(terms)), key=heaviest_first)
     chosen = [i for i in order if writers[i] >= MIN_PEOPLE][:CANDIDATES]
     writers_of = {i: frozenset(present[:, i].nonzero()[0].tolist()) for i in chosen}
     # A word only ever written inside the candidate phrases that hold it says nothing more.
@@ -77,13 +79,7 @@ def themes(
     groups = _group(sets)
     found = []
     for members in groups:
-        ranked = sorted(
-            members,
-            key=lambda m: (
-                -(weight[chosen[m]] * (1.5 if " " in terms[chosen[m]] else 1.0)),
-                terms[chosen[m]],
-            ),
-        )
+        ranked = sorted(members, key=lambda m: heaviest_first(chosen[m]))
         people = len(frozenset().union(*(sets[m] for m in members)))
         if people < MIN_PEOPLE:
             continue

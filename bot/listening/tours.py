@@ -254,7 +254,7 @@ async def record_answers(
     """Seal the person's answers (scrubbed of names, e-mails, links); the number answered.
     Raises AnswerError (nothing stored) when the tour closed, they were not invited, they
     already answered or every answer is empty."""
-    if tour.state != OPEN or tour.closes_at.replace(tzinfo=tour.closes_at.tzinfo or UTC) <= now:
+    if tour.state != OPEN or _utc(tour.closes_at) <= now:
         raise AnswerError(_("This listening tour has closed; nothing was recorded."))
     if not await invited(session, tour=tour, person_id=person.id):
         raise AnswerError(_("This listening tour was not sent to you; nothing was recorded."))

@@ -95,7 +95,7 @@ def _names(value: object) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(v) for v in value]
     if isinstance(value, str):
-        return [v for v in value.split(",")]
+        return value.split(",")
     return []
 
 
