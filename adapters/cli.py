@@ -434,7 +434,7 @@ def export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None
 @app.command()
 def forget(email: str) -> None:
     """Erase one person's data: answers, history, thank-yous and the person."""
-    from bot.listening.tours import erase_sheets
+    from bot.listening.care import erase_sheets
     from bot.people.org import person_by_email
     from bot.pulse.privacy import erase_person
 
@@ -689,7 +689,7 @@ def listen_status(
     format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
     """How a tour goes: departments, questions, when it closes, how many answered."""
-    from bot.listening.tours import tour_status
+    from bot.listening.status import tour_status
 
     if format not in ("text", "json"):
         _fail("--format must be text or json")

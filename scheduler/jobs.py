@@ -12,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import load_settings
 from bot.insights.deliveries import schedule_digests
-from bot.listening.tours import enforce_tour_retention, tick_tours
+from bot.listening.care import enforce_tour_retention
+from bot.listening.lifecycle import tick_tours
 from bot.people.directory import (
     DirectorySource,
     DirectoryUnavailable,

@@ -2,37 +2,34 @@
 
 Started from the chat form or the CLI (`start_tour`): each invited person is owed one `tour`
 delivery through the outbox, at their local pulse time on their next working day. Answers are
-sealed while the tour is open (`bot/listening/sheets.py`); when it closes (`close_due_tours`,
-from the scheduler's tick) they are unsealed, shuffled and written as `listening_answer` rows
-with a department only (pooled below the comment threshold), and the executive is owed the
-summary. Deliveries are keyed (`tour:<tour>:<person>`), so running any of this twice does it once.
+sealed while the tour is open (`bot/listening/sheets.py`); when it closes
+(`bot/listening/lifecycle.py`, from the scheduler's tick) they are unsealed, shuffled and
+written as `listening_answer` rows with a department only (pooled below the comment
+threshold), and the executive is owed the summary. Deliveries are keyed
+(`tour:<tour>:<person>`), so running any of this twice does it once.
 """
 
 from __future__ import annotations
 
-import random
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.enums import DeliveryKind, DeliveryState, Role
+from bot.enums import DeliveryKind, DeliveryState
 from bot.i18n import N_, _
 from bot.listening.sheets import Sheet, sheet_sealer
 from bot.people.names import name_index
 from bot.people.tenancy import active_survey
-from bot.pulse.schedule import first_working_day, is_nudge_time, iso_week, local_instant, parse_hhmm
+from bot.pulse.schedule import first_working_day, iso_week, local_instant, parse_hhmm
 from bot.pulse.surveys import AnswerError
 from bot.store import audit
-from bot.store.db import insert_unless_present
 from bot.store.models import (
     Delivery,
     Department,
-    ListeningAnswer,
     ListeningSheet,
     ListeningTour,
     Person,
@@ -254,7 +251,7 @@ async def record_answers(
     """Seal the person's answers (scrubbed of names, e-mails, links); the number answered.
     Raises AnswerError (nothing stored) when the tour closed, they were not invited, they
     already answered or every answer is empty."""
-    if tour.state != OPEN or _utc(tour.closes_at) <= now:
+    if tour.state != OPEN or utc(tour.closes_at) <= now:
         raise AnswerError(_("This listening tour has closed; nothing was recorded."))
     if not await invited(session, tour=tour, person_id=person.id):
         raise AnswerError(_("This listening tour was not sent to you; nothing was recorded."))
@@ -301,261 +298,6 @@ async def record_answers(
     return len(kept)
 
 
-async def tick_tours(session: AsyncSession, *, tenant_id: int, now: datetime, secret: bytes) -> int:
-    """The scheduler's share: close the tours whose time is up (their summaries owed), then
-    remind who has not answered the others; the number of reminders queued. One query a
-    tick when no tour is open."""
-    tours = (
-        await session.exec(
-            select(ListeningTour).where(
-                ListeningTour.tenant_id == tenant_id, ListeningTour.state == OPEN
-            )
-        )
-    ).all()
-    if not tours:
-        return 0
-    for tour in tours:
-        if _utc(tour.closes_at) <= now:
-            await close_tour(session, tour=tour, now=now, secret=secret)
-    return await schedule_tour_nudges(session, tenant_id=tenant_id, now=now, secret=secret)
-
-
-async def schedule_tour_nudges(
-    session: AsyncSession, *, tenant_id: int, now: datetime, secret: bytes
-) -> int:
-    """A nudge for each invited person who has not answered an open tour, as for pulses:
-    after the survey's wait, at most its number of nudges, in their working hours."""
-    open_tours = set(
-        (
-            await session.exec(
-                select(ListeningTour.id).where(
-                    ListeningTour.tenant_id == tenant_id, ListeningTour.state == OPEN
-                )
-            )
-        ).all()
-    )
-    if not open_tours:  # the usual case: one query a tick
-        return 0
-    survey = await active_survey(session, tenant_id=tenant_id)
-    wait = timedelta(hours=survey.nudge_after_hours)
-    rows = (
-        await session.exec(
-            select(Delivery, Person)
-            .join(Person, Person.id == Delivery.person_id)
-            .where(
-                Delivery.tenant_id == tenant_id,
-                Delivery.kind == DeliveryKind.TOUR,
-                col(Delivery.state).in_([DeliveryState.SENT, DeliveryState.UNKNOWN]),
-                Delivery.nudges_sent < survey.max_nudges,
-                col(Delivery.closes_at) > now,
-                col(Person.nudges_muted).is_(False),
-                col(Person.opted_out).is_(False),
-            )
-        )
-    ).all()
-    last_nudges = dict(
-        (
-            await session.exec(
-                select(Delivery.person_id, func.max(Delivery.due_at))
-                .where(
-                    Delivery.tenant_id == tenant_id,
-                    Delivery.kind == DeliveryKind.TOUR_NUDGE,
-                    col(Delivery.closes_at) > now,
-                )
-                .group_by(Delivery.person_id)
-            )
-        ).all()
-    )
-    sealer = sheet_sealer(secret)
-    queued = 0
-    for intake, person in rows:
-        tour_id = tour_of(intake)
-        if tour_id not in open_tours:
-            continue
-        last = last_nudges.get(person.id)
-        contacts = [t for t in (intake.sent_at, intake.claimed_at, last) if t is not None]
-        if not contacts or now < max(_utc(t) for t in contacts) + wait:
-            continue
-        if not is_nudge_time(now, timezone=person.timezone, country=person.country):
-            continue
-        row_id = sealer.row_id(tour_id=tour_id, salt=person.pseudonym_salt)
-        if await session.get(ListeningSheet, row_id) is not None:
-            continue
-        number = intake.nudges_sent + 1
-        session.add(
-            Delivery(
-                tenant_id=tenant_id,
-                person_id=person.id,
-                kind=DeliveryKind.TOUR_NUDGE,
-                idempotency_key=f"tour_nudge:{tour_id}:{person.id}:{number}",
-                week=intake.week,
-                due_at=now,
-                closes_at=intake.closes_at,
-            )
-        )
-        intake.nudges_sent = number
-        session.add(intake)
-        queued += 1
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        return 0
-    return queued
-
-
-async def close_tour(
-    session: AsyncSession, *, tour: ListeningTour, now: datetime, secret: bytes
-) -> None:
-    """Unseal, shuffle, pool the departments under the comment threshold, write the answers
-    under a random sheet id each, delete the sheets, owe the summary: one transaction."""
-    sealer = sheet_sealer(secret)
-    boxes = (
-        await session.exec(select(ListeningSheet.box).where(ListeningSheet.tour_id == tour.id))
-    ).all()
-    sheets = [sealer.unseal(box, tour_id=tour.id) for box in boxes]
-    answerers: dict[int, int] = {}
-    for sheet in sheets:
-        answerers[sheet.department_id] = answerers.get(sheet.department_id, 0) + 1
-    rows = []
-    for sheet in sheets:
-        shown = answerers[sheet.department_id] >= tour.k_comments
-        sheet_id = secrets.token_hex(8)
-        for key, text in sheet.answers.items():
-            rows.append(
-                ListeningAnswer(
-                    tenant_id=tour.tenant_id,
-                    tour_id=tour.id,
-                    week=tour.week,
-                    sheet=sheet_id,
-                    department_id=sheet.department_id if shown else None,
-                    question=key,
-                    text=text,
-                )
-            )
-    random.SystemRandom().shuffle(rows)
-    session.add_all(rows)
-    await session.exec(delete(ListeningSheet).where(ListeningSheet.tour_id == tour.id))
-    tour.state = CLOSED
-    session.add(tour)
-    for person_id in await _summary_readers(session, tour=tour):
-        await insert_unless_present(
-            session,
-            Delivery,
-            tenant_id=tour.tenant_id,
-            person_id=person_id,
-            kind=DeliveryKind.TOUR_SUMMARY,
-            idempotency_key=f"tour_sum:{tour.id}:{person_id}",
-            week=tour.week,
-            due_at=now,
-            closes_at=now + timedelta(days=7),
-        )
-    audit.record(
-        session,
-        tenant_id=tour.tenant_id,
-        actor="scheduler",
-        action="listen.closed",
-        tour_id=tour.id,
-        answered=len(sheets),
-    )
-    await session.commit()
-
-
-async def _summary_readers(session: AsyncSession, *, tour: ListeningTour) -> list[int]:
-    """The executive who started the tour; every executive when the CLI started it."""
-    query = select(Person.id).where(
-        Person.tenant_id == tour.tenant_id, Person.role == Role.EXECUTIVE, Person.active
-    )
-    if tour.started_by is not None:
-        query = query.where(Person.id == tour.started_by)
-    return list((await session.exec(query.order_by(col(Person.id)))).all())
-
-
-@dataclass(frozen=True)
-class TourStatus:
-    tour_id: int
-    state: str
-    departments: tuple[str, ...]
-    questions: tuple[str, ...]
-    opened_at: datetime
-    closes_at: datetime
-    invited: int
-    answered: int | None  # the tour's count only, never a department's; None below `floor`
-    floor: int  # the survey's score threshold: fewer answers than it are not counted out
-
-    def to_json(self) -> dict:
-        return {
-            "tour": self.tour_id,
-            "state": self.state,
-            "departments": list(self.departments),
-            "questions": list(self.questions),
-            "opened_at": self.opened_at.isoformat(),
-            "closes_at": self.closes_at.isoformat(),
-            "invited": self.invited,
-            "answered": self.answered,
-            "answered_shown_from": self.floor,
-        }
-
-
-async def tour_status(session: AsyncSession, *, tour: ListeningTour) -> TourStatus:
-    invited_count = (
-        await session.exec(
-            select(func.count()).where(
-                col(Delivery.idempotency_key).startswith(f"tour:{tour.id}:"),
-                Delivery.kind == DeliveryKind.TOUR,
-            )
-        )
-    ).one()
-    if tour.state == OPEN:
-        query = select(func.count()).where(ListeningSheet.tour_id == tour.id)
-    else:
-        query = select(func.count(func.distinct(ListeningAnswer.sheet))).where(
-            ListeningAnswer.tour_id == tour.id
-        )
-    answered = (await session.exec(query)).one()
-    floor = (await active_survey(session, tenant_id=tour.tenant_id)).k_scores
-    return TourStatus(
-        tour_id=tour.id or 0,
-        state=tour.state,
-        departments=tuple(tour.departments),
-        questions=tuple(q["text"] for q in tour.questions),
-        opened_at=_utc(tour.opened_at),
-        closes_at=_utc(tour.closes_at),
-        invited=invited_count,
-        answered=answered if answered >= floor else None,
-        floor=floor,
-    )
-
-
-def _utc(instant: datetime) -> datetime:
+def utc(instant: datetime) -> datetime:
+    """Aware, in UTC, whatever the database driver handed back."""
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-
-
-async def erase_sheets(session: AsyncSession, *, person: Person, secret: bytes) -> None:
-    """Before a person is erased: their sealed sheets of open tours go (published answers
-    stay, as comments do: they carry no link to anyone)."""
-    sealer = sheet_sealer(secret)
-    tours = (
-        await session.exec(
-            select(ListeningTour.id).where(
-                ListeningTour.tenant_id == person.tenant_id, ListeningTour.state == OPEN
-            )
-        )
-    ).all()
-    ids = [sealer.row_id(tour_id=t, salt=person.pseudonym_salt) for t in tours]
-    if ids:
-        await session.exec(delete(ListeningSheet).where(col(ListeningSheet.id).in_(ids)))
-
-
-async def enforce_tour_retention(
-    session: AsyncSession, *, tenant_id: int, weeks: int, now: datetime
-) -> int:
-    """Answers of tours older than the retention period go, as comments do."""
-    cutoff = iso_week((now - timedelta(weeks=weeks)).date())
-    result = await session.exec(
-        delete(ListeningAnswer).where(
-            ListeningAnswer.tenant_id == tenant_id, col(ListeningAnswer.week) < cutoff
-        )
-    )
-    await session.commit()
-    return result.rowcount or 0

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.listening.care import enforce_tour_retention
 from bot.listening.themes import themes
-from bot.listening.tours import enforce_tour_retention
 from bot.store.models import ListeningAnswer, ListeningSheet, ListeningTour
 from tests.conftest import World
 

@@ -8,7 +8,7 @@ from bot.chat.commands import Command, Verb
 from bot.chat.events import ActionEvent, Effect, Replace
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.templates import notice as notice_template
-from bot.listening.tours import erase_sheets
+from bot.listening.care import erase_sheets
 from bot.messages import Action, ActionId, Style
 from bot.pulse.privacy import erase_person, set_opted_out
 

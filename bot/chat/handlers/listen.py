@@ -15,6 +15,7 @@ from bot.chat.templates.listen_form import DEPARTMENTS, QUESTION_FIELDS, UNTIL
 from bot.chat.tours import form_message, summary_message
 from bot.enums import Role
 from bot.i18n import _, ngettext
+from bot.listening.status import tour_status
 from bot.listening.tours import (
     AlreadyAnswered,
     TourError,
@@ -22,7 +23,6 @@ from bot.listening.tours import (
     record_answers,
     start_tour,
     tour_for,
-    tour_status,
 )
 from bot.pulse.surveys import AnswerError
 from bot.store import audit
