@@ -29,6 +29,8 @@ OUTSIDE = re.compile(
     re.IGNORECASE,
 )
 OUTSIDE_LABEL = "customers outside the company"
+CLAUSES = re.compile(r"[;.\n]+|,\s*|\s+(?:and|but|also|plus)\s+", re.IGNORECASE)
+WORDS = re.compile(r"[^\W\d_]{3,}")  # a clause with a word beyond the names in it
 
 
 def aliases(name: str) -> tuple[str, ...]:
@@ -78,6 +80,29 @@ class DepartmentMatcher:
         """`text` with every department named blanked out: what is left is about something
         else ("Customer Support" names no outside customer; "for bug fixes" stays)."""
         return self._pattern.sub(" ", text) if self._pattern is not None else text
+
+    def reasons(self, text: str) -> dict[int, str]:
+        """What the text says of each department it names: all of it when it names one; when
+        it names several ("Sales for leads, and Engineering for bug fixes"), the clauses that
+        follow each name up to the next, a bare name sharing the next clause ("Sales and
+        Engineering for launches")."""
+        named = self.named(text)
+        if len(named) <= 1:
+            return {dept: text for dept in named}
+        said: dict[int, list[str]] = {dept: [] for dept in named}
+        current: list[int] = []
+        bare: list[int] = []
+        for clause in filter(None, (c.strip() for c in CLAUSES.split(text))):
+            depts = self.named(clause)
+            if depts and not WORDS.search(self.masked(clause)):
+                bare += depts
+                current = depts
+                continue
+            owners = [*bare, *(depts or current)]
+            for dept in owners:
+                said[dept].append(clause)
+            bare, current = [], depts or current
+        return {dept: " ".join(parts) for dept, parts in said.items()}
 
 
 def names_outside(text: str) -> bool:

@@ -211,11 +211,10 @@ def summarise(
         origin = source(a)
         if origin is None or a.question not in (DEPENDS, CUSTOMERS):
             continue
-        named = [departments[d] for d in matcher.named(a.text)]
-        named = [n for n in named if n != origin]
         edges = depends if a.question == DEPENDS else serves
-        for target in named:
-            edges.add(origin, target, a.sheet, plain[id(a)])
+        for dept, said in matcher.reasons(a.text).items():
+            if departments[dept] != origin:
+                edges.add(origin, departments[dept], a.sheet, matcher.masked(said))
         if a.question == CUSTOMERS and names_outside(plain[id(a)]):
             serves.add(origin, OUTSIDE_LABEL, a.sheet, plain[id(a)])
     dependencies = tuple(

@@ -178,3 +178,22 @@ def test_themes_are_deterministic_and_never_one_persons_phrase() -> None:
     assert themes(shuffled, drop=["Engineering", "Marketing"]) == found
     assert all("elephant" not in t.phrase for t in found)
     assert themes(["only me"]) == [] and themes([]) == []
+
+
+def test_each_department_named_gets_what_was_said_of_it() -> None:
+    from bot.listening.dependencies import DepartmentMatcher
+
+    matcher = DepartmentMatcher({1: "Sales", 2: "Engineering", 3: "Customer Support"})
+    assert matcher.reasons("Sales for leads, and Engineering for bug fixes") == {
+        1: "Sales for leads",
+        2: "and Engineering for bug fixes",
+    }
+    assert matcher.reasons("Sales and Engineering for launches") == {
+        1: "Engineering for launches",
+        2: "Engineering for launches",
+    }
+    assert matcher.reasons("the devs, mostly for bug fixes") == {
+        2: "the devs, mostly for bug fixes"
+    }
+    assert matcher.named("customer support and our customers") == [3]
+    assert matcher.masked("Customer Support and our customers").strip() == "and our customers"
