@@ -434,6 +434,7 @@ def export(output: Annotated[Path | None, typer.Option("--output", "-o")] = None
 @app.command()
 def forget(email: str) -> None:
     """Erase one person's data: answers, history, thank-yous and the person."""
+    from bot.listening.care import erase_sheets
     from bot.people.org import person_by_email
     from bot.pulse.privacy import erase_person
 
@@ -443,7 +444,9 @@ def forget(email: str) -> None:
             person = await person_by_email(session, tenant_id=tenant.id, email=email)
             if person is None:
                 return False
-            await erase_person(session, person=person, secret=rt.settings.secret_bytes, actor="cli")
+            secret = rt.settings.secret_bytes
+            await erase_sheets(session, person=person, secret=secret)  # open tours' answers
+            await erase_person(session, person=person, secret=secret, actor="cli")
             return True
 
     if not _run(work):
@@ -650,6 +653,172 @@ def pairings_run(
     console.print_json(
         json.dumps({"round": made.number, "pairs": made.pairs, "left_out": made.left_out})
     )
+
+
+# --- Listening tours (issue 17) ------------------------------------------------------------
+listen_app = typer.Typer(
+    help="Listening tours: a one-off set of open questions to some departments, and what "
+    "they said, summarised.",
+    no_args_is_help=True,
+)
+app.add_typer(listen_app, name="listen")
+
+
+@listen_app.command("start")
+def listen_start(
+    departments: Annotated[
+        list[str], typer.Option("--departments", "-d", help="department names (repeat or comma)")
+    ],
+    until: Annotated[str, typer.Option(help="last day to answer, YYYY-MM-DD")],
+    question: Annotated[
+        list[str] | None,
+        typer.Option(help="a question (repeat; replaces the four defaults, in their order)"),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="the executive's e-mail (gets the summary; default: all)")
+    ] = None,
+    at: Annotated[str | None, typer.Option(help="ISO-8601 instant it starts; default now")] = None,
+) -> None:
+    """Start a listening tour: each person of the departments gets the questions once, in
+    their chat, at their next morning; the summary follows the close."""
+    from bot.enums import Role
+    from bot.listening.tours import TourError, start_tour
+    from bot.people.org import person_by_email
+
+    now = _instant(at)
+    names = [n.strip() for d in departments for n in d.split(",") if n.strip()]
+
+    async def work(rt: Runtime) -> object:
+        tenant, _ = await rt.tenant_and_survey(today=now.date())
+        async with rt.db.session() as session:
+            starter = None
+            if by is not None:
+                found = await person_by_email(session, tenant_id=tenant.id, email=by)
+                if found is None or found.role != Role.EXECUTIVE:
+                    return TourError([f"--by {by}: no executive with that e-mail"])
+                starter = found.id
+            try:
+                return await start_tour(
+                    session,
+                    tenant_id=tenant.id,
+                    departments=names,
+                    until=until,
+                    questions=question or None,
+                    now=now,
+                    started_by=starter,
+                    actor="cli",
+                )
+            except TourError as exc:
+                return exc
+
+    result = _run(work)
+    if isinstance(result, TourError):
+        _fail("Nothing started. Fix these and run again:\n" + "\n".join(result.problems))
+    tour = result.tour  # type: ignore[attr-defined]
+    console.print(
+        escape(
+            f"Listening tour {tour.id} started: {result.invited} people in "  # type: ignore[attr-defined]
+            f"{', '.join(tour.departments)}, open until {tour.closes_at.isoformat()}."
+        )
+    )
+
+
+def _tour_or_fail(tour_id: int | None):  # type: ignore[no-untyped-def]
+    """A function reading the chosen tour (default: the latest) in a session."""
+    from bot.listening.tours import latest_tour, tour_for
+
+    async def find(session, tenant_id: int):  # type: ignore[no-untyped-def]
+        if tour_id is None:
+            return await latest_tour(session, tenant_id=tenant_id)
+        return await tour_for(session, tenant_id=tenant_id, tour_id=tour_id)
+
+    return find
+
+
+@listen_app.command("status")
+def listen_status(
+    tour: Annotated[int | None, typer.Option(help="the tour's number; default the latest")] = None,
+    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """How a tour goes: departments, questions, when it closes, how many answered."""
+    from bot.listening.status import tour_status
+
+    if format not in ("text", "json"):
+        _fail("--format must be text or json")
+    find = _tour_or_fail(tour)
+
+    async def work(rt: Runtime) -> dict | None:
+        tenant, _ = await rt.tenant_and_survey()
+        async with rt.db.session() as session:
+            found = await find(session, tenant.id)
+            return None if found is None else (await tour_status(session, tour=found)).to_json()
+
+    data = _run(work)
+    if data is None:
+        _fail("No such listening tour (start one with `crosspulse listen start`).", code=1)
+    if format == "json":
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    table = Table("tour", "state", "departments", "closes", "answered")
+    table.add_row(
+        str(data["tour"]),
+        data["state"],
+        ", ".join(data["departments"]),
+        data["closes_at"],
+        f"{data['answered']} of {data['invited']}"
+        if data["answered"] is not None
+        else f"fewer than {data['answered_shown_from']} of {data['invited']}",
+    )
+    console.print(table)
+
+
+@listen_app.command("summary")
+def listen_summary(
+    tour: Annotated[int | None, typer.Option(help="the tour's number; default the latest")] = None,
+    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    chart: Annotated[
+        Path | None, typer.Option(help="also write the dependency map PNG here")
+    ] = None,
+) -> None:
+    """Print what a closed tour heard, exactly as the executive gets it (or as JSON)."""
+    from adapters.console.render import render_text
+    from bot.chat.templates import tour_summary
+    from bot.listening.chart import dependency_map
+    from bot.listening.summary import build_summary
+
+    if format not in ("text", "json"):
+        _fail("--format must be text or json")
+    if chart is not None and not chart.parent.is_dir():
+        _fail(f"Cannot write {chart}: no directory {chart.parent}")
+    find = _tour_or_fail(tour)
+
+    async def work(rt: Runtime) -> tuple[str, bytes | None] | str:
+        tenant, _ = await rt.tenant_and_survey()
+        async with rt.db.session() as session:
+            found = await find(session, tenant.id)
+            if found is None:
+                return "No such listening tour (start one with `crosspulse listen start`)."
+            try:
+                summary = await build_summary(session, tour=found)
+            except LookupError as exc:
+                return str(exc)
+        image = dependency_map(summary) if chart is not None else None
+        if format == "json":
+            return json.dumps(summary.to_json(), indent=2), image.png if image else None
+        message = tour_summary.render(tour_summary.TourSummaryData(summary=summary))
+        return render_text(message), image.png if image else None
+
+    result = _run(work)
+    if isinstance(result, str):
+        _fail(result, code=1)
+    text, png = result
+    sys.stdout.write(text + "\n")
+    if chart is not None:
+        if png is None:
+            err.print("No dependency map: nothing named by two or more people.")
+        else:
+            _write(chart, png)
+            err.print(f"Wrote {chart}")
 
 
 if __name__ == "__main__":

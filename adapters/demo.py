@@ -26,6 +26,7 @@ from rich.text import Text
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
+from adapters import demo_tour
 from adapters.console import PLATFORM as CONSOLE
 from adapters.console.app import ConsoleChannel
 from adapters.console.port import ConsolePort, Delivered
@@ -313,6 +314,8 @@ async def _simulate(
             f"Simulating {WEEKS} weekly rounds for {people} people", total=steps
         )
         while clock.now() <= end:
+            if clock.now() == demo_tour.STARTS:  # the CCO's listening tour
+                await demo_tour.start(channel)
             await tick(
                 runtime.db,
                 now=clock.now(),
@@ -325,6 +328,7 @@ async def _simulate(
                         channel, sim, email, department_of.get(email, ""), item, answering
                     )
                     await _introduce(channel, email, item, clicked)
+                    await demo_tour.respond(channel, email, department_of.get(email, ""), item)
                 seen[email] = len(port.inbox[email])
             clock.at += STEP
             progress.advance(task)
@@ -335,15 +339,27 @@ async def _simulate(
     message = ceo.message if ceo else None
     _write_outputs(output, message, data.to_json())
     _show_introduction(port, output, out)
+    tour = await demo_tour.write_outputs(runtime, port, output)
     if message:
         out.print(
             Panel(Text(render_text(message)), title="Digest delivered to the CEO", expand=False)
+        )
+    if tour is not None:
+        summary = port.latest(demo_tour.CCO, MessageKind.TOUR_SUMMARY)
+        assert summary is not None
+        out.print(
+            Panel(
+                Text(render_text(summary.message)),
+                title="Listening tour summary delivered to the CCO",
+                expand=False,
+            )
         )
     seconds = (datetime.now(UTC) - started).total_seconds()
     out.print(
         f"Done in {seconds:.0f} s. Database: {runtime.settings.database_url}\n"
         f"Outputs in {output}/: digest.png, digest.txt, digest.slack.json, "
-        f"digest.teams.json, digest.json, org.csv\n"
+        f"digest.teams.json, digest.json, org.csv, tour_summary.txt, tour_map.png, "
+        "tour_summary.json\n"
         f"Try: DATABASE_URL={runtime.settings.database_url.replace('+aiosqlite', '')} "
         "crosspulse digest --format json"
     )

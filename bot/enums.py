@@ -22,6 +22,9 @@ class DeliveryKind(StrEnum):
     CONVERSATION = "convo"  # in an anonymous conversation (`bot/listening/conversations.py`)
     INTRO = "intro"  # an introduction of two people (one row; the port reaches both)
     INTRO_ASK = "intro_ask"  # "Did you meet?" a week after, one row per person
+    TOUR = "tour"  # a listening tour's intake (bot/listening/tours.py)
+    TOUR_NUDGE = "tour_nudge"
+    TOUR_SUMMARY = "tour_sum"  # the tour's summary, to the executive who started it
 
 
 class DeliveryState(StrEnum):

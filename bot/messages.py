@@ -45,6 +45,8 @@ class ActionId(StrEnum):
     CONVO_OPEN = "convo_open"  # show one conversation with its form; value: the thread id
     INTRODUCE = "introduce"  # value: the digest's finding (week, kind, departments), re-checked
     INTRO_MET = "intro_met"  # value: "<introduction id>:<yes|not_yet|no>"
+    LISTEN_START = "listen_start"  # submit the listening tour form
+    TOUR_ANSWER = "tour_answer"  # value: the tour's id
 
 
 class MessageKind(StrEnum):
@@ -68,6 +70,9 @@ class MessageKind(StrEnum):
     CONVERSATIONS = "conversations"  # the list of a person's conversations
     INTRODUCTION = "introduction"  # two people introduced (`ChatPort.introduce`)
     INTRO_ASK = "intro_ask"  # "Did you meet?" a week after an introduction
+    LISTEN_FORM = "listen_form"  # an executive's form starting a listening tour
+    TOUR = "tour"  # a listening tour's intake (and its nudge)
+    TOUR_SUMMARY = "tour_summary"  # what a listening tour heard
 
 
 class Style(StrEnum):

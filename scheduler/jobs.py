@@ -14,6 +14,8 @@ from bot.config import load_settings
 from bot.connect import pairings
 from bot.connect.making import schedule_asks
 from bot.insights.deliveries import schedule_digests
+from bot.listening.care import enforce_tour_retention
+from bot.listening.lifecycle import tick_tours
 from bot.people.directory import (
     DirectorySource,
     DirectoryUnavailable,
@@ -97,6 +99,9 @@ async def _tick(
             report.digests += await schedule_digests(session, survey=survey, now=now)
             paired = await pairings.run(session, tenant_id=survey.tenant_id, now=now)
             report.paired += paired.pairs if paired else 0
+            # Listening tours: the close that owes the executive its summary, and reminders.
+            tenant_id = (await _survey(session, survey_id)).tenant_id
+            report.nudges += await tick_tours(session, tenant_id=tenant_id, now=now, secret=secret)
         report.intro_asks += await schedule_asks(session, now=now)
         await expire(session, now=now)
     await prune(db, now=now)
@@ -107,6 +112,9 @@ async def _tick(
             if done.get(survey.tenant_id) == (survey.retention_weeks, now.date()):
                 continue
             report.retention_deleted += await enforce_retention(
+                session, tenant_id=survey.tenant_id, weeks=survey.retention_weeks, now=now
+            )
+            report.retention_deleted += await enforce_tour_retention(
                 session, tenant_id=survey.tenant_id, weeks=survey.retention_weeks, now=now
             )
             done[survey.tenant_id] = (survey.retention_weeks, now.date())

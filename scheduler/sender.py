@@ -396,6 +396,10 @@ async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
         key: tuple = (delivery.kind, delivery.week)
     elif delivery.kind in (DeliveryKind.INTRO, DeliveryKind.INTRO_ASK):
         key = (delivery.kind, delivery.id)
+    elif delivery.kind == DeliveryKind.TOUR_SUMMARY:  # the tour is the key's second part
+        key = (delivery.kind, delivery.idempotency_key.split(":")[1])
+    elif delivery.kind in (DeliveryKind.TOUR, DeliveryKind.TOUR_NUDGE):
+        key = (delivery.kind, delivery.idempotency_key.split(":")[1], person.timezone)
     else:
         key = (delivery.kind, delivery.round_id, person.department_id, person.timezone)
         key += (delivery.closes_at,)

@@ -45,10 +45,18 @@ from bot.ports import Identity, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.store.dedupe import first_time
 
 log = logging.getLogger("crosspulse.slack")
-FORM_KINDS = {MessageKind.PULSE, MessageKind.FOLLOWUP, MessageKind.ADMIN, MessageKind.CONVERSATION}
+FORM_KINDS = {
+    MessageKind.PULSE,
+    MessageKind.FOLLOWUP,
+    MessageKind.ADMIN,
+    MessageKind.CONVERSATION,
+    MessageKind.LISTEN_FORM,
+    MessageKind.TOUR,
+}
 SENT_TO_DM = {
     MessageKind.ADMIN: "I've sent you the admin settings in a direct message.",
     MessageKind.CONVERSATION: "I've sent you the conversation in a direct message.",
+    MessageKind.LISTEN_FORM: "I've sent you the listening tour form in a direct message.",
 }
 # The database part of the work runs on WORKERS at a time: the event loop stays free to
 # ack new requests instead of interleaving them behind dozens of half-done answers. The

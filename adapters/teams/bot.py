@@ -26,14 +26,14 @@ from adapters.teams.translate import answers_from_submit
 from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, FileEvent, Reply
 from bot.chat.handlers import Bot
 from bot.chat.templates import admin as admin_template
-from bot.chat.templates import notice, welcome
+from bot.chat.templates import listen_form, notice, welcome
 from bot.logcontext import workspace
 from bot.messages import Message, MessageKind
 from bot.ports import MessageRef
 from bot.pulse.surveys import WORKED_WITH
 
 log = logging.getLogger("crosspulse.teams")
-MULTI_KEYS = frozenset({WORKED_WITH}) | admin_template.MULTI_KEYS
+MULTI_KEYS = frozenset({WORKED_WITH}) | admin_template.MULTI_KEYS | listen_form.MULTI_KEYS
 SHARED_CHATS = frozenset({"channel", "groupChat"})
 # Teams waits 15 s for a turn's answer, then may deliver the activity again: what a turn
 # sends beyond its own reply (private answers, thank-yous) shares this many seconds.

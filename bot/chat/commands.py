@@ -34,6 +34,7 @@ class Verb(StrEnum):
     CONVERSATIONS = "conversations"
     INTROS = "intros"
     INTRODUCTIONS = "introductions"
+    LISTEN = "listen"
     UNKNOWN = "unknown"
 
 
@@ -132,6 +133,14 @@ REGISTRY: tuple[CommandSpec, ...] = (
         Verb.INTRODUCTIONS,
         "the introductions made and how many led to a meeting",
         audience=Audience.LEADERS,
+        menu=False,
+    ),
+    # Executives only (the handler refuses the others); out of the menu, which holds ten.
+    CommandSpec(
+        Verb.LISTEN,
+        "start a listening tour, or see its status or summary (executives)",
+        audience=Audience.LEADERS,
+        arguments="[status|summary]",
         menu=False,
     ),
 )

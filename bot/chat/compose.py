@@ -22,6 +22,8 @@ from bot.people.org import departments_by_id
 from bot.pulse.surveys import Question
 from bot.store.models import Delivery, Person, Round, Survey
 
+TOUR_DELIVERIES = (DeliveryKind.TOUR, DeliveryKind.TOUR_NUDGE, DeliveryKind.TOUR_SUMMARY)
+
 
 def local_text(instant: datetime, timezone: str) -> str:
     """A time as the person reads it: 'Fri 27 Nov, 10:00' in their own timezone."""
@@ -125,6 +127,10 @@ async def delivery_message(session: AsyncSession, *, delivery: Delivery) -> Mess
         ).first()
         assert survey is not None and delivery.week is not None
         return await digest_message(session, survey=survey, week=delivery.week)
+    if delivery.kind in TOUR_DELIVERIES:
+        from bot.chat.tours import tour_delivery_message  # it builds on this module
+
+        return await tour_delivery_message(session, delivery=delivery)
     round_ = await session.get(Round, delivery.round_id)
     assert round_ is not None
     pulse = delivery

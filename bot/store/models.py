@@ -405,3 +405,49 @@ class PairingSetting(SQLModel, table=True):
     no_repeat_rounds: int = 4
     rounds: int = 0
     last_run_at: datetime | None = None
+
+
+class ListeningTour(SQLModel, table=True):
+    """An executive's listening tour (`bot/listening/tours.py`): a one-off free-text intake
+    to some departments until `closes_at`. `departments` are names, `questions` are
+    {"key", "text"}; `started_by` has no foreign key (erasing the executive never blocks)."""
+
+    __tablename__ = "listening_tour"
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    started_by: int | None = None
+    departments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    questions: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    week: str = Field(max_length=8)  # ISO week it started in: retention counts from it
+    opened_at: datetime
+    closes_at: datetime
+    state: str = Field(default="open", max_length=10)
+    k_comments: int = 10  # the comment threshold its summary is shown under
+
+
+class ListeningSheet(SQLModel, table=True):
+    """One person's answers to an open tour, sealed like a pulse's: a keyed id, no time, one
+    size, no rowid (key order). Unsealed, shuffled and written as `listening_answer` rows
+    when the tour closes, then deleted."""
+
+    __tablename__ = "listening_sheet"
+    __table_args__ = {"sqlite_with_rowid": False}
+    id: str = Field(primary_key=True, max_length=64)
+    tour_id: int = Field(foreign_key="listening_tour.id", index=True)
+    box: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class ListeningAnswer(SQLModel, table=True):
+    """One scrubbed free-text answer of a closed tour: no person, no time. `sheet` (random,
+    drawn at close) groups one person's answers; `department_id` is None when the
+    department had fewer answerers than the comment threshold (pooled)."""
+
+    __tablename__ = "listening_answer"
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    tour_id: int = Field(foreign_key="listening_tour.id", index=True)
+    week: str = Field(max_length=8, index=True)
+    sheet: str = Field(max_length=32)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    question: str = Field(max_length=40)
+    text: str = Field(max_length=2000)

@@ -86,6 +86,19 @@ async def test_demo_finds_what_was_planted(database_url: str, tmp_path: Path) ->
     assert (pair["first"], pair["second"]) == ("Data Science", data["bridges"][0])
     assert "An introduction the bot made" in shown and "show-and-tell" in shown
     assert "(Data Science), meet" in (tmp_path / "out" / "introduction.txt").read_text()
+    # The CCO's listening tour: the planted dependency, Legal under the comment threshold.
+    assert "Listening tour summary delivered to the CCO" in shown
+    tour = json.loads((tmp_path / "out" / "tour_summary.json").read_text())
+    support = next(
+        d
+        for d in tour["dependencies"]
+        if (d["team"], d["depends_on"]) == ("Customer Support", "Engineering")
+    )
+    assert support["for"][0]["phrase"] == "bug fixes" and support["people"] >= 2
+    assert tour["withheld"] == ["Legal"]
+    assert "Legal" not in {s["scope"] for s in tour["scopes"]}
+    assert (tmp_path / "out" / "tour_map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "bug fixes" in (tmp_path / "out" / "tour_summary.txt").read_text()
 
 
 def test_each_person_answers_from_their_own_stream() -> None:

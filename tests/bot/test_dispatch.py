@@ -39,6 +39,8 @@ def test_action_ids_keep_their_wire_values() -> None:
         "convo_open",
         "introduce",
         "intro_met",
+        "listen_start",
+        "tour_answer",
     }
 
 

@@ -23,6 +23,7 @@ from bot.chat.handlers import (
     digests,
     info,
     intros,
+    listen,
     people,
     thanks,
 )
@@ -58,6 +59,7 @@ COMMANDS: dict[Verb, CommandHandler] = {
     Verb.CONVERSATIONS: conversations.list_threads,
     Verb.INTROS: intros.setting,
     Verb.INTRODUCTIONS: intros.overview,
+    Verb.LISTEN: listen.listen,
 }
 BUTTON_COMMANDS: dict[ActionId, Verb] = {
     ActionId.CHECKIN_NOW: Verb.CHECKIN,
@@ -84,6 +86,8 @@ ACTIONS: dict[ActionId, ActionHandler] = {
     ActionId.CONVO_OPEN: conversations.open_thread,
     ActionId.INTRODUCE: intros.introduce,
     ActionId.INTRO_MET: intros.met,
+    ActionId.LISTEN_START: listen.start,
+    ActionId.TOUR_ANSWER: listen.answer,
 }
 
 

@@ -8,6 +8,7 @@ from bot.chat.commands import Command, Verb
 from bot.chat.events import ActionEvent, Effect, Replace
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.templates import notice as notice_template
+from bot.listening.care import erase_sheets
 from bot.messages import Action, ActionId, Style
 from bot.pulse.privacy import erase_person, set_opted_out
 
@@ -47,6 +48,7 @@ async def forget(turn: Turn, cmd: Command) -> list[Effect]:
 
 async def forget_confirm(turn: Turn, event: ActionEvent) -> list[Effect]:
     person = turn.person
+    await erase_sheets(turn.session, person=person, secret=turn.secret)  # open tours' answers
     await erase_person(turn.session, person=person, secret=turn.secret, actor=f"person:{person.id}")
     return _replace(
         "Your data is erased",
