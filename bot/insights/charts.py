@@ -5,15 +5,21 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
+from bot.i18n import _, current_locale
 from bot.insights.digest_data import DigestData
 from bot.messages import Image
 
 
-@lru_cache(maxsize=16)
 def digest_chart(digest: DigestData) -> Image | None:
-    """Heat map of who worked with whom (withheld cells blank) beside the engagement trend.
-    Kept for the same figures: every executive of a tenant gets the same digest on Monday,
-    and drawing one takes most of a second."""
+    """Heat map of who worked with whom (withheld cells blank) beside the engagement trend,
+    labelled in the current language."""
+    return _digest_chart(digest, current_locale())
+
+
+@lru_cache(maxsize=16)
+def _digest_chart(digest: DigestData, language: str) -> Image | None:
+    """Kept for the same figures and language: every executive of a tenant gets the same
+    digest on Monday, and drawing one takes most of a second."""
     if digest.suppressed:
         return None
     plt = _pyplot()
@@ -21,7 +27,7 @@ def digest_chart(digest: DigestData) -> Image | None:
         {p.source for p in digest.collaboration} | {p.target for p in digest.collaboration}
     )
     index = {n: i for i, n in enumerate(names)}
-    grid = [[float("nan")] * len(names) for _ in names]
+    grid = [[float("nan")] * len(names) for _n in names]
     for pair in digest.collaboration:
         if pair.ties is not None:
             grid[index[pair.source]][index[pair.target]] = pair.ties
@@ -30,13 +36,13 @@ def digest_chart(digest: DigestData) -> Image | None:
         shown = heat.imshow(grid, cmap="Blues")
         heat.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
         heat.set_yticks(range(len(names)), names, fontsize=8)
-        fig.colorbar(shown, ax=heat, shrink=0.8, label="people who worked with")
-    heat.set_title("Who worked with whom (row → column)", fontsize=10)
-    weeks = [w[-3:] for w, _ in digest.trend]
-    values = [v if v is not None else float("nan") for _, v in digest.trend]
+        fig.colorbar(shown, ax=heat, shrink=0.8, label=_("people who worked with"))
+    heat.set_title(_("Who worked with whom (row → column)"), fontsize=10)
+    weeks = [w[-3:] for w, _v in digest.trend]
+    values = [v if v is not None else float("nan") for _w, v in digest.trend]
     trend.plot(weeks, values, marker="o", color="#2e7d32")
     trend.set_ylim(0, 100)
-    trend.set_title("Engagement (0-100)", fontsize=10)
+    trend.set_title(_("Engagement (0-100)"), fontsize=10)
     trend.grid(alpha=0.3)
     # Fixed margins fit the rotated department names: tight_layout would draw the figure
     # once more only to measure them (a third of the chart's cost).
@@ -44,8 +50,10 @@ def digest_chart(digest: DigestData) -> Image | None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
-    alt = f"Silo map of {len(names)} departments and the engagement trend for {digest.scope}"
-    return Image(png=buffer.getvalue(), alt=alt, title="Silo map and trend")
+    alt = _(
+        "Silo map of {count} departments and the engagement trend for {scope}"
+    ).format(count=len(names), scope=_(digest.scope))
+    return Image(png=buffer.getvalue(), alt=alt, title=_("Silo map and trend"))
 
 
 def _pyplot():  # type: ignore[no-untyped-def]

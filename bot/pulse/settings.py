@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.anonymity import K_FLOOR
 from bot.enums import Cadence, Role
+from bot.i18n import DEFAULT_LOCALE, LANGUAGES, negotiate
 from bot.store import audit
 from bot.store.models import Department, Person, Survey
 from bot.text import clean_text
@@ -28,10 +29,12 @@ KEYS = {
     "k_comments": "at least k_scores: smallest group comments are shown for (default 10)",
     "retention_weeks": "4-520: answers older than this are deleted",
     "extra_items": "0-3: question-bank items added each round",
-    "questions": "custom items: key:text;key:text (1-5 agree scale), or none",
+    "questions": "custom items: key:text;key:text (1-5 agree scale), or none; a text may "
+    "carry translations: key:text|de=...|fr=...",
     "digest_weekday": "mon..sun: the day executives get the digest",
     "digest_time": "HH:MM: digest time in each executive's timezone",
     "directory_sync_hours": "0 (off) or 1-168: hours between syncs of the chat directory",
+    "locale": f"the organisation's default language: {', '.join(LANGUAGES)}",
 }
 
 
@@ -85,14 +88,45 @@ def _time(key: str, raw: str) -> str:
     return raw.strip()
 
 
+def _language(key: str, raw: str) -> str:
+    language = negotiate(raw)
+    if language is None:
+        raise SettingError(
+            f"{key} must be one of {', '.join(LANGUAGES)}; got '{_shown(raw)}'"
+        )
+    return language
+
+
+def _translations(part: str, texts: list[str]) -> tuple[dict[str, str], list[str]]:
+    """`de=...|fr=...` after a custom question's text: its wording per language."""
+    translations: dict[str, str] = {}
+    problems: list[str] = []
+    for item in texts:
+        code, sep, text = item.partition("=")
+        language = negotiate(code.strip())
+        text = clean_text(text, multiline=False)
+        if not sep or language is None or language == DEFAULT_LOCALE:
+            problems.append(
+                f"questions: '{_shown(item.strip())}' in '{_shown(part.strip())}' must be "
+                f"lang=text, lang one of {', '.join(LANGUAGES[1:])}"
+            )
+        elif not 5 <= len(text) <= 200:
+            problems.append(f"questions: the {language} text must be 5-200 characters")
+        else:
+            translations[language] = text
+    return translations, problems
+
+
 def _questions(raw: str) -> list[dict]:
     if raw.strip().lower() in ("", "none"):
         return []
     questions: list[dict] = []
     problems: list[str] = []
     for part in raw.split(";"):
-        key, sep, text = part.partition(":")
+        key, sep, wording = part.partition(":")
+        text, *texts = wording.split("|")
         key, text = key.strip().lower(), clean_text(text, multiline=False)
+        translations, bad = _translations(part, texts)
         if not sep or not re.fullmatch(r"[a-z][a-z0-9_]{1,30}", key) or not 5 <= len(text) <= 200:
             problems.append(
                 f"questions: '{part.strip()}' must be key:text, key of letters, digits and _ "
@@ -100,8 +134,13 @@ def _questions(raw: str) -> list[dict]:
             )
         elif key in {q["key"] for q in questions}:
             problems.append(f"questions: key '{key}' is used twice")
+        elif bad:
+            problems += bad
         else:
-            questions.append({"key": key, "text": text})
+            spec: dict = {"key": key, "text": text}
+            if translations:
+                spec["translations"] = translations
+            questions.append(spec)
     if problems:
         raise SettingError(problems)
     return questions
@@ -138,6 +177,8 @@ async def _parse(
             return "extra_items_per_round", _int(key, raw, 0, 3)
         case "questions":
             return "custom_questions", _questions(raw)
+        case "locale":
+            return "locale", _language(key, raw)
         case "audience":
             return "audience", await _audience(session, survey, raw)
         case _:  # executives: applied to people, not to the survey
@@ -260,9 +301,15 @@ async def describe(session: AsyncSession, *, survey: Survey) -> dict[str, str]:
         "k_comments": str(survey.k_comments),
         "retention_weeks": str(survey.retention_weeks),
         "extra_items": str(survey.extra_items_per_round),
-        "questions": "; ".join(f"{q['key']}:{q['text']}" for q in survey.custom_questions)
-        or "none",
+        "questions": "; ".join(_question_setting(q) for q in survey.custom_questions) or "none",
         "digest_weekday": WEEKDAYS[survey.digest_weekday],
         "digest_time": survey.digest_time,
         "directory_sync_hours": str(survey.directory_sync_hours),
+        "locale": survey.locale or DEFAULT_LOCALE,
     }
+
+
+def _question_setting(spec: dict) -> str:
+    """A custom question as `questions=` takes it back: key:text|de=...|fr=..."""
+    translated = "".join(f"|{k}={v}" for k, v in (spec.get("translations") or {}).items())
+    return f"{spec['key']}:{spec['text']}{translated}"
