@@ -44,9 +44,9 @@ def placeholders(text: str) -> set[str]:
 def _problems_of(language: str, entry: Message, found: Message | None, forms: int) -> list[str]:
     msgid = entry.id if isinstance(entry.id, str) else entry.id[0]
     where = f"{language}: {msgid!r}"
-    if found is None or not any(found.string if isinstance(found.string, tuple | list) else [
-        found.string
-    ]):
+    if found is None or not any(
+        found.string if isinstance(found.string, tuple | list) else [found.string]
+    ):
         return [f"{where} is not translated"]
     if found.fuzzy:
         return [f"{where} is fuzzy (review it and drop the fuzzy flag)"]

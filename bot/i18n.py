@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from babel import Locale, UnknownLocaleError, dates, numbers
 from babel.core import negotiate_locale
@@ -36,6 +37,8 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 _ALIASES = {"pt": "pt_BR"}
 
 _current: ContextVar[str] = ContextVar("crosspulse_locale", default=DEFAULT_LOCALE)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def catalog_path(language: str) -> Path:
@@ -111,6 +114,19 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark `message` for extraction without translating it now (translate at render)."""
     return message
+
+
+def in_message_language(render: Callable[P, R]) -> Callable[P, R]:
+    """For a renderer whose first argument is a `Message`: render it in the language the
+    message was written in (an adapter's own words: button placeholders, form errors)."""
+
+    @wraps(render)
+    def rendered(*args: P.args, **kwargs: P.kwargs) -> R:
+        language = getattr(args[0], "language", None) if args else None
+        with use_locale(language):
+            return render(*args, **kwargs)
+
+    return rendered
 
 
 def _babel_locale() -> Locale:

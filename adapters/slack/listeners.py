@@ -40,13 +40,15 @@ from adapters.slack.translate import (
 from bot.chat.events import ActionEvent, Actor, CommandEvent
 from bot.chat.handlers import Bot
 from bot.chat.templates import welcome
+from bot.i18n import N_, _, use_locale
 from bot.messages import Message, MessageKind
 from bot.ports import Identity, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.store.dedupe import first_time
 
 log = logging.getLogger("crosspulse.slack")
 FORM_KINDS = {MessageKind.PULSE, MessageKind.FOLLOWUP, MessageKind.ADMIN}
-SENT_TO_DM = {MessageKind.ADMIN: "I've sent you the admin settings in a direct message."}
+SENT_TO_DM = {MessageKind.ADMIN: N_("I've sent you the admin settings in a direct message.")}
+SENT_PULSE_TO_DM = N_("I've sent you the pulse in a direct message.")
 # The database part of the work runs on WORKERS at a time: the event loop stays free to
 # ack new requests instead of interleaving them behind dozens of half-done answers. The
 # Slack calls that follow (waiting on the network, little CPU) run up to SENDS at a time.
@@ -57,7 +59,7 @@ SENDS = 32
 PATIENCE = 1.0
 QUIET = 0.05  # seconds without a request in the ack path before work starts early
 CAPACITY = 5000  # queued jobs; beyond it a request is acked with "busy, try again"
-BUSY = "Crosspulse is very busy right now; please try again in a minute."
+BUSY = "Crosspulse is very busy right now; please try again in a minute."  # before we know who
 
 Deliver = Callable[[], Awaitable[None]]
 Job = Callable[[], Awaitable[Deliver | None]]  # database work; returns its Slack calls
@@ -493,10 +495,10 @@ class SlackEffects(EffectTarget):
             # Forms live in the DM, where they can be updated once answered.
             await self.port.send(recipient=self.me, message=message)
             if not self.body.get("channel_id", "").startswith("D") and self.ref is None:
+                with use_locale(message.language):
+                    sent = _(SENT_TO_DM.get(message.kind, SENT_PULSE_TO_DM))
                 await self.respond(
-                    text=SENT_TO_DM.get(
-                        message.kind, "I've sent you the pulse in a direct message."
-                    ),
+                    text=sent,
                     response_type="ephemeral",
                     replace_original=False,
                 )

@@ -34,7 +34,7 @@ KEYS = {
     "digest_weekday": "mon..sun: the day executives get the digest",
     "digest_time": "HH:MM: digest time in each executive's timezone",
     "directory_sync_hours": "0 (off) or 1-168: hours between syncs of the chat directory",
-    "locale": f"the organisation's default language: {', '.join(LANGUAGES)}",
+    "locale": "the default language: en, de, fr, es, pt_BR, fi or ja",
 }
 
 

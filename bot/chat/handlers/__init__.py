@@ -15,13 +15,15 @@ from collections.abc import Awaitable, Callable
 
 from bot.chat.commands import Command, Verb, parse
 from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, FileEvent, Reply
-from bot.chat.handlers import account, admin, answers, digests, info, people, thanks
+from bot.chat.handlers import account, admin, answers, digests, info, language, people, thanks
 from bot.chat.handlers.identities import Identities
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.home import home_view
 from bot.chat.templates import notice as notice_template
+from bot.i18n import _, use_locale
 from bot.messages import ActionId, Message, MessageKind
 from bot.people import identity
+from bot.people.languages import reader_language, remember_platform_locale
 from bot.people.org import AccountColumn
 from bot.ports import Clock
 from bot.store.db import Database
@@ -45,6 +47,7 @@ COMMANDS: dict[Verb, CommandHandler] = {
     Verb.SILOS: digests.digest,
     Verb.TREND: digests.digest,
     Verb.ADMIN: admin.show,
+    Verb.LANGUAGE: language.language,
 }
 BUTTON_COMMANDS: dict[ActionId, Verb] = {
     ActionId.CHECKIN_NOW: Verb.CHECKIN,
@@ -88,11 +91,15 @@ class Bot(Identities):
         async with self.db.session() as session:
             person = await self._person(session, event.actor)
             if person is None:
-                return _stranger_notice(
-                    "I don't know you yet",
-                    "Crosspulse has no record of you. Ask your people team to add you to the "
-                    "organisation import (`crosspulse org import`).",
-                )
+                with use_locale(event.actor.locale):
+                    return _stranger_notice(
+                        _("I don't know you yet"),
+                        _(
+                            "Crosspulse has no record of you. Ask your people team to add you "
+                            "to the organisation import (`crosspulse org import`)."
+                        ),
+                    )
+            await remember_platform_locale(session, person, event.actor.locale)
             turn = Turn(
                 session=session,
                 person=person,
@@ -100,11 +107,12 @@ class Bot(Identities):
                 clock=self.clock,
                 account_columns=self.account_columns,
             )
-            if isinstance(event, CommandEvent):
-                return await _command(turn, parse(event.text))
-            if isinstance(event, FileEvent):
-                return await people.upload(turn, event)
-            return await _action(turn, event)
+            with use_locale(await reader_language(session, person)):
+                if isinstance(event, CommandEvent):
+                    return await _command(turn, parse(event.text))
+                if isinstance(event, FileEvent):
+                    return await people.upload(turn, event)
+                return await _action(turn, event)
 
     async def admin_form(
         self, actor: Actor, *, answers: dict, picked: dict[str, list[str]]
@@ -114,7 +122,8 @@ class Bot(Identities):
         async with self.db.session() as session:
             person = await self._person(session, actor)
             if person is None:
-                return admin.FormOutcome(message=admin.refused_message())
+                with use_locale(actor.locale):
+                    return admin.FormOutcome(message=admin.refused_message())
             turn = Turn(
                 session=session,
                 person=person,
@@ -122,9 +131,10 @@ class Bot(Identities):
                 clock=self.clock,
                 account_columns=self.account_columns,
             )
-            return await admin.submit_form(
-                turn, platform=actor.platform, answers=answers, picked=picked
-            )
+            with use_locale(await reader_language(session, person)):
+                return await admin.submit_form(
+                    turn, platform=actor.platform, answers=answers, picked=picked
+                )
 
     async def accounts(self, actor: Actor, *, emails: list[str]) -> dict[str, str]:
         """E-mail -> account id on the actor's platform, for people of the actor's
@@ -142,14 +152,18 @@ class Bot(Identities):
         async with self.db.session() as session:
             person = await self._person(session, actor)
             if person is None:
-                return notice_template.render(
-                    notice_template.NoticeData(
-                        title="Crosspulse",
-                        text="Crosspulse has no record of you yet. Ask your "
-                        "people team to add you to the organisation import.",
+                with use_locale(actor.locale):
+                    return notice_template.render(
+                        notice_template.NoticeData(
+                            title="Crosspulse",
+                            text=_(
+                                "Crosspulse has no record of you yet. Ask your "
+                                "people team to add you to the organisation import."
+                            ),
+                        )
                     )
-                )
-            return await home_view(session, person=person, now=self.clock.now())
+            with use_locale(await reader_language(session, person)):
+                return await home_view(session, person=person, now=self.clock.now())
 
 
 async def _command(turn: Turn, cmd: Command) -> list[Effect]:
@@ -163,7 +177,7 @@ async def _action(turn: Turn, event: ActionEvent) -> list[Effect]:
     if action in ACTIONS:
         return await ACTIONS[action](turn, event)
     log.warning("unknown action %r from person %s", event.action, turn.person.id)
-    return notice("That button is out of date", "Try `/pulse help` for what I can do now.")
+    return notice(_("That button is out of date"), _("Try `/pulse help` for what I can do now."))
 
 
 def _known(action: str) -> ActionId | None:

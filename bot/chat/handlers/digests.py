@@ -8,6 +8,7 @@ from bot.chat.commands import Command, Verb
 from bot.chat.compose import digest_message, latest_week
 from bot.chat.events import Effect, Reply
 from bot.chat.handlers.turn import Turn, notice
+from bot.i18n import _
 from bot.insights.access import NotForYou, digest_scope
 from bot.insights.digest import WeekStillOpen
 from bot.people.tenancy import active_survey
@@ -20,15 +21,22 @@ async def digest(turn: Turn, cmd: Command) -> list[Effect]:
     try:
         department = await digest_scope(session, person=person, department=cmd.argument or None)
     except NotForYou as refused:
-        ask = f" Ask {', '.join(refused.admins[:3])} if you need it." if refused.admins else ""
+        ask = (
+            " " + _("Ask {admins} if you need it.").format(admins=", ".join(refused.admins[:3]))
+            if refused.admins
+            else ""
+        )
         return notice(
-            "The digest is for leaders",
-            "Organisation figures go to executives and admins, and a "
-            f"department's figures to its managers.{ask}",
+            _("The digest is for leaders"),
+            _(
+                "Organisation figures go to executives and admins, and a "
+                "department's figures to its managers."
+            )
+            + ask,
         )
     week = await latest_week(session, survey=survey)
     if week is None:
-        return notice("No digest yet", "The first digest follows the first pulse.")
+        return notice(_("No digest yet"), _("The first digest follows the first pulse."))
     try:
         message = await digest_message(
             session,
@@ -39,9 +47,9 @@ async def digest(turn: Turn, cmd: Command) -> list[Effect]:
             chart=cmd.verb != Verb.TREND,
         )
     except WeekStillOpen as exc:
-        return notice("Not closed yet", str(exc))
+        return notice(_("Not closed yet"), str(exc))
     except LookupError as exc:
-        return notice("Unknown department", str(exc))
+        return notice(_("Unknown department"), str(exc))
     audit.record(
         session,
         tenant_id=person.tenant_id,

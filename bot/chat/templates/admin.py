@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import LANGUAGES, N_, _, format_week, language_name
+from bot.i18n import N_, _, format_week
 from bot.messages import (
     Action,
     ActionId,
@@ -42,7 +42,6 @@ _CHOICES: dict[str, tuple[Choice, ...]] = {
     "window_days": tuple(Choice(str(n), str(n)) for n in range(1, 7)),
     "max_nudges": tuple(Choice(str(n), str(n)) for n in range(3)),
     "extra_items": tuple(Choice(str(n), str(n)) for n in range(4)),
-    "locale": tuple(Choice(code, code) for code in LANGUAGES),  # labels: in each own language
 }
 _TRANSLATED_CHOICES = frozenset({"weekday", "digest_weekday"})
 _LABELS = {
@@ -62,7 +61,7 @@ _LABELS = {
     "digest_weekday": N_("Digest day"),
     "digest_time": N_("Digest time (HH:MM, each executive's local time)"),
     "directory_sync_hours": N_("Hours between chat directory syncs (0: off)"),
-    "locale": N_("Organisation language (for people who have not chosen one)"),
+    "locale": N_("Default language"),
 }
 _SHORT = {
     "time": 5,
@@ -71,6 +70,7 @@ _SHORT = {
     "k_scores": 3,
     "k_comments": 3,
     "directory_sync_hours": 3,
+    "locale": 5,  # a text field, not seven buttons: a chat message has no room for them
 }
 
 
@@ -114,7 +114,7 @@ def _input(data: AdminData, key: str) -> Input:
         label,
         InputKind.TEXT,
         optional=questions,
-        hint=KEYS[key],
+        hint=_(KEYS[key]),
         max_length=_SHORT.get(key, 2000 if questions else 10),
         initial="" if questions and value == "none" else value,
         multiline=questions,
@@ -122,8 +122,6 @@ def _input(data: AdminData, key: str) -> Input:
 
 
 def _choices(key: str) -> tuple[Choice, ...]:
-    if key == "locale":
-        return tuple(Choice(c.value, language_name(c.value)) for c in _CHOICES[key])
     if key in _TRANSLATED_CHOICES:
         return tuple(Choice(c.value, _(c.label)) for c in _CHOICES[key])
     return _CHOICES[key]
@@ -156,10 +154,7 @@ def _question_inputs(data: AdminData) -> tuple[Input, ...]:
         ),
         Input(
             "question_text",
-            _(
-                "Add a question: its text (5-200 characters, answered on a 1-5 agree scale; "
-                "translations as text|de=...|fr=...)"
-            ),
+            _("Add a question: its text (5-200 characters, answered on a 1-5 agree scale)"),
             InputKind.TEXT,
             optional=True,
             max_length=200,
@@ -232,7 +227,8 @@ def render(data: AdminData) -> Message:
     inputs = _inputs(data)
     # Each field as a line, with its current value (the question fields: the questions).
     shown = {**data.settings, "questions_remove": data.settings["questions"]}
-    fallback += [f"{i.label}: {shown.get(i.key, '')}".rstrip(": ") for i in inputs]
+    # Each setting with its value; the add-a-question fields hold none, so they are left out.
+    fallback += [f"{i.label}: {shown[i.key]}" for i in inputs if shown.get(i.key)]
     return Message(
         kind=MessageKind.ADMIN,
         title=_("Crosspulse admin"),
