@@ -227,8 +227,7 @@ def render(data: AdminData) -> Message:
     inputs = _inputs(data)
     # Each field as a line, with its current value (the question fields: the questions).
     shown = {**data.settings, "questions_remove": data.settings["questions"]}
-    # Each setting with its value; the add-a-question fields hold none, so they are left out.
-    fallback += [f"{i.label}: {shown[i.key]}" for i in inputs if shown.get(i.key)]
+    fallback += [f"{i.label}: {shown.get(i.key, '')}".rstrip(": ") for i in inputs]
     return Message(
         kind=MessageKind.ADMIN,
         title=_("Crosspulse admin"),
