@@ -18,7 +18,7 @@ MAX_OPTION = 75
 MAX_BUTTON = 75
 MAX_HEADER = 150
 MAX_BLOCKS_MESSAGE = 50
-MAX_MESSAGE_JSON = 12_000  # msg_blocks_too_long, counted as json.dumps counts
+MAX_MESSAGE_JSON = 12_000  # msg_blocks_too_long, in characters (not \u escapes)
 MIN_FALLBACK = 150  # the notification keeps at least this much of the fallback text
 SHARED_KINDS = {MessageKind.HELP}  # rendered the same for everyone who gets them: rendered once
 
@@ -196,7 +196,7 @@ def _render(message: Message) -> dict:
     """A message over Slack's 12,000 characters (a long language, a full form) keeps its
     blocks whole and shortens `text`, which people only see in the notification."""
     payload = {"text": _cut(message.fallback_text, 3000), "blocks": render_blocks(message)}
-    while (over := len(json.dumps(payload)) - MAX_MESSAGE_JSON + 1) > 0:
+    while (over := len(json.dumps(payload, ensure_ascii=False)) - MAX_MESSAGE_JSON + 1) > 0:
         room = max(len(payload["text"]) - over - 1, MIN_FALLBACK)
         if room >= len(payload["text"]):
             break  # the blocks alone are too long; the text is as short as it gets

@@ -5,10 +5,18 @@ language; `/pulse language` changes the next message; an unknown code gets the c
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
+from adapters.slack.limits import check_blocks
+from adapters.slack.modal import render_modal
+from adapters.slack.render import render_message
+from bot.chat.templates import admin, pulse
+from bot.i18n import LANGUAGES, use_locale
+from bot.pulse.surveys import custom_question
 from bot.store.models import Person
 from scheduler.jobs import tick
 from tests.adapters.slack.conftest import SlackWorld
@@ -134,3 +142,29 @@ async def test_an_unknown_language_gets_the_choices_and_changes_nothing(
     async with slack.runtime.db.session() as session:
         bob = (await session.exec(select(Person).where(Person.email == "bob@example.com"))).one()
         assert bob.language == "de"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_admin_modal_fits_in_every_language(language: str) -> None:
+    with use_locale(language):
+        message = admin.render(admin.EXAMPLE)
+    view = render_modal(message, people={})
+    assert check_blocks(view, surface="modal") == []
+    assert all(len(view[k]["text"]) <= 24 for k in ("title", "submit", "close"))
+
+
+def test_a_long_japanese_pulse_without_spaces_fits() -> None:
+    """Japanese has no spaces to wrap or cut on: a 200-character custom question and long
+    department names still make a valid Block Kit message."""
+    question = "今週" + "チームの連携について感じたこと" * 13
+    spec = {"key": "long", "text": "A long question", "translations": {"ja": question[:200]}}
+    teams = tuple((n, f"第{n}プラットフォーム基盤開発部門") for n in range(2, 14))
+    data = replace(
+        pulse.EXAMPLE,
+        questions=(*pulse.EXAMPLE.questions, custom_question(spec)),
+        other_departments=teams,
+    )
+    with use_locale("ja"):
+        message = pulse.render(data)
+    assert question[:200] in message.fallback_text
+    assert check_blocks(render_message(message)) == []

@@ -4,12 +4,17 @@ its nudge and the confirmation that replaces the card."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
 
+import bot.chat.templates
+from adapters.teams.render import MAX_ACTIVITY_BYTES, render_activity
+from bot.i18n import LANGUAGES, _, use_locale
 from bot.store.models import Person
 from scheduler.jobs import tick
 from tests.adapters.teams.test_teams_app import (  # noqa: F401 (the `teams` fixture)
@@ -20,6 +25,7 @@ from tests.adapters.teams.test_teams_app import (  # noqa: F401 (the `teams` fix
     teams,
 )
 
+TEMPLATES = sorted(m.name for m in pkgutil.iter_modules(bot.chat.templates.__path__))
 PULSE_SENT = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)  # Tuesday 10:00 London
 NUDGE_DUE = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
 
@@ -119,3 +125,22 @@ async def test_a_stranger_is_answered_in_the_language_teams_reports(
     assert "Je ne vous connais pas encore" in json.dumps(
         teams.connector.cards()[-1], ensure_ascii=False
     )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_every_template_fits_a_teams_card_in_every_language(name: str, language: str) -> None:
+    """German and Finnish run long, Japanese has no spaces to cut on: every template's
+    card still validates against Adaptive Cards 1.5 and stays under Teams' 28 KB."""
+    module = importlib.import_module(f"bot.chat.templates.{name}")
+    with use_locale(language):
+        message = module.render(module.EXAMPLE)
+    activity = render_activity(message)
+    assert len(json.dumps(activity).encode("utf-8")) < MAX_ACTIVITY_BYTES
+    _validate(activity["attachments"][0]["content"])
+    if message.inputs and language != "en":  # the card's own words are in the language too
+        card = json.dumps(activity, ensure_ascii=False)
+        with use_locale(language):
+            assert _("This question needs an answer: pick one option, then send again.") in (
+                card
+            ) or _("This question needs an answer: write a few words, then send again.") in card
