@@ -17,6 +17,7 @@ import re
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -26,7 +27,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.effects import EffectTarget, carry_out
 from adapters.slack import PLATFORM
-from adapters.slack.directory import member_from
+from adapters.slack.directory import Locales, member_from
 from adapters.slack.modal import CALLBACK_ID, PEOPLE_KEYS, form_answers, render_modal
 from adapters.slack.port import SlackPort
 from adapters.slack.render import render_home, render_message
@@ -254,8 +255,10 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
     backlog = Backlog(inline=app.process_before_response)
     BACKLOGS[app] = backlog
 
+    locales = Locales()  # users.info once per person: their language on first contact
+
     @app.command("/pulse")
-    async def pulse_command(ack, body, request) -> None:  # type: ignore[no-untyped-def]
+    async def pulse_command(ack, body, client, request) -> None:  # type: ignore[no-untyped-def]
         if backlog.full:
             await ack(text=BUSY)
             return
@@ -265,7 +268,9 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
         async def work() -> Deliver | None:
             if not await fresh(bot, request, body):
                 return None
-            effects = await bot.handle(CommandEvent(actor_from(body), body.get("text", "")))
+            actor = actor_from(body)
+            actor = replace(actor, locale=await locales.of(client, actor.user_id))
+            effects = await bot.handle(CommandEvent(actor, body.get("text", "")))
             target = SlackEffects(bot=bot, port=port, body=body, respond=reply, ref=None)
             return lambda: carry_out(effects, target)
 
@@ -276,7 +281,7 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
         await ack()
         reply = _replier(backlog, body)
         if not backlog.full:
-            await backlog.submit(_button(bot, port, body, reply, client, request))
+            await backlog.submit(_button(bot, port, body, reply, client, request, locales))
         elif body.get("response_url"):  # a button's ack carries no text
             await reply(text=BUSY, response_type="ephemeral", replace_original=False)
 
@@ -388,11 +393,13 @@ def _removal(bot: Bot, port: SlackPort, body: dict, request, reason: str) -> Job
     return work
 
 
-def _button(bot: Bot, port: SlackPort, body: dict, respond, client, request) -> Job:  # type: ignore[no-untyped-def]
+def _button(bot: Bot, port: SlackPort, body: dict, respond, client, request, locales) -> Job:  # type: ignore[no-untyped-def]
     async def work() -> Deliver | None:
         if not await fresh(bot, request, body):
             return None
         event = _action_event(body)
+        locale = await locales.of(client, event.actor.user_id)
+        event = replace(event, actor=replace(event.actor, locale=locale))
         effects = await bot.handle(event)
         from_home = (body.get("container") or {}).get("type") == "view"
         home = await publish_home(client, bot, event.actor.user_id) if from_home else None

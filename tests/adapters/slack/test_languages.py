@@ -168,3 +168,21 @@ def test_a_long_japanese_pulse_without_spaces_fits() -> None:
         message = pulse.render(data)
     assert question[:200] in message.fallback_text
     assert check_blocks(render_message(message)) == []
+
+
+async def test_slacks_locale_is_asked_once_on_first_contact(slack: SlackWorld) -> None:
+    """No directory sync has run: Bob's first command asks users.info for his locale
+    (ja-JP), the answer is already Japanese, and his next command asks Slack nothing."""
+    slack.api.users = [{"id": "U0BOB", "name": "bob", "locale": "ja-JP", "profile": {}}]
+    await _languages(slack, bob={"locale": None})
+    await slack.command("U0BOB", "status")
+    (reply,) = await slack.api.wait_for("response_url")
+    assert "パルスの状況" in json.dumps(reply["blocks"], ensure_ascii=False)
+    (asked,) = slack.api.of("users.info")
+    assert asked["user"] == "U0BOB" and asked["include_locale"] in ("1", "true", True)
+    await slack.command("U0BOB", "help")
+    await slack.api.wait_for("response_url", 2)
+    assert len(slack.api.of("users.info")) == 1
+    async with slack.runtime.db.session() as session:
+        bob = (await session.exec(select(Person).where(Person.email == "bob@example.com"))).one()
+        assert bob.platform_locale == "ja-JP"
