@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache, wraps
+from functools import cache, lru_cache, wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -45,6 +45,7 @@ def catalog_path(language: str) -> Path:
     return LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+@lru_cache(maxsize=512)  # every render asks again; the answer never changes
 def negotiate(code: str | None) -> str | None:
     """The supported language for a locale code (`de-AT` -> de, `pt-BR`, `pt_br`, `pt` ->
     pt_BR, `ja_JP` -> ja), or None when Crosspulse does not speak it."""
@@ -130,7 +131,12 @@ def in_message_language(render: Callable[P, R]) -> Callable[P, R]:
 
 
 def _babel_locale() -> Locale:
-    return Locale.parse(_current.get())
+    return _parsed(_current.get())
+
+
+@cache
+def _parsed(language: str) -> Locale:
+    return Locale.parse(language)
 
 
 def format_number(value: float | int) -> str:

@@ -209,3 +209,28 @@ async def test_custom_questions_carry_translations(world: World) -> None:
     with use_locale("ja"):
         assert old.shown_text() == "The old form still works"
     assert _("Your weekly pulse") == "Your weekly pulse"
+
+
+def test_a_japanese_chart_without_a_japanese_font_keeps_english_labels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No installed font draws Japanese: the chart is labelled in English rather than in
+    boxes, its alt text and title still in Japanese."""
+    from bot.chat.templates.digest import EXAMPLE
+    from bot.insights import charts
+
+    monkeypatch.setattr(charts, "_font_for", lambda language: None)
+    titles: list[str] = []
+    set_title = Axes.set_title
+
+    def spy(axes: Axes, label: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        titles.append(label)
+        return set_title(axes, label, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "set_title", spy)
+    _digest_chart.cache_clear()
+    with use_locale("ja"):
+        image = charts.digest_chart(EXAMPLE.digest)
+    assert image is not None and image.png[:4] == b"\x89PNG"
+    assert titles == ["Who worked with whom (row → column)", "Engagement (0-100)"]
+    assert image.title == "サイロマップと推移" and "サイロマップ" in image.alt
