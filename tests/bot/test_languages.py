@@ -234,3 +234,26 @@ def test_a_japanese_chart_without_a_japanese_font_keeps_english_labels(
     assert image is not None and image.png[:4] == b"\x89PNG"
     assert titles == ["Who worked with whom (row → column)", "Engagement (0-100)"]
     assert image.title == "サイロマップと推移" and "サイロマップ" in image.alt
+
+
+async def test_an_admin_reads_the_card_and_its_problems_in_german(world: World) -> None:
+    from bot.messages import ActionId
+    from tests.bot.test_admin_chat import ADMIN, _admin_card, _form
+
+    async with world.db.session() as session:
+        admin = (await session.exec(select(Person).where(Person.email == ADMIN))).one()
+        admin.language = "de"
+        session.add(admin)
+        await session.commit()
+    card = await _admin_card(world)
+    assert card.title == "Crosspulse-Verwaltung"
+    assert "Letzte Runde: noch keiner" in card.fallback_text
+    answers = _form(card) | {"k_scores": "2", "locale": "xx"}
+    (reply,) = await world.channel.act(ADMIN, action=ActionId.ADMIN_SAVE, answers=answers)
+    assert reply.title == "Nichts geändert"
+    assert "k_scores muss eine ganze Zahl von 3 bis 50 sein; erhalten: '2'" in reply.fallback_text
+    assert "locale muss einer dieser Werte sein: en, de, fr" in reply.fallback_text
+    answers = _form(card) | {"locale": "ja"}
+    (saved,) = await world.channel.act(ADMIN, action=ActionId.ADMIN_SAVE, answers=answers)
+    assert "Gespeichert: locale." in saved.fallback_text, "her own choice still wins"
+    assert (await world.survey()).locale == "ja"
