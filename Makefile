@@ -54,7 +54,7 @@ i18n-extract: $(STAMP)
 i18n-update: i18n-extract
 	for lang in $(I18N_LANGUAGES); do \
 		$(BIN)/pybabel update -D crosspulse -i $(I18N_POT) -d bot/locales -l $$lang \
-			--no-fuzzy-matching --ignore-obsolete || exit 1; \
+			--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date || exit 1; \
 	done
 
 i18n-check: $(STAMP)
