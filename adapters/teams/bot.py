@@ -309,8 +309,10 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
             try:
                 content = await download(turn_context, offered)
             except Unreadable as exc:
-                unreadable = notice.NoticeData(_("I couldn't read that file"), str(exc))
-                await turn_context.send_activity(activity_from(notice.render(unreadable)))
+                with use_locale(await self.bot.language(actor)):
+                    unreadable = notice.NoticeData(_("I couldn't read that file"), str(exc))
+                    answer = notice.render(unreadable)
+                await turn_context.send_activity(activity_from(answer))
                 return
             event = FileEvent(actor, offered.name, content)
         elif activity.value:
