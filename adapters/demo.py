@@ -144,29 +144,38 @@ def stream(email: str, week: str, purpose: str) -> random.Random:
     return random.Random(f"{SEED}|{email}|{week}|{purpose}")
 
 
+# The members' languages (the organisation CSV's `locale`; "" reads English), one per
+# department and timezone: the sender renders a message per department, timezone and language,
+# so tying the language to those two keeps the demo's cost where it was.
+LOCALES = ("", "de-DE", "fr-FR", "es-ES", "pt-BR", "fi-FI", "ja-JP")
+
+
 def org_csv(people: int) -> str:
-    lines = ["email,name,department,timezone,role,country,manager_email"]
+    lines = ["email,name,department,timezone,role,country,manager_email,locale"]
     ceo = "morgan.reyes@example.com"
     for i, (name, _title) in enumerate(EXECUTIVES):
         email = name.lower().replace(" ", ".") + "@example.com"
         zone, country = ZONES[i % 2]
         lines.append(
-            f"{email},{name},Leadership,{zone},executive,{country},{'' if email == ceo else ceo}"
+            f"{email},{name},Leadership,{zone},executive,{country},{'' if email == ceo else ceo},"
         )
-    lines.append("pat.admin@example.com,Pat Admin,People,Europe/London,admin,GB,")
+    lines.append("pat.admin@example.com,Pat Admin,People,Europe/London,admin,GB,,")
     remaining = people - len(EXECUTIVES) - 1
     counts = {d: max(3, round(share * remaining)) for d, (share, _, _) in DEPARTMENTS.items()}
     counts["Legal"] = 3  # smaller than the anonymity threshold on purpose
     counts["Engineering"] += remaining - sum(counts.values())
     n = 0
-    for department, count in counts.items():
+    for d, (department, count) in enumerate(counts.items()):
         lead = None
         for j in range(count):
             first, last = FIRST[n % len(FIRST)], LAST[(n // len(FIRST)) % len(LAST)]
             email = f"{first.lower()}.{last.lower()}{n}@example.com"
-            zone, country = ZONES[(n * 7 + j) % len(ZONES)]
+            z = (n * 7 + j) % len(ZONES)
+            zone, country = ZONES[z]
+            locale = LOCALES[(d + z) % len(LOCALES)]
             lines.append(
-                f"{email},{first} {last},{department},{zone},member,{country},{lead or ceo}"
+                f"{email},{first} {last},{department},{zone},member,{country},{lead or ceo},"
+                f"{locale}"
             )
             lead = lead or email
             n += 1
@@ -308,6 +317,7 @@ async def _simulate(
     seen: dict[str, int] = {}
     answering: dict[tuple[str, str], str] = {}  # (email, week): "seen" or "answered"
     clicked: set[str] = set()  # the CEO's "Introduce them" click, once
+    weeks: dict[str, str] = {}  # a pulse's round id -> its week
     steps = int((end - clock.now()) / STEP) + 1
     with Progress(transient=True, console=out) as progress:
         task = progress.add_task(
@@ -325,7 +335,7 @@ async def _simulate(
             for email, items in list(port.inbox.items()):
                 for item in items[seen.get(email, 0) :]:
                     await _respond(
-                        channel, sim, email, department_of.get(email, ""), item, answering
+                        channel, sim, email, department_of.get(email, ""), item, answering, weeks
                     )
                     await _introduce(channel, email, item, clicked)
                     await demo_tour.respond(channel, email, department_of.get(email, ""), item)
@@ -340,6 +350,7 @@ async def _simulate(
     _write_outputs(output, message, data.to_json())
     _show_introduction(port, output, out)
     tour = await demo_tour.write_outputs(runtime, port, output)
+    _write_pulses(output, port, csv_text)
     if message:
         out.print(
             Panel(Text(render_text(message)), title="Digest delivered to the CEO", expand=False)
@@ -358,8 +369,8 @@ async def _simulate(
     out.print(
         f"Done in {seconds:.0f} s. Database: {runtime.settings.database_url}\n"
         f"Outputs in {output}/: digest.png, digest.txt, digest.slack.json, "
-        f"digest.teams.json, digest.json, org.csv, tour_summary.txt, tour_map.png, "
-        "tour_summary.json\n"
+        f"digest.teams.json, digest.json, org.csv, pulse.<language>.txt, tour_summary.txt, "
+        "tour_map.png, tour_summary.json, introduction.txt\n"
         f"Try: DATABASE_URL={runtime.settings.database_url.replace('+aiosqlite', '')} "
         "crosspulse digest --format json"
     )
@@ -373,16 +384,14 @@ async def _respond(
     department: str,
     item: Delivered,
     progress: dict[tuple[str, str], str],
+    weeks: dict[str, str],
 ) -> None:
     """Answer a pulse as this person would: at most once a week, some only when the nudge
     (the week's second pulse message) comes, some never."""
     message = item.message
     if message.kind != MessageKind.PULSE or not message.submit:
         return
-    found = WEEK_IN_PULSE.search(message.fallback_text)
-    if found is None:
-        raise RuntimeError(f"the demo cannot read the week in a pulse: {message.fallback_text!r}")
-    week = found.group(1)
+    week = await _week_of(channel, message, weeks)
     answers, waits = sim.attends(email, week)
     state = progress.get((email, week))
     progress[(email, week)] = "answered" if state == "answered" else "seen"
@@ -435,6 +444,41 @@ def _show_introduction(port: ConsolePort, output: Path, out: Console) -> None:
             (output / "introduction.txt").write_text(text)
             out.print(Panel(Text(text), title="An introduction the bot made", expand=False))
             return
+async def _week_of(channel: ConsoleChannel, message: Message, weeks: dict[str, str]) -> str:
+    """The pulse's week: read from an English pulse, else from its round (a pulse in
+    another language names the week in its own words)."""
+    found = WEEK_IN_PULSE.search(message.fallback_text)
+    if found is not None:
+        return found.group(1)
+    assert message.submit is not None
+    if message.submit.value not in weeks:  # round id -> its ISO week, read once
+        async with channel.bot.db.session() as session:
+            week = (
+                await session.exec(
+                    text("SELECT week FROM round WHERE id = :id").bindparams(
+                        id=int(message.submit.value)
+                    )
+                )
+            ).one()[0]
+        weeks[message.submit.value] = week
+    return weeks[message.submit.value]
+
+
+def _write_pulses(output: Path, port: ConsolePort, csv_text: str) -> None:
+    """One pulse per language the organisation reads, as its people got it: pulse.de.txt..."""
+    from bot.i18n import choose_language
+
+    written: set[str] = set()
+    for row in csv_text.splitlines()[1:]:
+        email, locale = row.split(",")[0], row.rsplit(",", 1)[1]
+        language = choose_language(locale)
+        pulses = [d.message for d in port.inbox.get(email, []) if d.message.kind == "pulse"]
+        if language in written or not pulses or pulses[-1].submit is None:
+            continue
+        last_round = pulses[-1].submit.value  # its first message: the pulse, not the nudge
+        first = next(p for p in pulses if p.submit and p.submit.value == last_round)
+        (output / f"pulse.{language}.txt").write_text(render_text(first), encoding="utf-8")
+        written.add(language)
 
 
 def _write_outputs(output: Path, message: Message | None, data: dict) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.i18n import current_locale
+
 
 class InputKind(StrEnum):
     SCALE = "scale"  # one of consecutive integers, shown as buttons or a choice set
@@ -150,3 +152,5 @@ class Message:
     actions: tuple[Action, ...] = ()
     image: Image | None = None
     context: str | None = None  # small print, e.g. "Anonymous: shown only in groups of 5+"
+    # The language the template wrote it in: adapters render their own words in it too.
+    language: str = field(default_factory=current_locale)

@@ -34,6 +34,7 @@ from bot.listening.conversations import Queued, opened
 from bot.logcontext import delivery_id, workspace
 from bot.messages import Message
 from bot.people.identity import identities_of, recipient, recipient_of
+from bot.people.languages import language_of, organisation_language
 from bot.ports import ChatPort, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.pulse.budget import SharedBudget, pause, paused_until, shared_budget
 from bot.pulse.outbox import (
@@ -88,6 +89,7 @@ class _Drain:
         # Messages are the same for everyone of a department and timezone in a round (and
         # for every executive in a week): rendered once per drain, not once per person.
         self.messages: dict[tuple, Message] = {}
+        self.languages: dict[int, str | None] = {}  # tenant -> its default language
 
     def pause_stale(self, scope: tuple[str, str]) -> bool:
         """Whether to read the scope's shared pause again: at most every PAUSE_READ_SECONDS,
@@ -403,6 +405,14 @@ async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
     else:
         key = (delivery.kind, delivery.round_id, person.department_id, person.timezone)
         key += (delivery.closes_at,)
+    if person.tenant_id not in drain.languages:  # the organisation default, read once a drain
+        drain.languages[person.tenant_id] = await organisation_language(
+            session, tenant_id=person.tenant_id
+        )
+    language = language_of(person, organisation=drain.languages[person.tenant_id])
+    key += (language,)  # each recipient reads it in their own language
     if key not in drain.messages:
-        drain.messages[key] = await delivery_message(session, delivery=delivery)
+        drain.messages[key] = await delivery_message(
+            session, delivery=delivery, language=language
+        )
     return drain.messages[key]

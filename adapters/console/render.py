@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import textwrap
 
+from bot.i18n import _, in_message_language
 from bot.messages import Input, InputKind, Message
 
 WIDTH = 72
 
 
+@in_message_language
 def render_text(message: Message) -> str:
     lines = [message.title, "=" * min(len(message.title), WIDTH)]
     for section in message.sections:
@@ -25,7 +27,7 @@ def render_text(message: Message) -> str:
     for number, item in enumerate(message.inputs, start=1):
         lines += ["", f"Q{number}. {render_input(item)}"]
     if message.image:
-        lines += ["", f"[chart: {message.image.alt}]"]
+        lines += ["", _("[chart: {alt}]").format(alt=message.image.alt)]
     if message.actions:
         lines += ["", "  ".join(f"[{a.label}]" for a in message.actions)]
     if message.context:
@@ -34,15 +36,19 @@ def render_text(message: Message) -> str:
 
 
 def render_input(item: Input) -> str:
-    head = item.label + ("" if not item.optional else " (optional)") + _now(item)
+    head = item.label + ("" if not item.optional else _(" (optional)")) + _now(item)
     if item.kind == InputKind.SCALE:
         low, high = item.choices[0].value, item.choices[-1].value
         return f"{head}\n    {low}-{high}" + (f" ({item.hint})" if item.hint else "")
     if item.kind in (InputKind.SINGLE, InputKind.MULTI):
-        how = "numbers separated by commas" if item.kind == InputKind.MULTI else "one number"
+        how = (
+            _("numbers separated by commas") if item.kind == InputKind.MULTI else _("one number")
+        )
         choices = "\n".join(f"    {i}) {c.label}" for i, c in enumerate(item.choices, start=1))
-        return f"{head} [{how}, empty to skip]\n{choices}"
-    return f"{head}\n    free text, up to {item.max_length or 1000} characters"
+        return f"{head} [" + _("{how}, empty to skip").format(how=how) + f"]\n{choices}"
+    return f"{head}\n    " + _("free text, up to {n} characters").format(
+        n=item.max_length or 1000
+    )
 
 
 def _now(item: Input) -> str:
@@ -51,4 +57,4 @@ def _now(item: Input) -> str:
         return ""
     wanted = (item.initial,) if isinstance(item.initial, str) else item.initial
     labels = {c.value: c.label for c in item.choices}
-    return f" (now: {', '.join(labels.get(v, v) for v in wanted)})"
+    return " " + _("(now: {values})").format(values=", ".join(labels.get(v, v) for v in wanted))

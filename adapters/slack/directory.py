@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -25,6 +27,33 @@ def member_from(user: dict) -> DirectoryMember | None:
         active=not user.get("deleted", False),
         workspace=user.get("team_id"),
     )
+
+
+class Locales:
+    """A Slack user's locale (`users.info` with `include_locale`), asked once per user and
+    process: where no directory sync has run, a person's first command or click tells us
+    which language they read. A failed look-up is remembered as unknown, never retried in a
+    loop; the directory sync brings it later."""
+
+    MAX_KNOWN = 50_000  # a bound on memory, far above any workspace
+    TIMEOUT = 2.0  # seconds: the language is worth a little wait, not a slow answer
+
+    def __init__(self) -> None:
+        self.known: dict[str, str | None] = {}
+
+    async def of(self, client: AsyncWebClient, user_id: str) -> str | None:
+        if user_id in self.known:
+            return self.known[user_id]
+        try:
+            response = await asyncio.wait_for(
+                client.users_info(user=user_id, include_locale=True), self.TIMEOUT
+            )
+            locale = (response.get("user") or {}).get("locale")
+        except (SlackApiError, aiohttp.ClientError, TimeoutError):
+            locale = None
+        if len(self.known) < self.MAX_KNOWN:
+            self.known[user_id] = locale if isinstance(locale, str) else None
+        return self.known.get(user_id, locale if isinstance(locale, str) else None)
 
 
 async def fetch_members(

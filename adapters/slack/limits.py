@@ -14,7 +14,8 @@ def check_blocks(payload: dict, *, surface: str = "message") -> list[str]:
     problems = []
     if len(blocks) > LIMITS[surface]:
         problems.append(f"{len(blocks)} blocks; a {surface} takes at most {LIMITS[surface]}")
-    if surface == "message" and len(json.dumps(payload)) >= 12_000:
+    # Characters, as Slack counts them: Japanese text is one character each, not a \u escape.
+    if surface == "message" and len(json.dumps(payload, ensure_ascii=False)) >= 12_000:
         problems.append("message JSON is 12,000 characters or more (msg_blocks_too_long)")
     for index, block in enumerate(blocks):
         problems += [f"block {index}: {p}" for p in _block(block)]

@@ -17,6 +17,7 @@ import re
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -26,7 +27,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.effects import EffectTarget, carry_out
 from adapters.slack import PLATFORM
-from adapters.slack.directory import member_from
+from adapters.slack.directory import Locales, member_from
 from adapters.slack.modal import CALLBACK_ID, PEOPLE_KEYS, form_answers, render_modal
 from adapters.slack.port import SlackPort
 from adapters.slack.render import render_home, render_message
@@ -40,6 +41,7 @@ from adapters.slack.translate import (
 from bot.chat.events import ActionEvent, Actor, CommandEvent
 from bot.chat.handlers import Bot
 from bot.chat.templates import welcome
+from bot.i18n import N_, _, use_locale
 from bot.messages import Message, MessageKind
 from bot.ports import Identity, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.store.dedupe import first_time
@@ -54,10 +56,11 @@ FORM_KINDS = {
     MessageKind.TOUR,
 }
 SENT_TO_DM = {
-    MessageKind.ADMIN: "I've sent you the admin settings in a direct message.",
-    MessageKind.CONVERSATION: "I've sent you the conversation in a direct message.",
-    MessageKind.LISTEN_FORM: "I've sent you the listening tour form in a direct message.",
+    MessageKind.ADMIN: N_("I've sent you the admin settings in a direct message."),
+    MessageKind.CONVERSATION: N_("I've sent you the conversation in a direct message."),
+    MessageKind.LISTEN_FORM: N_("I've sent you the listening tour form in a direct message."),
 }
+SENT_PULSE_TO_DM = N_("I've sent you the pulse in a direct message.")
 # The database part of the work runs on WORKERS at a time: the event loop stays free to
 # ack new requests instead of interleaving them behind dozens of half-done answers. The
 # Slack calls that follow (waiting on the network, little CPU) run up to SENDS at a time.
@@ -68,7 +71,7 @@ SENDS = 32
 PATIENCE = 1.0
 QUIET = 0.05  # seconds without a request in the ack path before work starts early
 CAPACITY = 5000  # queued jobs; beyond it a request is acked with "busy, try again"
-BUSY = "Crosspulse is very busy right now; please try again in a minute."
+BUSY = "Crosspulse is very busy right now; please try again in a minute."  # before we know who
 
 Deliver = Callable[[], Awaitable[None]]
 Job = Callable[[], Awaitable[Deliver | None]]  # database work; returns its Slack calls
@@ -263,8 +266,10 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
     backlog = Backlog(inline=app.process_before_response)
     BACKLOGS[app] = backlog
 
+    locales = Locales()  # users.info once per person: their language on first contact
+
     @app.command("/pulse")
-    async def pulse_command(ack, body, request) -> None:  # type: ignore[no-untyped-def]
+    async def pulse_command(ack, body, client, request) -> None:  # type: ignore[no-untyped-def]
         if backlog.full:
             await ack(text=BUSY)
             return
@@ -274,7 +279,9 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
         async def work() -> Deliver | None:
             if not await fresh(bot, request, body):
                 return None
-            effects = await bot.handle(CommandEvent(actor_from(body), body.get("text", "")))
+            actor = actor_from(body)
+            actor = replace(actor, locale=await locales.of(client, actor.user_id))
+            effects = await bot.handle(CommandEvent(actor, body.get("text", "")))
             target = SlackEffects(bot=bot, port=port, body=body, respond=reply, ref=None)
             return lambda: carry_out(effects, target)
 
@@ -285,7 +292,7 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
         await ack()
         reply = _replier(backlog, body)
         if not backlog.full:
-            await backlog.submit(_button(bot, port, body, reply, client, request))
+            await backlog.submit(_button(bot, port, body, reply, client, request, locales))
         elif body.get("response_url"):  # a button's ack carries no text
             await reply(text=BUSY, response_type="ephemeral", replace_original=False)
 
@@ -397,11 +404,13 @@ def _removal(bot: Bot, port: SlackPort, body: dict, request, reason: str) -> Job
     return work
 
 
-def _button(bot: Bot, port: SlackPort, body: dict, respond, client, request) -> Job:  # type: ignore[no-untyped-def]
+def _button(bot: Bot, port: SlackPort, body: dict, respond, client, request, locales) -> Job:  # type: ignore[no-untyped-def]
     async def work() -> Deliver | None:
         if not await fresh(bot, request, body):
             return None
         event = _action_event(body)
+        locale = await locales.of(client, event.actor.user_id)
+        event = replace(event, actor=replace(event.actor, locale=locale))
         effects = await bot.handle(event)
         from_home = (body.get("container") or {}).get("type") == "view"
         home = await publish_home(client, bot, event.actor.user_id) if from_home else None
@@ -504,10 +513,10 @@ class SlackEffects(EffectTarget):
             # Forms live in the DM, where they can be updated once answered.
             await self.port.send(recipient=self.me, message=message)
             if not self.body.get("channel_id", "").startswith("D") and self.ref is None:
+                with use_locale(message.language):
+                    sent = _(SENT_TO_DM.get(message.kind, SENT_PULSE_TO_DM))
                 await self.respond(
-                    text=SENT_TO_DM.get(
-                        message.kind, "I've sent you the pulse in a direct message."
-                    ),
+                    text=sent,
                     response_type="ephemeral",
                     replace_original=False,
                 )

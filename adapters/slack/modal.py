@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from adapters.slack.render import _cut, _initial_options, _options, _plain, _section
 from adapters.slack.translate import answers_from_state
+from bot.i18n import _, in_message_language
 from bot.messages import Input, InputKind, Message
 
 CALLBACK_ID = "admin_settings"
@@ -17,6 +18,7 @@ MAX_OPTIONS = 100
 MAX_TITLE = 24  # a modal's title, submit and close texts
 
 
+@in_message_language
 def render_modal(message: Message, *, people: dict[str, list[str]]) -> dict:
     """`people`: the people pickers' initial users (Slack ids) by input key."""
     blocks: list[dict] = []
@@ -33,9 +35,9 @@ def render_modal(message: Message, *, people: dict[str, list[str]]) -> dict:
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "title": _plain("Crosspulse admin", MAX_TITLE),
-        "submit": _plain("Save", MAX_TITLE),
-        "close": _plain("Cancel", MAX_TITLE),
+        "title": _plain(_("Crosspulse admin"), MAX_TITLE),
+        "submit": _plain(_("Save"), MAX_TITLE),
+        "close": _plain(_("Cancel"), MAX_TITLE),
         "blocks": blocks[:100],
     }
 
@@ -62,14 +64,14 @@ def _block(item: Input, initial_users: list[str]) -> dict:
         element = {
             "type": "multi_static_select" if multi else "static_select",
             "action_id": action_id,
-            "placeholder": _plain("Pick any" if multi else "Pick one", 150),
+            "placeholder": _plain(_("Pick any") if multi else _("Pick one"), 150),
             "options": _options(item),
         }
         element |= _initial_options(item, element["options"])
         optional = item.optional
     label = item.label
     if item.kind == InputKind.MULTI and len(item.choices) > MAX_OPTIONS:
-        label += ": comma-separated names"
+        label += _(": comma-separated names")
     block = {
         "type": "input",
         "block_id": item.key[:255],

@@ -5,8 +5,10 @@ the comment in an `input` block, so one click on the submit button brings every 
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
+from bot.i18n import _, in_message_language
 from bot.messages import Action, Input, InputKind, Message, MessageKind, Section, Style
 
 MAX_SECTION = 3000
@@ -16,6 +18,8 @@ MAX_OPTION = 75
 MAX_BUTTON = 75
 MAX_HEADER = 150
 MAX_BLOCKS_MESSAGE = 50
+MAX_MESSAGE_JSON = 12_000  # msg_blocks_too_long, in characters (not \u escapes)
+MIN_FALLBACK = 150  # the notification keeps at least this much of the fallback text
 SHARED_KINDS = {MessageKind.HELP}  # rendered the same for everyone who gets them: rendered once
 
 
@@ -97,7 +101,7 @@ def _input(item: Input) -> list[dict]:
                 "element": element,
             }
         ]
-    placeholder = "Pick any" if item.kind == InputKind.MULTI else "Pick one"
+    placeholder = _("Pick any") if item.kind == InputKind.MULTI else _("Pick one")
     element = {
         "type": "multi_static_select" if item.kind == InputKind.MULTI else "static_select",
         "action_id": action_id,
@@ -141,6 +145,7 @@ def _button(action: Action, prefix: str) -> dict:
     return button
 
 
+@in_message_language
 def render_blocks(message: Message, *, max_blocks: int = MAX_BLOCKS_MESSAGE) -> list[dict]:
     blocks: list[dict] = [{"type": "header", "text": _plain(message.title, MAX_HEADER)}]
     for section in message.sections:
@@ -155,7 +160,7 @@ def render_blocks(message: Message, *, max_blocks: int = MAX_BLOCKS_MESSAGE) -> 
         tail.append({"type": "actions", "block_id": "buttons", "elements": buttons[:25]})
     notes = [message.context] if message.context else []
     if message.image:
-        notes.append(f"Chart attached below: {message.image.alt}")
+        notes.append(_("Chart attached below: {alt}").format(alt=message.image.alt))
     if notes:
         tail.append(
             {
@@ -186,8 +191,17 @@ def render_message(message: Message) -> dict:
     return _render(message)
 
 
+@in_message_language
 def _render(message: Message) -> dict:
-    return {"text": _cut(message.fallback_text, 3000), "blocks": render_blocks(message)}
+    """A message over Slack's 12,000 characters (a long language, a full form) keeps its
+    blocks whole and shortens `text`, which people only see in the notification."""
+    payload = {"text": _cut(message.fallback_text, 3000), "blocks": render_blocks(message)}
+    while (over := len(json.dumps(payload, ensure_ascii=False)) - MAX_MESSAGE_JSON + 1) > 0:
+        room = max(len(payload["text"]) - over - 1, MIN_FALLBACK)
+        if room >= len(payload["text"]):
+            break  # the blocks alone are too long; the text is as short as it gets
+        payload["text"] = _cut(message.fallback_text, room)
+    return payload
 
 
 @lru_cache(maxsize=32)

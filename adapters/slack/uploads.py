@@ -20,6 +20,7 @@ from adapters.slack.port import SlackPort
 from bot.chat.events import Actor, Effect, FileEvent, Reply
 from bot.chat.handlers import Bot
 from bot.chat.templates import notice
+from bot.i18n import N_, _, use_locale
 
 log = logging.getLogger("crosspulse.slack")
 MAX_BYTES = 2_000_000
@@ -31,7 +32,15 @@ class NotForUs(Exception):
 
 
 class Unreadable(Exception):
-    """The file could not be fetched; the message says why, in words."""
+    """The file could not be fetched; the message says why, in words (in the current
+    language when read: `str()` translates the message and fills in its values)."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.values = values
+
+    def __str__(self) -> str:
+        return _(self.args[0]).format(**self.values)
 
 
 def register_uploads(
@@ -49,16 +58,16 @@ def register_uploads(
                 return None
             if user == context.get("bot_user_id"):
                 return None  # the bot's own uploads (digest charts)
+            actor = Actor(PLATFORM, user, workspace=body.get("team_id"))
             try:
                 name, content = await fetch(client, str(event.get("file_id", "")), hosts)
             except NotForUs:
                 return None
             except Unreadable as exc:
-                effects: list[Effect] = [
-                    Reply(notice.render(notice.NoticeData("I couldn't read that file", str(exc))))
-                ]
+                with use_locale(await bot.language(actor)):
+                    unreadable = notice.NoticeData(_("I couldn't read that file"), str(exc))
+                    effects: list[Effect] = [Reply(notice.render(unreadable))]
             else:
-                actor = Actor(PLATFORM, user, workspace=body.get("team_id"))
                 effects = await bot.handle(FileEvent(actor, name, content))
             target = SlackEffects(
                 bot=bot, port=port, body={"user_id": user}, respond=None, ref=None
@@ -79,16 +88,17 @@ async def fetch(client, file_id: str, hosts: set[str]) -> tuple[str, bytes]:  # 
         info = (await client.files_info(file=file_id))["file"]
     except SlackApiError as exc:
         raise Unreadable(
-            f"Slack refused to describe it ({exc.response.get('error')}); send it again."
+            N_("Slack refused to describe it ({error}); send it again."),
+            error=exc.response.get("error"),
         ) from None
     name = str(info.get("name") or "")
     if info.get("filetype") != "csv" and not name.lower().endswith(".csv"):
         raise NotForUs
     if int(info.get("size") or 0) > MAX_BYTES:
-        raise Unreadable(f"An organisation CSV is at most {MAX_BYTES // 1000} KB.")
+        raise Unreadable(N_("An organisation CSV is at most {size} KB."), size=MAX_BYTES // 1000)
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     if urlsplit(url).netloc not in hosts:
-        raise Unreadable("Slack gave no download address for it; send it again.")
+        raise Unreadable(N_("Slack gave no download address for it; send it again."))
     headers = {"Authorization": f"Bearer {client.token}"}
     try:
         async with (
@@ -96,10 +106,15 @@ async def fetch(client, file_id: str, hosts: set[str]) -> tuple[str, bytes]:  # 
             http.get(url, headers=headers, allow_redirects=False) as response,
         ):
             if response.status != 200:
-                raise Unreadable(f"Slack answered {response.status} to the download; try again.")
+                raise Unreadable(
+                    N_("Slack answered {status} to the download; try again."),
+                    status=response.status,
+                )
             content = await read_capped(response.content, limit=MAX_BYTES)
     except (aiohttp.ClientError, TimeoutError) as exc:
-        raise Unreadable(f"The download failed ({type(exc).__name__}); try again.") from None
+        raise Unreadable(
+            N_("The download failed ({error}); try again."), error=type(exc).__name__
+        ) from None
     if len(content) > MAX_BYTES:
-        raise Unreadable(f"An organisation CSV is at most {MAX_BYTES // 1000} KB.")
+        raise Unreadable(N_("An organisation CSV is at most {size} KB."), size=MAX_BYTES // 1000)
     return name, content

@@ -27,6 +27,7 @@ from bot.chat.events import ActionEvent, Actor, CommandEvent, Effect, Event, Fil
 from bot.chat.handlers import Bot
 from bot.chat.templates import admin as admin_template
 from bot.chat.templates import listen_form, notice, welcome
+from bot.i18n import N_, _, use_locale
 from bot.logcontext import workspace
 from bot.messages import Message, MessageKind
 from bot.ports import MessageRef
@@ -40,10 +41,12 @@ SHARED_CHATS = frozenset({"channel", "groupChat"})
 TURN_BUDGET = 10.0
 DELIVERY_ORDER = ("sent", "unknown", "failed")  # whisper outcomes, best first
 CHANNEL_NOTICE = {
-    "sent": "I've sent you my answer in our 1:1 chat.",
-    "unknown": "Teams did not confirm my answer in our 1:1 chat: look there, and if it is "
-    "not there, ask me in that chat.",
-    "failed": "I couldn't write to you privately: open a chat with me and ask there.",
+    "sent": N_("I've sent you my answer in our 1:1 chat."),
+    "unknown": N_(
+        "Teams did not confirm my answer in our 1:1 chat: look there, and if it is "
+        "not there, ask me in that chat."
+    ),
+    "failed": N_("I couldn't write to you privately: open a chat with me and ask there."),
 }
 ROSTER_PAGE = 500  # the connector's largest page of team members
 
@@ -214,7 +217,9 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
         if any(m.id == bot_id for m in members_added):
             if not in_team:
                 await self._link_by_email(turn_context)
-            await turn_context.send_activity(activity_from(welcome.render()))
+            with use_locale(activity.locale):  # the person's client language: all we know yet
+                hello = welcome.render()
+            await turn_context.send_activity(activity_from(hello))
             if in_team:  # after the welcome: a large roster takes a while
                 await self._adopt_team(turn_context)
         elif in_team:  # people joining a team the bot is in: Teams gives their roster entry
@@ -301,15 +306,18 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        actor = Actor(PLATFORM, user_key(activity.from_property))
+        # Teams says which language the person's client is in, on every activity.
+        actor = Actor(PLATFORM, user_key(activity.from_property), locale=activity.locale)
         event: Event
         offered = None if _in_shared_chat(activity) else offered_file(activity)
         if offered is not None and not activity.value:
             try:
                 content = await download(turn_context, offered)
             except Unreadable as exc:
-                unreadable = notice.NoticeData("I couldn't read that file", str(exc))
-                await turn_context.send_activity(activity_from(notice.render(unreadable)))
+                with use_locale(await self.bot.language(actor)):
+                    unreadable = notice.NoticeData(_("I couldn't read that file"), str(exc))
+                    answer = notice.render(unreadable)
+                await turn_context.send_activity(activity_from(answer))
                 return
             event = FileEvent(actor, offered.name, content)
         elif activity.value:
@@ -317,7 +325,9 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
                 action, value, answers = answers_from_submit(activity.value, multi_keys=MULTI_KEYS)
             except ValueError:
                 await turn_context.send_activity(
-                    MessageFactory.text("That card is out of date. Type `help` for what I can do.")
+                    MessageFactory.text(
+                        _("That card is out of date. Type `help` for what I can do.")
+                    )
                 )
                 return
             ref = None
@@ -413,8 +423,10 @@ class _SharedChatEffects(EffectTarget):
         self.handler, self.turn_context = handler, turn_context
         self.deadline = _deadline()
         self.outcomes: list[str] = []
+        self.language: str | None = None  # the asker's, from the messages answering them
 
     async def reply(self, message: Message, *, ephemeral: bool) -> None:
+        self.language = message.language
         if message.kind == MessageKind.STRANGER:
             await self.turn_context.send_activity(activity_from(message))
             return
@@ -430,4 +442,6 @@ class _SharedChatEffects(EffectTarget):
     async def finish(self) -> None:
         if self.outcomes:
             worst = max(self.outcomes, key=DELIVERY_ORDER.index)
-            await self.turn_context.send_activity(MessageFactory.text(CHANNEL_NOTICE[worst]))
+            with use_locale(self.language):
+                text = _(CHANNEL_NOTICE[worst])
+            await self.turn_context.send_activity(MessageFactory.text(text))

@@ -18,6 +18,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, Attachment
 
 from adapters.http_guard import read_capped
+from bot.i18n import N_, _
 
 log = logging.getLogger("crosspulse.teams")
 DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
@@ -28,7 +29,15 @@ TIMEOUT = 8.0  # seconds: Teams waits 15 s for the turn, which still has the imp
 
 
 class Unreadable(Exception):
-    """The file could not be fetched; the message says why, in words."""
+    """The file could not be fetched; the message says why, in words (in the current
+    language when read: `str()` translates the message and fills in its values)."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.values = values
+
+    def __str__(self) -> str:
+        return _(self.args[0]).format(**self.values)
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,9 @@ async def download(turn_context: TurnContext, offered: Offered) -> bytes:
     not hand the request (and a token) on to another."""
     service_url = turn_context.activity.service_url or ""
     if not _allowed(offered.url, service_url):
-        raise Unreadable("Teams gave an address I don't download from; send the file again.")
+        raise Unreadable(
+            N_("Teams gave an address I don't download from; send the file again.")
+        )
     headers = {}
     if offered.with_token and _origin(offered.url) == _origin(service_url):
         token = await _bot_token(turn_context)
@@ -109,12 +120,19 @@ async def download(turn_context: TurnContext, offered: Offered) -> bytes:
             http.get(offered.url, headers=headers, allow_redirects=False) as response,
         ):
             if response.status != 200:
-                raise Unreadable(f"Teams answered {response.status} to the download; try again.")
+                raise Unreadable(
+                    N_("Teams answered {status} to the download; try again."),
+                    status=response.status,
+                )
             if (response.content_length or 0) > MAX_BYTES:
-                raise Unreadable(f"An organisation CSV is at most {MAX_BYTES // 1000} KB.")
+                raise Unreadable(
+                    N_("An organisation CSV is at most {size} KB."), size=MAX_BYTES // 1000
+                )
             content = await read_capped(response.content, limit=MAX_BYTES)
     except (aiohttp.ClientError, TimeoutError) as exc:
-        raise Unreadable(f"The download failed ({type(exc).__name__}); try again.") from None
+        raise Unreadable(
+            N_("The download failed ({error}); try again."), error=type(exc).__name__
+        ) from None
     if len(content) > MAX_BYTES:
-        raise Unreadable(f"An organisation CSV is at most {MAX_BYTES // 1000} KB.")
+        raise Unreadable(N_("An organisation CSV is at most {size} KB."), size=MAX_BYTES // 1000)
     return content

@@ -17,6 +17,7 @@ from typing import Any
 
 from PIL import Image as PILImage
 
+from bot.i18n import _, in_message_language
 from bot.messages import Action, Image, Input, InputKind, Message, Section, Style
 
 CARD_VERSION = "1.5"
@@ -64,17 +65,20 @@ class _Budget:
     max_sections: int | None = None
 
 
+@in_message_language
 def render_card(message: Message) -> dict[str, Any]:
     """The message as an Adaptive Card 1.5, a small chart embedded as a data URI."""
     return _card(message, _Budget(), image_url=None)
 
 
+@in_message_language
 def render_card_with_image_url(message: Message, image_url: str) -> dict[str, Any]:
     """The same card with the chart at a hosted https URL, for charts too big to embed."""
     _check_url(image_url)
     return _card(message, _Budget(), image_url=image_url)
 
 
+@in_message_language
 def render_activity(message: Message, *, image_url: str | None = None) -> dict[str, Any]:
     """A message Activity carrying the card, under MAX_ACTIVITY_BYTES.
 
@@ -223,15 +227,19 @@ def _image(image: Image, image_url: str | None, *, embed: bool) -> list[dict[str
     compact = _embeddable(image.compact) if embed and image.compact else None
     if image.compact is not None and compact is not None:
         left_out = _note(
-            "The full chart (silo map and trend) is too detailed to fit in a Teams "
-            "message; type `silos` for the whole map as text."
+            _(
+                "The full chart (silo map and trend) is too detailed to fit in a Teams "
+                "message; type `silos` for the whole map as text."
+            )
         )
         return [*_image_element(image.compact, compact), left_out]
     elements = [_text(image.title, weight="bolder")] if image.title else []
     elements.append(
         _note(
-            f"Chart: {image.alt} (The chart is too detailed to fit in a Teams message; "
-            "type `silos` for the whole map as text.)"
+            _(
+                "Chart: {alt} (The chart is too detailed to fit in a Teams message; "
+                "type `silos` for the whole map as text.)"
+            ).format(alt=image.alt)
         )
     )
     return elements
@@ -302,29 +310,31 @@ def _text_input(item: Input) -> dict[str, Any]:
         "type": "Input.Text",
         "isMultiline": item.multiline,
         "maxLength": limit,
-        "placeholder": f"Up to {limit} characters",
+        "placeholder": _("Up to {limit} characters").format(limit=limit),
     }
 
 
 def _placeholder(item: Input) -> str:
     if item.kind == InputKind.SCALE:
-        return f"Choose {item.choices[0].label} to {item.choices[-1].label}"
-    return "Choose one"
+        return _("Choose {low} to {high}").format(
+            low=item.choices[0].label, high=item.choices[-1].label
+        )
+    return _("Choose one")
 
 
 def _hint(item: Input) -> str:
     parts = [item.hint] if item.hint else []
     if item.kind == InputKind.MULTI and item.max_selected:
-        parts.append(f"Choose up to {item.max_selected}.")
+        parts.append(_("Choose up to {n}.").format(n=item.max_selected))
     return " ".join(parts)
 
 
 def _error_message(item: Input) -> str:
     if item.kind == InputKind.TEXT:
-        return "This question needs an answer: write a few words, then send again."
+        return _("This question needs an answer: write a few words, then send again.")
     if item.kind == InputKind.MULTI:
-        return "This question needs an answer: pick at least one option, then send again."
-    return "This question needs an answer: pick one option, then send again."
+        return _("This question needs an answer: pick at least one option, then send again.")
+    return _("This question needs an answer: pick one option, then send again.")
 
 
 def _actions(message: Message) -> list[dict[str, Any]]:

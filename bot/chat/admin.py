@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.compose import local_text
 from bot.chat.templates.admin import AdminData, status_facts, unreachable_text
 from bot.enums import Role
+from bot.i18n import _
 from bot.messages import Choice, Section
 from bot.people.tenancy import active_survey
 from bot.pulse.delivery_status import last_round_status
@@ -64,8 +65,8 @@ def upcoming(survey: Survey, *, person: Person, now: datetime) -> tuple[str, str
         now, weekday=survey.digest_weekday, at=parse_hhmm(survey.digest_time), timezone=zone
     )
     return (
-        f"{local_text(pulse, zone)} (each person's local time)",
-        f"{local_text(digest, zone)} (each executive's local time)",
+        _("{when} (each person's local time)").format(when=local_text(pulse, zone)),
+        _("{when} (each executive's local time)").format(when=local_text(digest, zone)),
     )
 
 
@@ -75,7 +76,7 @@ async def status_section(session: AsyncSession, *, person: Person, now: datetime
     status = await last_round_status(session, survey=survey)
     next_pulse, next_digest = upcoming(survey, person=person, now=now)
     return Section(
-        heading="Delivery (admin)",
+        heading=_("Delivery (admin)"),
         text=unreachable_text(status),
         facts=status_facts(status, next_pulse=next_pulse, next_digest=next_digest),
     )

@@ -35,6 +35,7 @@ class Verb(StrEnum):
     INTROS = "intros"
     INTRODUCTIONS = "introductions"
     LISTEN = "listen"
+    LANGUAGE = "language"
     UNKNOWN = "unknown"
 
 
@@ -52,7 +53,7 @@ class CommandSpec:
     one-to-one; `bare`: also what an empty `/pulse` does, so help shows it without a word."""
 
     verb: Verb
-    help: str
+    help: str  # an English msgid (N_): shown through `_()` in the reader's language
     aliases: tuple[str, ...] = ()
     audience: Audience = Audience.EVERYONE
     arguments: str = ""
@@ -81,38 +82,43 @@ class CommandSpec:
 
 
 REGISTRY: tuple[CommandSpec, ...] = (
-    CommandSpec(Verb.CHECKIN, "check in now", aliases=("", "check-in", "now"), bare=True),
+    CommandSpec(Verb.CHECKIN, N_("check in now"), aliases=("", "check-in", "now"), bare=True),
     CommandSpec(
-        Verb.STATUS, "your last check-in, your streak, your team's trend", ("me",), shared=True
+        Verb.STATUS,
+        N_("your last check-in, your streak, your team's trend"),
+        ("me",),
+        shared=True,
     ),
     CommandSpec(
         Verb.THANKS,
-        "thank someone in another team",
+        N_("thank someone in another team"),
         ("thank", "kudos"),
         arguments="@person message",
         shared=True,
     ),
-    CommandSpec(Verb.OPTOUT, "stop receiving pulses", ("opt-out",)),
+    CommandSpec(Verb.OPTOUT, N_("stop receiving pulses"), ("opt-out",)),
     # The reply to optout and mute says how to undo them, so the undo can leave the menu.
-    CommandSpec(Verb.OPTIN, "receive pulses again", ("opt-in",), menu=False),
-    CommandSpec(Verb.MUTE, "no reminders; the weekly pulse still comes", ("mute",)),
-    CommandSpec(Verb.UNMUTE, "reminders back on", ("unmute",), menu=False),
+    CommandSpec(Verb.OPTIN, N_("receive pulses again"), ("opt-in",), menu=False),
+    CommandSpec(Verb.MUTE, N_("no reminders; the weekly pulse still comes"), ("mute",)),
+    CommandSpec(Verb.UNMUTE, N_("reminders back on"), ("unmute",), menu=False),
     CommandSpec(
-        Verb.FORGET, "erase everything Crosspulse holds about you", ("forgetme", "forget")
+        Verb.FORGET, N_("erase everything Crosspulse holds about you"), ("forgetme", "forget")
     ),
-    CommandSpec(Verb.HELP, "what Crosspulse can do", ("?",), shared=True),
+    CommandSpec(Verb.HELP, N_("what Crosspulse can do"), ("?",), shared=True),
     CommandSpec(
         Verb.DIGEST,
-        "this week's digest, for the organisation or a department",
+        N_("this week's digest, for the organisation or a department"),
         audience=Audience.LEADERS,
         arguments="[department]",
     ),
-    CommandSpec(Verb.SILOS, "who works with whom, and where it grinds", audience=Audience.LEADERS),
-    CommandSpec(Verb.TREND, "engagement over the last four weeks", audience=Audience.LEADERS),
+    CommandSpec(
+        Verb.SILOS, N_("who works with whom, and where it grinds"), audience=Audience.LEADERS
+    ),
+    CommandSpec(Verb.TREND, N_("engagement over the last four weeks"), audience=Audience.LEADERS),
     # Admins only (the handler refuses executives); out of the menu, which holds ten.
     CommandSpec(
         Verb.ADMIN,
-        "survey settings and delivery status (admins)",
+        N_("survey settings and delivery status (admins)"),
         ("settings",),
         audience=Audience.LEADERS,
         menu=False,
@@ -125,22 +131,30 @@ REGISTRY: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         Verb.INTROS,
-        "be introduced to people in other teams, or not",
+        N_("be introduced to people in other teams, or not"),
         arguments="on|off",
         menu=False,
     ),
     CommandSpec(
         Verb.INTRODUCTIONS,
-        "the introductions made and how many led to a meeting",
+        N_("the introductions made and how many led to a meeting"),
         audience=Audience.LEADERS,
         menu=False,
     ),
     # Executives only (the handler refuses the others); out of the menu, which holds ten.
     CommandSpec(
         Verb.LISTEN,
-        "start a listening tour, or see its status or summary (executives)",
+        N_("start a listening tour, or see its status or summary (executives)"),
         audience=Audience.LEADERS,
         arguments="[status|summary]",
+        menu=False,
+    ),
+    # A person's own language; `/pulse language` alone shows it and the choices.
+    CommandSpec(
+        Verb.LANGUAGE,
+        N_("the language Crosspulse writes to you in"),
+        ("lang",),
+        arguments="[code]",
         menu=False,
     ),
 )

@@ -14,10 +14,12 @@ from bot.chat.templates import introduction as introduction_template
 from bot.chat.templates import pulse as pulse_template
 from bot.connect.making import introduction_id, parties
 from bot.enums import DeliveryKind, RoundState
+from bot.i18n import format_local_time, use_locale
 from bot.insights.charts import digest_chart
 from bot.insights.digest import build_digest
 from bot.insights.manager_digest import build_manager_digest
 from bot.messages import Message
+from bot.people.languages import reader_language
 from bot.people.org import departments_by_id
 from bot.pulse.surveys import Question
 from bot.store.models import Delivery, Person, Round, Survey
@@ -26,8 +28,8 @@ TOUR_DELIVERIES = (DeliveryKind.TOUR, DeliveryKind.TOUR_NUDGE, DeliveryKind.TOUR
 
 
 def local_text(instant: datetime, timezone: str) -> str:
-    """A time as the person reads it: 'Fri 27 Nov, 10:00' in their own timezone."""
-    return instant.astimezone(ZoneInfo(timezone)).strftime("%a %-d %b, %H:%M")
+    """A time as the person reads it: 'Fri 27 Nov, 10:00' in their own timezone and language."""
+    return format_local_time(instant.astimezone(ZoneInfo(timezone)))
 
 
 async def pulse_message(
@@ -116,9 +118,20 @@ async def manager_digest_message(
     return digest_template.render(digest_template.DigestMessageData(digest=digest))
 
 
-async def delivery_message(session: AsyncSession, *, delivery: Delivery) -> Message:
+async def delivery_message(
+    session: AsyncSession, *, delivery: Delivery, language: str | None = None
+) -> Message:
+    """The pulse, nudge or digest a delivery carries, in its recipient's language
+    (`language` when the caller already knows it)."""
     person = await session.get(Person, delivery.person_id)
     assert person is not None
+    with use_locale(language or await reader_language(session, person)):
+        return await _delivery_message(session, delivery=delivery, person=person)
+
+
+async def _delivery_message(
+    session: AsyncSession, *, delivery: Delivery, person: Person
+) -> Message:
     if delivery.kind in (DeliveryKind.INTRO, DeliveryKind.INTRO_ASK):
         return await introduction_message(session, delivery=delivery)
     if delivery.kind == DeliveryKind.DIGEST:

@@ -18,6 +18,7 @@ class Actor:
     user_id: str
     email: str | None = None
     workspace: str | None = None
+    locale: str | None = None  # what the platform says the person reads (e.g. de-DE)
 
 
 @dataclass(frozen=True)

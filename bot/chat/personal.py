@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.compose import latest_week, local_text
 from bot.chat.templates.status import StatusData
+from bot.i18n import _
 from bot.insights.digest import engagement_trend
 from bot.people.org import departments_by_id
 from bot.people.tenancy import active_survey
@@ -21,7 +22,16 @@ async def next_pulse(session: AsyncSession, *, person: Person, now: datetime) ->
     instant = next_local(
         now, weekday=survey.weekday, at=parse_hhmm(survey.local_time), timezone=person.timezone
     )
-    return f"on {local_text(instant, person.timezone)} your time"
+    return _("on {when} your time").format(when=local_text(instant, person.timezone))
+
+
+async def next_pulse_time(session: AsyncSession, *, person: Person, now: datetime) -> str:
+    """The next pulse as a status line shows it: 'Tue 1 Dec, 10:00 your time'."""
+    survey = await active_survey(session, tenant_id=person.tenant_id)
+    instant = next_local(
+        now, weekday=survey.weekday, at=parse_hhmm(survey.local_time), timezone=person.timezone
+    )
+    return _("{when} your time").format(when=local_text(instant, person.timezone))
 
 
 async def streak(session: AsyncSession, *, person: Person, survey_id: int | None = None) -> int:
@@ -79,7 +89,7 @@ async def status_data(session: AsyncSession, *, person: Person, now: datetime) -
     return StatusData(
         last_checkin=last,
         streak=await streak(session, person=person),
-        next_pulse=(await next_pulse(session, person=person, now=now)).removeprefix("on "),
+        next_pulse=await next_pulse_time(session, person=person, now=now),
         opted_out=person.opted_out,
         department=department.name if department else "",
         department_trend=await department_trend(

@@ -34,11 +34,12 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 from bot.anonymity import shown
+from bot.i18n import N_, _
 from bot.insights.analytics import MIN_CHANGE_POINTS, Nps, Stat, engagement_index
 from bot.insights.digest_data import Change
 from bot.insights.figures import WeekFigures
 
-ORGANISATION = "the organisation"
+ORGANISATION = N_("the organisation")
 MAX_CHANGES = 3
 METRICS = ("engagement", "enps")
 ALPHA = 0.05
@@ -152,26 +153,32 @@ def enps_p(now: Nps, before: Nps) -> float:
 
 
 def _action(subject: str, metric: str, falling: bool) -> str:
+    """The suggestion in the reader's language (the digest is built inside their locale)."""
     org = subject == ORGANISATION
+    shown = _(subject) if org else subject
     if metric == "enps":
         if falling:
-            return (
-                f"Ask {subject} what would make them recommend working here again: "
+            return _(
+                "Ask {subject} what would make them recommend working here again: "
                 "add it as next week's custom question."
-            )
-        return f"Find out what changed for the better in {subject} and keep it."
+            ).format(subject=shown)
+        return _("Find out what changed for the better in {subject} and keep it.").format(
+            subject=shown
+        )
     if org:
         return (
-            "Raise it at the leadership meeting: the drop is broad, not one team's."
+            _("Raise it at the leadership meeting: the drop is broad, not one team's.")
             if falling
-            else "Say thank you organisation-wide: engagement rose broadly."
+            else _("Say thank you organisation-wide: engagement rose broadly.")
         )
     if falling:
-        return (
-            f"Ask {subject}'s leads to hold a short listening session this week and share "
+        return _(
+            "Ask {subject}'s leads to hold a short listening session this week and share "
             "back what they heard."
-        )
-    return f"Find out what went well in {subject} and share it with the other teams."
+        ).format(subject=shown)
+    return _("Find out what went well in {subject} and share it with the other teams.").format(
+        subject=shown
+    )
 
 
 def _test(subject: str, metric: str, now: Group, before: Group) -> tuple[float, Change] | None:

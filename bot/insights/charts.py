@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 import textwrap
+from dataclasses import replace
 from functools import lru_cache
 
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, current_locale, ngettext, use_locale
 from bot.insights.digest_data import DigestData, HeatMap
 from bot.insights.heatmap import ENGAGEMENT, ENPS, RESPONSE_RATE, column_label
 from bot.messages import Image
@@ -29,20 +30,71 @@ LEGEND = 0.45  # inches below them: the "withheld" legend
 ORG_ROW = N_("Organisation")
 
 
-@lru_cache(maxsize=16)
+# Languages whose script the default font (DejaVu Sans) cannot draw, and fonts that can.
+NEEDS_FONT = {"ja": ("Noto Sans CJK JP", "IPAexGothic", "IPAGothic", "TakaoGothic", "Yu Gothic")}
+
+
 def digest_chart(digest: DigestData) -> Image | None:
     """Heat map of who worked with whom (withheld cells blank) beside the engagement trend,
-    and under them the departments' heat map when the digest has one.
-    Kept for the same figures: every executive of a tenant gets the same digest on Monday,
-    and drawing one takes most of a second."""
+    and under them the departments' heat map when the digest has one, labelled in the current
+    language. A script no installed font can draw is labelled in English instead of boxes;
+    the alt text and title stay in the reader's language."""
+    language = current_locale()
+    font = _font_for(language)
+    if language in NEEDS_FONT and font is None:
+        with use_locale("en"):
+            image = _digest_chart(digest, "en", None)
+        if image is None:
+            return None
+        return replace(image, alt=_alt(digest), title=_title(digest))
+    return _digest_chart(digest, language, font)
+
+
+@lru_cache(maxsize=8)
+def _font_for(language: str) -> str | None:
+    """An installed font for the language's script (None: the default font will do, or
+    nothing installed can draw it)."""
+    if language not in NEEDS_FONT:
+        return None
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in NEEDS_FONT[language] if name in installed), None)
+
+
+def _alt(digest: DigestData) -> str:
+    names = {p.source for p in digest.collaboration} | {p.target for p in digest.collaboration}
+    alt = _("Silo map of {count} departments and the engagement trend for {scope}").format(
+        count=len(names), scope=_(digest.scope)
+    )
+    if digest.heatmap:
+        alt += "; " + heat_map_alt(digest.heatmap, digest.threshold)
+    return alt
+
+
+def _title(digest: DigestData) -> str:
+    return _("Silo map, trend and departments") if digest.heatmap else _("Silo map and trend")
+
+
+@lru_cache(maxsize=16)
+def _digest_chart(digest: DigestData, language: str, font: str | None) -> Image | None:
+    """Kept for the same figures and language: every executive of a tenant gets the same
+    digest on Monday, and drawing one takes most of a second."""
     if digest.suppressed:
         return None
     plt = _pyplot()
     names = sorted(
         {p.source for p in digest.collaboration} | {p.target for p in digest.collaboration}
     )
+    # The script's font first, then the default for what it lacks (digits, arrows).
+    fonts = {"font.family": [font, "DejaVu Sans"]} if font else {}
+    with plt.rc_context(fonts):
+        return _draw(plt, digest, names)
+
+
+def _draw(plt, digest: DigestData, names: list[str]) -> Image:  # type: ignore[no-untyped-def]
     index = {n: i for i, n in enumerate(names)}
-    grid = [[float("nan")] * len(names) for _ in names]
+    grid = [[float("nan")] * len(names) for _n in names]
     for pair in digest.collaboration:
         if pair.ties is not None:
             grid[index[pair.source]][index[pair.target]] = pair.ties
@@ -68,13 +120,13 @@ def digest_chart(digest: DigestData) -> Image | None:
         shown = heat.imshow(grid, cmap="Blues")
         heat.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
         heat.set_yticks(range(len(names)), names, fontsize=8)
-        fig.colorbar(shown, ax=heat, shrink=0.8, label="people who worked with")
-    heat.set_title("Who worked with whom (row → column)", fontsize=10)
+        fig.colorbar(shown, ax=heat, shrink=0.8, label=_("people who worked with"))
+    heat.set_title(_("Who worked with whom (row → column)"), fontsize=10)
     weeks = [w[-3:] for w, _v in digest.trend]
     values = [v if v is not None else float("nan") for _w, v in digest.trend]
     trend.plot(weeks, values, marker="o", color="#2e7d32")
     trend.set_ylim(0, 100)
-    trend.set_title("Engagement (0-100)", fontsize=10)
+    trend.set_title(_("Engagement (0-100)"), fontsize=10)
     trend.grid(alpha=0.3)
     if heat_map:
         axes = fig.add_axes((0.2, LEGEND / height, 0.78, cells / height))
@@ -82,16 +134,14 @@ def digest_chart(digest: DigestData) -> Image | None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
-    alt = f"Silo map of {len(names)} departments and the engagement trend for {digest.scope}"
     if heat_map:
-        alt += "; " + heat_map_alt(heat_map, digest.threshold)
         return Image(
             png=buffer.getvalue(),
-            alt=alt,
-            title=_("Silo map, trend and departments"),
+            alt=_alt(digest),
+            title=_title(digest),
             compact=heat_map_chart(heat_map, digest.threshold),
         )
-    return Image(png=buffer.getvalue(), alt=alt, title="Silo map and trend")
+    return Image(png=buffer.getvalue(), alt=_alt(digest), title=_title(digest))
 
 
 def heat_map_chart(heat_map: HeatMap, k: int) -> Image:

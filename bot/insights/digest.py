@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import distinct, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.anonymity import comment_allowed, effective_k, shown, suppressed_groups
 from bot.enums import DeliveryKind, DeliveryState, RoundState
+from bot.i18n import DEFAULT_LOCALE, N_, _, current_locale, format_datetime, format_week
 from bot.insights import findings, introductions, silos
 from bot.insights.analytics import (
     Nps,
@@ -23,7 +26,7 @@ from bot.people.names import name_index
 from bot.pulse.schedule import previous_week
 from bot.store.models import Comment, Delivery, Department, Kudos, Round, Survey
 
-ORG = "organisation"
+ORG = N_("organisation")
 TREND_WEEKS = 4
 
 
@@ -162,7 +165,7 @@ def trend_weeks(week: str, count: int = 0) -> list[str]:
     """The weeks a digest reads, oldest first: the trend's four (the week and the one before
     among them), or `count` when the findings need more."""
     weeks = [week]
-    for _ in range(max(TREND_WEEKS, count) - 1):
+    for _week in range(max(TREND_WEEKS, count) - 1):
         weeks.insert(0, previous_week(weeks[0]))
     return weeks
 
@@ -214,7 +217,9 @@ def _scope_id(names: dict[int, str], department: str | None) -> int | None:
         if name.lower() == department.lower():
             return d
     raise LookupError(
-        f"There is no department called “{department}”. Known: {', '.join(sorted(names.values()))}."
+        _("There is no department called “{department}”. Known: {known}.").format(
+            department=department, known=", ".join(sorted(names.values()))
+        )
     )
 
 
@@ -354,9 +359,17 @@ async def _refuse_open_week(session: AsyncSession, *, survey: Survey, week: str)
     ).first()
     if still_open is not None:
         raise WeekStillOpen(
-            f"{week} is still open (until {still_open:%a %d %b %H:%M} UTC); its figures "
-            "appear when it closes, so that no one's answer can be singled out."
+            _(
+                "{week} is still open (until {closes} UTC); its figures "
+                "appear when it closes, so that no one's answer can be singled out."
+            ).format(week=format_week(week), closes=_closes(still_open))
         )
+
+
+def _closes(instant: datetime) -> str:
+    if current_locale() == DEFAULT_LOCALE:
+        return f"{instant:%a %d %b %H:%M}"
+    return format_datetime(instant)
 
 
 class WeekStillOpen(LookupError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from bot.i18n import _, format_decimal
 from bot.insights.digest_data import Pair
 
 FRICTION_BELOW = 2.75  # mean smoothness on 1-5
@@ -71,27 +72,39 @@ def suggestions(
     hubs: tuple[str, ...],
 ) -> tuple[str, ...]:
     actions = [
-        f"Hold a joint retro for {p.source} and {p.target}: {p.source} "
-        + (
-            f"rates the work {p.smoothness:.1f}/5."
+        (
+            _("Hold a joint retro for {source} and {target}: {source} rates the work {score}/5.")
             if p.smoothness is not None
-            else "finds it rough."
+            else _("Hold a joint retro for {source} and {target}: {source} finds it rough.")
+        ).format(
+            source=p.source,
+            target=p.target,
+            score=format_decimal(p.smoothness) if p.smoothness is not None else "",
         )
         for p in rough
     ]
     actions += [
-        f"Ask {a.source} and {a.target} to compare notes: {a.source} finds it rough"
-        + (f" ({a.smoothness:.1f}/5)" if a.smoothness is not None else "")
-        + f", {a.target} finds it smooth"
-        + (f" ({b.smoothness:.1f}/5)." if b.smoothness is not None else ".")
+        _(
+            "Ask {source} and {target} to compare notes: {source} finds it rough{score}, "
+            "{target} finds it smooth{score_back}."
+        ).format(
+            source=a.source,
+            target=a.target,
+            score=f" ({format_decimal(a.smoothness)}/5)" if a.smoothness is not None else "",
+            score_back=f" ({format_decimal(b.smoothness)}/5)" if b.smoothness is not None else "",
+        )
         for a, b in one_sided
         if (a.source, a.target) not in {(p.source, p.target) for p in rough}
     ]
     for island in islands:
         partner = next((h for h in hubs if h != island), None)
         actions.append(
-            f"Introduce {island} to {partner}, the team most others work with."
+            _("Introduce {island} to {partner}, the team most others work with.").format(
+                island=island, partner=partner
+            )
             if partner
-            else f"Find out whom {island} depends on and introduce them."
+            else _("Find out whom {island} depends on and introduce them.").format(
+                island=island
+            )
         )
     return tuple(actions)

@@ -109,8 +109,8 @@ async def sync_directory(
         accounts.append((person, member))
         if member.timezone and valid_timezone(member.timezone):
             person.timezone = member.timezone
-        if member.locale:
-            person.locale = member.locale[:35]
+        if member.locale:  # the platform's; the imported `locale` and a choice come first
+            person.platform_locale = member.locale[:35]
         if member.active and not person.active:
             person.active = True
         person.updated_at = utcnow()

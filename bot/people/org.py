@@ -12,6 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.enums import Role
+from bot.i18n import _
 from bot.people.identity import Link, assign, identities_of
 from bot.people.pseudonym import new_salt
 from bot.ports import Identity
@@ -80,7 +81,9 @@ def parse_csv(text: str, *, account_columns: tuple[AccountColumn, ...] = ()) -> 
     try:
         return _parse_csv(text, account_columns)
     except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
-        raise OrgImportError([f"the file is not readable as CSV: {exc}"]) from None
+        raise OrgImportError(
+            [_("the file is not readable as CSV: {error}").format(error=exc)]
+        ) from None
 
 
 def _parse_csv(text: str, account_columns: tuple[AccountColumn, ...]) -> list[Row]:
@@ -101,29 +104,37 @@ def _parse_csv(text: str, account_columns: tuple[AccountColumn, ...]) -> list[Ro
         # stored by SQLite but refused by PostgreSQL, and a name is shown in chat.
         values = {k: clean_text(v or "", multiline=False) for k, v in raw.items() if k is not None}
         if None in raw:
-            problems.append(f"line {line}: more values than columns")
+            problems.append(_("line {line}: more values than columns").format(line=line))
             continue
         row_problems = _row_problems(values, limits)
         email = values.get("email", "").lower()
         if email in seen:
-            row_problems.append(f"email {email} already on line {seen[email]}")
+            row_problems.append(
+                _("email {email} already on line {line}").format(email=email, line=seen[email])
+            )
         seen.setdefault(email, line)
         for column in accounts:
             account = values.get(column.name)
             if account and (column.name, account) in held:
                 row_problems.append(
-                    f"{column.name} {account} already on line {held[column.name, account]}"
+                    _("{column} {account} already on line {line}").format(
+                        column=column.name, account=account, line=held[column.name, account]
+                    )
                 )
             elif account:
                 held[column.name, account] = line
-        problems.extend(f"line {line}: {p}" for p in row_problems)
+        problems.extend(
+            _("line {line}: {problem}").format(line=line, problem=p) for p in row_problems
+        )
         if not row_problems:
             rows.append(_row(line, values, accounts))
     for row in rows:
         if row.manager_email and row.manager_email == row.email:
-            problems.append(f"line {row.line}: manager_email is the person themselves")
+            problems.append(
+                _("line {line}: manager_email is the person themselves").format(line=row.line)
+            )
     if not rows and not problems:
-        problems.append("the file has a header but no people")
+        problems.append(_("the file has a header but no people"))
     if problems:
         raise OrgImportError(problems)
     return rows
@@ -137,17 +148,27 @@ def optional_columns(accounts: list[str]) -> tuple[str, ...]:
 def _header_problems(header: list[str], accounts: list[str]) -> list[str]:
     if not header:
         return [
-            "the file is empty; the first line must be the header " + ",".join(REQUIRED_COLUMNS)
+            _("the file is empty; the first line must be the header {header}").format(
+                header=",".join(REQUIRED_COLUMNS)
+            )
         ]
     allowed = REQUIRED_COLUMNS + optional_columns(accounts)
     problems = [
-        f"line 1: unknown column '{h}' (allowed: {', '.join(allowed)})"
+        _("line 1: unknown column '{column}' (allowed: {allowed})").format(
+            column=h, allowed=", ".join(allowed)
+        )
         for h in header
         if h not in allowed
     ]
-    problems += [f"line 1: missing column '{c}'" for c in REQUIRED_COLUMNS if c not in header]
+    problems += [
+        _("line 1: missing column '{column}'").format(column=c)
+        for c in REQUIRED_COLUMNS
+        if c not in header
+    ]
     duplicates = {h for h in header if header.count(h) > 1}
-    problems += [f"line 1: column '{h}' appears twice" for h in sorted(duplicates)]
+    problems += [
+        _("line 1: column '{column}' appears twice").format(column=h) for h in sorted(duplicates)
+    ]
     return problems
 
 
@@ -170,32 +191,42 @@ def valid_timezone(name: str) -> bool:
 def _row_problems(v: dict[str, str], limits: dict[str, int]) -> list[str]:
     problems = []
     if not EMAIL.match(v.get("email", "")):
-        problems.append(f"email '{v.get('email', '')}' is not an e-mail address")
+        problems.append(
+            _("email '{email}' is not an e-mail address").format(email=v.get("email", ""))
+        )
     if not v.get("name"):
-        problems.append("name is empty")
+        problems.append(_("name is empty"))
     if not v.get("department"):
-        problems.append("department is empty")
+        problems.append(_("department is empty"))
     problems += [
-        f"{column} is longer than {limit} characters"
+        _("{column} is longer than {limit} characters").format(column=column, limit=limit)
         for column, limit in limits.items()
         if len(v.get(column) or "") > limit
     ]
     if not valid_timezone(v.get("timezone", "")):
         problems.append(
-            f"timezone '{v.get('timezone', '')}' is not an IANA name such as Europe/Paris"
+            _("timezone '{timezone}' is not an IANA name such as Europe/Paris").format(
+                timezone=v.get("timezone", "")
+            )
         )
     role = v.get("role") or "member"
     if role.lower() not in {r.value for r in Role}:
-        problems.append(f"role '{role}' must be member, executive or admin")
+        problems.append(_("role '{role}' must be member, executive or admin").format(role=role))
     manager = v.get("manager_email")
     if manager and not EMAIL.match(manager):
-        problems.append(f"manager_email '{manager}' is not an e-mail address")
+        problems.append(
+            _("manager_email '{email}' is not an e-mail address").format(email=manager)
+        )
     country = v.get("country")
     if country and not COUNTRY.match(country.upper()):
-        problems.append(f"country '{country}' must be a two-letter ISO 3166 code such as FI")
+        problems.append(
+            _("country '{country}' must be a two-letter ISO 3166 code such as FI").format(
+                country=country
+            )
+        )
     locale = v.get("locale")
     if locale and not LOCALE.match(locale):
-        problems.append(f"locale '{locale}' must look like en or en-US")
+        problems.append(_("locale '{locale}' must look like en or en-US").format(locale=locale))
     return problems
 
 
@@ -228,7 +259,9 @@ async def import_rows(
         for p in (await session.exec(select(Person).where(Person.tenant_id == tenant_id))).all()
     }
     missing = sorted(
-        f"line {r.line}: manager_email {r.manager_email} is neither in the file nor imported"
+        _("line {line}: manager_email {email} is neither in the file nor imported").format(
+            line=r.line, email=r.manager_email
+        )
         for r in rows
         if r.manager_email
         and r.manager_email not in existing

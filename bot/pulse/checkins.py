@@ -18,6 +18,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.enums import RoundState
+from bot.i18n import _
 from bot.people.names import scrub_comment
 from bot.people.reports import manager_chain
 from bot.pulse.sealing import SealedContent, sealer_for
@@ -85,11 +86,11 @@ async def _check_window(
         )
     ).first()
     if delivery is None:
-        raise AnswerError("This pulse was not sent to you, so it cannot take your answer.")
+        raise AnswerError(_("This pulse was not sent to you, so it cannot take your answer."))
     if round_.state != RoundState.OPEN or (delivery.closes_at and now >= delivery.closes_at):
         raise RoundClosed(
-            "This pulse has closed, so your answer was not recorded. "
-            "The next one will reach you at its usual time."
+            _("This pulse has closed, so your answer was not recorded. "
+            "The next one will reach you at its usual time.")
         )
 
 
@@ -135,7 +136,7 @@ async def record_checkin(
     )
     if not first:
         await session.rollback()
-        raise AlreadyAnswered("You have already checked in for this pulse; thank you!")
+        raise AlreadyAnswered(_("You have already checked in for this pulse; thank you!"))
     session.add(
         SealedAnswer(
             id=sealer.row_id(round_id=round_.id, salt=person.pseudonym_salt),
@@ -176,10 +177,10 @@ async def record_smoothness(
     await _check_window(session, person=person, round_=round_, now=now)
     found = await sealed_answer(session, person=person, round_=round_, secret=secret)
     if found is None:
-        raise AnswerError("Please answer the pulse itself first.")
+        raise AnswerError(_("Please answer the pulse itself first."))
     row, content = found
     if not content.followup_owed:
-        raise AlreadyAnswered("You have already rated those teams for this pulse; thank you!")
+        raise AlreadyAnswered(_("You have already rated those teams for this pulse; thank you!"))
     named = {d: departments[d] for d in content.worked_with if d in departments}
     ratings = validate_smoothness(answers, targets=named)
     old_box = row.box
@@ -194,7 +195,7 @@ async def record_smoothness(
     )
     if moved.rowcount != 1:
         await session.rollback()
-        raise AlreadyAnswered("You have already rated those teams for this pulse; thank you!")
+        raise AlreadyAnswered(_("You have already rated those teams for this pulse; thank you!"))
     await session.commit()
     return ratings
 

@@ -12,21 +12,22 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.enums import DeliveryKind, DeliveryState
+from bot.i18n import N_, _
 from bot.store.models import Delivery, Participation, Person, Round, Survey
 
 UNROUTED = "no configured platform reaches this person"
 # Error codes and phrases the platforms report, in the words an admin acts on.
 REASONS = (
-    (UNROUTED, "no chat account linked (add their account id to the import)"),
-    ("user_not_found", "not in the workspace"),
-    ("account_inactive", "deactivated in the workspace"),
-    ("user_disabled", "deactivated in the workspace"),
-    ("channel_not_found", "no direct message possible"),
-    ("cannot_dm_bot", "no direct message possible"),
-    ("blocked or removed", "removed the app or blocked the bot"),
-    ("account known", "no chat account linked on that platform"),
-    ("rate limit", "rate limited; retried later"),
-    ("no answer", "the platform did not confirm the message"),
+    (UNROUTED, N_("no chat account linked (add their account id to the import)")),
+    ("user_not_found", N_("not in the workspace")),
+    ("account_inactive", N_("deactivated in the workspace")),
+    ("user_disabled", N_("deactivated in the workspace")),
+    ("channel_not_found", N_("no direct message possible")),
+    ("cannot_dm_bot", N_("no direct message possible")),
+    ("blocked or removed", N_("removed the app or blocked the bot")),
+    ("account known", N_("no chat account linked on that platform")),
+    ("rate limit", N_("rate limited; retried later")),
+    ("no answer", N_("the platform did not confirm the message")),
 )
 SHOWN_PEOPLE = 10  # unreachable people named; the rest are counted
 
@@ -49,8 +50,8 @@ def in_words(reason: str | None) -> str:
     text = (reason or "").lower()
     for needle, words in REASONS:
         if needle.lower() in text:
-            return words
-    return (reason or "unknown error")[:120]
+            return _(words)
+    return (reason or _("unknown error"))[:120]
 
 
 async def last_round_status(session: AsyncSession, *, survey: Survey) -> RoundStatus:

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot.i18n import _
 from bot.pulse.surveys import AnswerError
 
 PADDED_SIZE = 6144  # bytes of plaintext every sealed answer is padded to
@@ -78,7 +79,10 @@ class Sealer:
         plain = json.dumps(_to_dict(content), separators=(",", ":"), ensure_ascii=False).encode()
         if len(plain) > PADDED_SIZE - 4:
             raise AnswerError(
-                "That answer is too long to store; please shorten your comment and send it again."
+                _(
+                    "That answer is too long to store; please shorten your comment and send it "
+                    "again."
+                )
             )
         padded = len(plain).to_bytes(4, "big") + plain + bytes(PADDED_SIZE - 4 - len(plain))
         nonce = os.urandom(NONCE_SIZE)

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.anonymity import K_FLOOR
 from bot.enums import Cadence, PairingCadence, Role
+from bot.i18n import DEFAULT_LOCALE, LANGUAGES, N_, _, negotiate
 from bot.store import audit
 from bot.store.db import insert_unless_present
 from bot.store.models import Department, PairingSetting, Person, Survey
@@ -19,24 +20,28 @@ DEFAULT_NO_REPEAT = 4
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 KEYS = {
-    "cadence": "weekly, biweekly or monthly",
-    "weekday": "mon..sun: the day the pulse is sent",
-    "time": "HH:MM: local send time in each person's timezone",
-    "window_days": "1-6: days a pulse stays open",
-    "nudge_after_hours": "4-96: wait before the first nudge",
-    "max_nudges": "0-2: reminders per pulse",
-    "audience": "comma-separated departments, or all",
-    "executives": "comma-separated e-mails of the people who get the digest",
+    "cadence": N_("weekly, biweekly or monthly"),
+    "weekday": N_("mon..sun: the day the pulse is sent"),
+    "time": N_("HH:MM: local send time in each person's timezone"),
+    "window_days": N_("1-6: days a pulse stays open"),
+    "nudge_after_hours": N_("4-96: wait before the first nudge"),
+    "max_nudges": N_("0-2: reminders per pulse"),
+    "audience": N_("comma-separated departments, or all"),
+    "executives": N_("comma-separated e-mails of the people who get the digest"),
     "k_scores": f"{K_FLOOR}-50: smallest group a score is shown for (default 5)",
-    "k_comments": "at least k_scores: smallest group comments are shown for (default 10)",
-    "retention_weeks": "4-520: answers older than this are deleted",
-    "extra_items": "0-3: question-bank items added each round",
-    "questions": "custom items: key:text;key:text (1-5 agree scale), or none",
-    "digest_weekday": "mon..sun: the day executives get the digest",
-    "digest_time": "HH:MM: digest time in each executive's timezone",
-    "directory_sync_hours": "0 (off) or 1-168: hours between syncs of the chat directory",
-    "pairings": "off, weekly or biweekly: cross-team pairings of people who opted in",
-    "pairings_no_repeat": f"0-{MAX_NO_REPEAT}: rounds within which no pair is repeated",
+    "k_comments": N_("at least k_scores: smallest group comments are shown for (default 10)"),
+    "retention_weeks": N_("4-520: answers older than this are deleted"),
+    "extra_items": N_("0-3: question-bank items added each round"),
+    "questions": N_(
+        "custom items: key:text;key:text (1-5 agree scale), or none; a text may "
+        "carry translations: key:text|de=...|fr=..."
+    ),
+    "digest_weekday": N_("mon..sun: the day executives get the digest"),
+    "digest_time": N_("HH:MM: digest time in each executive's timezone"),
+    "directory_sync_hours": N_("0 (off) or 1-168: hours between syncs of the chat directory"),
+    "locale": N_("the default language: en, de, fr, es, pt_BR, fi or ja"),
+    "pairings": N_("off, weekly or biweekly: cross-team pairings of people who opted in"),
+    "pairings_no_repeat": N_("0-52: rounds within which no pair is repeated"),
 }
 
 
@@ -70,7 +75,9 @@ _NUMBER = re.compile(r"\d{1,6}", re.ASCII)  # not "²" (isdigit() but not int())
 def _int(key: str, raw: str, low: int, high: int) -> int:
     if not _NUMBER.fullmatch(raw.strip()) or not low <= int(raw) <= high:
         raise SettingError(
-            f"{key} must be a whole number from {low} to {high}; got '{_shown(raw)}'"
+            _("{key} must be a whole number from {low} to {high}; got '{value}'").format(
+                key=key, low=low, high=high, value=_shown(raw)
+            )
         )
     return int(raw)
 
@@ -78,16 +85,61 @@ def _int(key: str, raw: str, low: int, high: int) -> int:
 def _weekday(key: str, raw: str) -> int:
     value = raw.strip().lower()[:3]
     if value not in WEEKDAYS:
-        raise SettingError(f"{key} must be one of {', '.join(WEEKDAYS)}; got '{_shown(raw)}'")
+        raise SettingError(
+            _("{key} must be one of {choices}; got '{value}'").format(
+                key=key, choices=", ".join(WEEKDAYS), value=_shown(raw)
+            )
+        )
     return WEEKDAYS.index(value)
 
 
 def _time(key: str, raw: str) -> str:
     if not HHMM.match(raw.strip()):
         raise SettingError(
-            f"{key} must be HH:MM on a 24-hour clock, e.g. 10:00; got '{_shown(raw)}'"
+            _("{key} must be HH:MM on a 24-hour clock, e.g. 10:00; got '{value}'").format(
+                key=key, value=_shown(raw)
+            )
         )
     return raw.strip()
+
+
+def _language(key: str, raw: str) -> str:
+    language = negotiate(raw)
+    if language is None:
+        raise SettingError(
+            _("{key} must be one of {choices}; got '{value}'").format(
+                key=key, choices=", ".join(LANGUAGES), value=_shown(raw)
+            )
+        )
+    return language
+
+
+def _translations(part: str, texts: list[str]) -> tuple[dict[str, str], list[str]]:
+    """`de=...|fr=...` after a custom question's text: its wording per language."""
+    translations: dict[str, str] = {}
+    problems: list[str] = []
+    for item in texts:
+        code, sep, text = item.partition("=")
+        language = negotiate(code.strip())
+        text = clean_text(text, multiline=False)
+        if not sep or language is None or language == DEFAULT_LOCALE:
+            problems.append(
+                _("questions: '{item}' in '{question}' must be lang=text, lang one of {choices}")
+                .format(
+                    item=_shown(item.strip()),
+                    question=_shown(part.strip()),
+                    choices=", ".join(LANGUAGES[1:]),
+                )
+            )
+        elif not 5 <= len(text) <= 200:
+            problems.append(
+                _("questions: the {language} text must be 5-200 characters").format(
+                    language=language
+                )
+            )
+        else:
+            translations[language] = text
+    return translations, problems
 
 
 def _questions(raw: str) -> list[dict]:
@@ -96,17 +148,26 @@ def _questions(raw: str) -> list[dict]:
     questions: list[dict] = []
     problems: list[str] = []
     for part in raw.split(";"):
-        key, sep, text = part.partition(":")
+        key, sep, wording = part.partition(":")
+        text, *texts = wording.split("|")
         key, text = key.strip().lower(), clean_text(text, multiline=False)
+        translations, bad = _translations(part, texts)
         if not sep or not re.fullmatch(r"[a-z][a-z0-9_]{1,30}", key) or not 5 <= len(text) <= 200:
             problems.append(
-                f"questions: '{part.strip()}' must be key:text, key of letters, digits and _ "
-                "(2-31 chars), text 5-200 characters"
+                _(
+                    "questions: '{question}' must be key:text, key of letters, digits and _ "
+                    "(2-31 chars), text 5-200 characters"
+                ).format(question=part.strip())
             )
         elif key in {q["key"] for q in questions}:
-            problems.append(f"questions: key '{key}' is used twice")
+            problems.append(_("questions: key '{key}' is used twice").format(key=key))
+        elif bad:
+            problems += bad
         else:
-            questions.append({"key": key, "text": text})
+            spec: dict = {"key": key, "text": text}
+            if translations:
+                spec["translations"] = translations
+            questions.append(spec)
     if problems:
         raise SettingError(problems)
     return questions
@@ -119,7 +180,13 @@ async def _parse(
     match key:
         case "cadence":
             if raw not in {c.value for c in Cadence}:
-                raise SettingError(f"cadence must be {KEYS['cadence']}; got '{_shown(raw)}'")
+                raise SettingError(
+                    _("{key} must be one of {choices}; got '{value}'").format(
+                        key="cadence",
+                        choices=", ".join(c.value for c in Cadence),
+                        value=_shown(raw),
+                    )
+                )
             return "cadence", raw
         case "weekday" | "digest_weekday":
             return key, _weekday(key, raw)
@@ -143,6 +210,8 @@ async def _parse(
             return "extra_items_per_round", _int(key, raw, 0, 3)
         case "questions":
             return "custom_questions", _questions(raw)
+        case "locale":
+            return "locale", _language(key, raw)
         case "audience":
             return "audience", await _audience(session, survey, raw)
         case "pairings":
@@ -177,11 +246,13 @@ async def apply_settings(
         key, sep, raw = pair.partition("=")
         key = key.strip().lower()
         if not sep:
-            problems.append(f"'{pair}' is not KEY=VALUE")
+            problems.append(_("'{pair}' is not KEY=VALUE").format(pair=pair))
         elif key not in KEYS:
-            problems.append(f"unknown setting '{key}'; known: {', '.join(KEYS)}")
+            problems.append(
+                _("unknown setting '{key}'; known: {known}").format(key=key, known=", ".join(KEYS))
+            )
         elif key in seen:
-            problems.append(f"{key} is given twice")
+            problems.append(_("{key} is given twice").format(key=key))
         else:
             seen.add(key)
             try:
@@ -192,7 +263,7 @@ async def apply_settings(
                 updates[attribute] = value
     k, kc = updates.get("k_scores", survey.k_scores), updates.get("k_comments", survey.k_comments)
     if isinstance(k, int) and isinstance(kc, int) and kc < k:
-        problems.append(f"k_comments must be at least k_scores ({k})")
+        problems.append(_("k_comments must be at least k_scores ({k})").format(k=k))
     if problems:
         raise SettingError(problems)
     if dry_run:
@@ -227,8 +298,9 @@ async def _audience(session: AsyncSession, survey: Survey, raw: str) -> list[str
     unknown = [n for n in wanted if n.lower() not in names]
     if unknown:
         raise SettingError(
-            f"audience: no department called {', '.join(unknown)}; known: "
-            f"{', '.join(sorted(names.values()))}"
+            _("audience: no department called {unknown}; known: {known}").format(
+                unknown=", ".join(unknown), known=", ".join(sorted(names.values()))
+            )
         )
     return [names[n.lower()] for n in wanted]
 
@@ -243,7 +315,11 @@ async def _check_executives(session: AsyncSession, survey: Survey, emails: list[
     known = {p.email for p in await _people(session, survey)}
     unknown = [e for e in emails if e not in known]
     if unknown:
-        raise SettingError(f"executives: nobody imported with e-mail {', '.join(unknown)}")
+        raise SettingError(
+            _("executives: nobody imported with e-mail {emails}").format(
+                emails=", ".join(unknown)
+            )
+        )
 
 
 async def _set_executives(session: AsyncSession, survey: Survey, emails: list[str]) -> None:
@@ -293,11 +369,17 @@ async def describe(session: AsyncSession, *, survey: Survey) -> dict[str, str]:
         "k_comments": str(survey.k_comments),
         "retention_weeks": str(survey.retention_weeks),
         "extra_items": str(survey.extra_items_per_round),
-        "questions": "; ".join(f"{q['key']}:{q['text']}" for q in survey.custom_questions)
-        or "none",
+        "questions": "; ".join(_question_setting(q) for q in survey.custom_questions) or "none",
         "digest_weekday": WEEKDAYS[survey.digest_weekday],
         "digest_time": survey.digest_time,
         "directory_sync_hours": str(survey.directory_sync_hours),
         "pairings": pairing.cadence if pairing else PairingCadence.OFF.value,
         "pairings_no_repeat": str(pairing.no_repeat_rounds if pairing else DEFAULT_NO_REPEAT),
+        "locale": survey.locale or DEFAULT_LOCALE,
     }
+
+
+def _question_setting(spec: dict) -> str:
+    """A custom question as `questions=` takes it back: key:text|de=...|fr=..."""
+    translated = "".join(f"|{k}={v}" for k, v in (spec.get("translations") or {}).items())
+    return f"{spec['key']}:{spec['text']}{translated}"

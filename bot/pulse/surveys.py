@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+from bot.i18n import N_, _, current_locale, ngettext
 from bot.text import clean_text
 
 ENPS = "enps"
@@ -20,6 +21,7 @@ WORKED_WITH = "worked_with"
 BLOCKED_BY = "blocked_by"
 COMMENT = "comment"
 SMOOTH_PREFIX = "smooth."
+CUSTOM_PREFIX = "custom."
 MAX_SMOOTHNESS_TEAMS = 3
 COMMENT_MAX = 1000
 NO_TEAM = "none"
@@ -46,13 +48,19 @@ class Question:
     kind: QuestionKind
     low: int = 1
     high: int = 5
-    low_label: str = "Strongly disagree"
-    high_label: str = "Strongly agree"
+    low_label: str = N_("Strongly disagree")
+    high_label: str = N_("Strongly agree")
     optional: bool = False
     dimension: Dimension = Dimension.NONE
+    # A custom question's wording per language, as the admin wrote it: (("de", "..."), ...).
+    translations: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict:
-        return {k: str(v) if isinstance(v, StrEnum) else v for k, v in asdict(self).items()}
+        data = {k: str(v) if isinstance(v, StrEnum) else v for k, v in asdict(self).items()}
+        data["translations"] = dict(self.translations)
+        if not self.translations:
+            del data["translations"]  # rounds stored before 0015 have none
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Question:
@@ -61,46 +69,55 @@ class Question:
                 **data,
                 "kind": QuestionKind(data["kind"]),
                 "dimension": Dimension(data.get("dimension", "none")),
+                "translations": tuple(sorted((data.get("translations") or {}).items())),
             }
         )
+
+    def shown_text(self) -> str:
+        """The question in the current language: the bank's and core wording from the
+        catalogs; a custom question as the admin wrote it, in the reader's language when
+        the admin gave one."""
+        if self.key.startswith(CUSTOM_PREFIX):
+            return dict(self.translations).get(current_locale(), self.text)
+        return _(self.text)
 
 
 CORE_QUESTIONS: tuple[Question, ...] = (
     Question(
         ENPS,
-        "How likely are you to recommend working here to a friend?",
+        N_("How likely are you to recommend working here to a friend?"),
         QuestionKind.SCALE,
         0,
         10,
-        "Not at all likely",
-        "Extremely likely",
+        N_("Not at all likely"),
+        N_("Extremely likely"),
         dimension=Dimension.ENPS,
     ),
     Question(
         ENERGY,
-        "How energised did you feel at work this week?",
+        N_("How energised did you feel at work this week?"),
         QuestionKind.SCALE,
         1,
         5,
-        "Drained",
-        "Full of energy",
+        N_("Drained"),
+        N_("Full of energy"),
         dimension=Dimension.ENGAGEMENT,
     ),
     Question(
         WORKED_WITH,
-        "Which other teams did you work with this week?",
+        N_("Which other teams did you work with this week?"),
         QuestionKind.TEAMS,
         optional=True,
     ),
     Question(
         BLOCKED_BY,
-        "Did another team block your work this week? Which one?",
+        N_("Did another team block your work this week? Which one?"),
         QuestionKind.TEAM,
         optional=True,
     ),
     Question(
         COMMENT,
-        "Anything you want leadership to know? (anonymous, optional)",
+        N_("Anything you want leadership to know? (anonymous, optional)"),
         QuestionKind.TEXT,
         optional=True,
     ),
@@ -112,40 +129,40 @@ def _item(key: str, text: str, dimension: Dimension) -> Question:
 
 
 QUESTION_BANK: tuple[Question, ...] = (
-    _item("clarity", "This week I knew what was expected of me.", Dimension.ENGAGEMENT),
+    _item("clarity", N_("This week I knew what was expected of me."), Dimension.ENGAGEMENT),
     _item(
         "whom_to_ask",
-        "When I needed something from another team, I knew whom to ask.",
+        N_("When I needed something from another team, I knew whom to ask."),
         Dimension.COLLABORATION,
     ),
-    _item("resources", "I had what I needed to do my work well.", Dimension.ENGAGEMENT),
+    _item("resources", N_("I had what I needed to do my work well."), Dimension.ENGAGEMENT),
     _item(
         "shared_early",
-        "Other teams shared what I needed before I had to chase it.",
+        N_("Other teams shared what I needed before I had to chase it."),
         Dimension.COLLABORATION,
     ),
-    _item("strengths", "I spent most of my week on work I do best.", Dimension.ENGAGEMENT),
+    _item("strengths", N_("I spent most of my week on work I do best."), Dimension.ENGAGEMENT),
     _item(
         "energising",
-        "Working with other teams gave me energy rather than draining it.",
+        N_("Working with other teams gave me energy rather than draining it."),
         Dimension.COLLABORATION,
     ),
-    _item("recognition", "Someone noticed and valued my work this week.", Dimension.ENGAGEMENT),
+    _item("recognition", N_("Someone noticed and valued my work this week."), Dimension.ENGAGEMENT),
     _item(
         "in_the_room",
-        "Decisions that affected my work were made with my team involved.",
+        N_("Decisions that affected my work were made with my team involved."),
         Dimension.COLLABORATION,
     ),
-    _item("customer", "I could see how my work helps our customers.", Dimension.ENGAGEMENT),
+    _item("customer", N_("I could see how my work helps our customers."), Dimension.ENGAGEMENT),
     _item(
         "worth_time",
-        "My meetings with other teams were worth the time they took.",
+        N_("My meetings with other teams were worth the time they took."),
         Dimension.COLLABORATION,
     ),
-    _item("growth", "I learned something this week that helps me grow.", Dimension.ENGAGEMENT),
+    _item("growth", N_("I learned something this week that helps me grow."), Dimension.ENGAGEMENT),
     _item(
         "shared_goal",
-        "The teams I worked with were pulling toward the same goal.",
+        N_("The teams I worked with were pulling toward the same goal."),
         Dimension.COLLABORATION,
     ),
 )
@@ -161,10 +178,11 @@ def rotated_items(*, round_number: int, per_round: int) -> list[Question]:
 
 def custom_question(spec: dict) -> Question:
     return Question(
-        f"custom.{spec['key']}",
+        f"{CUSTOM_PREFIX}{spec['key']}",
         spec["text"],
         QuestionKind.SCALE,
         dimension=Dimension(spec.get("dimension", "engagement")),
+        translations=tuple(sorted((spec.get("translations") or {}).items())),
     )
 
 
@@ -181,12 +199,12 @@ def round_questions(*, round_number: int, per_round: int, custom: list[dict]) ->
 def smoothness_question(department_id: int, department: str) -> Question:
     return Question(
         f"{SMOOTH_PREFIX}{department_id}",
-        f"How smooth was working with {department}?",
+        _("How smooth was working with {department}?").format(department=department),
         QuestionKind.SCALE,
         1,
         5,
-        "Very rough",
-        "Very smooth",
+        N_("Very rough"),
+        N_("Very smooth"),
         dimension=Dimension.COLLABORATION,
     )
 
@@ -217,7 +235,11 @@ def validate_checkin(
     known = {q.key for q in questions}
     unknown = sorted(set(answers) - known)
     if unknown:
-        raise AnswerError(f"That answer has a field this pulse does not ask: {unknown[0]}.")
+        raise AnswerError(
+            _("That answer has a field this pulse does not ask: {field}.").format(
+                field=unknown[0]
+            )
+        )
     others = {d for d in departments if d != own_department}
     scores: dict[str, int] = {}
     worked: tuple[int, ...] = ()
@@ -227,7 +249,7 @@ def validate_checkin(
         raw = answers.get(q.key)
         if raw in (None, "", []):
             if not q.optional:
-                raise AnswerError(f"Please answer “{q.text}”.")
+                raise AnswerError(_("Please answer “{question}”.").format(question=q.shown_text()))
             continue
         if q.kind == QuestionKind.SCALE:
             scores[q.key] = _scale(raw, q)
@@ -245,24 +267,35 @@ def validate_smoothness(answers: Answers, *, targets: dict[int, str]) -> dict[in
     ratings: dict[int, int] = {}
     for key, raw in answers.items():
         if not key.startswith(SMOOTH_PREFIX) or not key[len(SMOOTH_PREFIX) :].isdigit():
-            raise AnswerError("That answer has a field this question does not ask.")
+            raise AnswerError(_("That answer has a field this question does not ask."))
         department = int(key[len(SMOOTH_PREFIX) :])
         if department not in targets:
-            raise AnswerError("That team was not one of the teams offered.")
+            raise AnswerError(_("That team was not one of the teams offered."))
         if raw in ("", None, []):
             continue
         ratings[department] = _scale(raw, smoothness_question(department, targets[department]))
     if len(ratings) > MAX_SMOOTHNESS_TEAMS:
-        raise AnswerError(f"Rate at most {MAX_SMOOTHNESS_TEAMS} teams.")
+        raise AnswerError(
+            ngettext("Rate at most {n} team.", "Rate at most {n} teams.", MAX_SMOOTHNESS_TEAMS)
+            .format(n=MAX_SMOOTHNESS_TEAMS)
+        )
     return ratings
 
 
 def _scale(raw: str | list[str], q: Question) -> int:
     if isinstance(raw, list) or not re.fullmatch(r"\s*-?\d{1,3}\s*", raw):
-        raise AnswerError(f"“{q.text}” takes a whole number from {q.low} to {q.high}.")
+        raise AnswerError(
+            _("“{question}” takes a whole number from {low} to {high}.").format(
+                question=q.shown_text(), low=q.low, high=q.high
+            )
+        )
     value = int(raw)
     if not q.low <= value <= q.high:
-        raise AnswerError(f"“{q.text}” takes a number from {q.low} to {q.high}; got {value}.")
+        raise AnswerError(
+            _("“{question}” takes a number from {low} to {high}; got {value}.").format(
+                question=q.shown_text(), low=q.low, high=q.high, value=value
+            )
+        )
     return value
 
 
@@ -274,7 +307,7 @@ def _teams(raw: str | list[str], others: set[int]) -> tuple[int, ...]:
     chosen = []
     for value in values:
         if not value.isdigit() or int(value) not in others:
-            raise AnswerError("One of the teams you picked is not another team of ours.")
+            raise AnswerError(_("One of the teams you picked is not another team of ours."))
         chosen.append(int(value))
     return tuple(sorted(set(chosen)))
 
@@ -282,12 +315,12 @@ def _teams(raw: str | list[str], others: set[int]) -> tuple[int, ...]:
 def _team(raw: str | list[str], others: set[int]) -> int | None:
     if isinstance(raw, list):
         if len(raw) != 1:
-            raise AnswerError("Pick one team that blocked you, or none.")
+            raise AnswerError(_("Pick one team that blocked you, or none."))
         raw = raw[0]
     if raw.strip() == NO_TEAM:
         return None
     if not raw.strip().isdigit() or int(raw) not in others:
-        raise AnswerError("The team you picked as blocking is not another team of ours.")
+        raise AnswerError(_("The team you picked as blocking is not another team of ours."))
     return int(raw)
 
 
@@ -297,6 +330,8 @@ def _comment(raw: str | list[str]) -> str | None:
     text = clean_text(raw if isinstance(raw, str) else " ".join(raw))
     if len(text) > COMMENT_MAX:
         raise AnswerError(
-            f"Comments are limited to {COMMENT_MAX} characters; yours has {len(text)}."
+            _("Comments are limited to {limit} characters; yours has {length}.").format(
+                limit=COMMENT_MAX, length=len(text)
+            )
         )
     return text or None

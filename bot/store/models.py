@@ -60,7 +60,7 @@ class Person(SQLModel, table=True):
     department_id: int = Field(foreign_key="department.id", index=True)
     timezone: str = Field(default="UTC", max_length=64)
     country: str | None = Field(default=None, max_length=2)
-    locale: str | None = Field(default=None, max_length=35)
+    locale: str | None = Field(default=None, max_length=35)  # imported (the org CSV)
     role: str = Field(default="member", max_length=20)
     manager_id: int | None = Field(default=None, foreign_key="person.id")
     pseudonym_salt: str = Field(max_length=64)
@@ -69,6 +69,11 @@ class Person(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Languages (0015): the person's own choice (`/pulse language`), and the locale their chat
+    # platform reports; bot.i18n.choose_language picks in the order choice, CSV, platform,
+    # organisation default.
+    language: str | None = Field(default=None, max_length=35)
+    platform_locale: str | None = Field(default=None, max_length=35)
 
 
 class PlatformIdentity(SQLModel, table=True):
@@ -115,6 +120,7 @@ class Survey(SQLModel, table=True):
     directory_synced_at: datetime | None = None
     starts_on: date
     created_at: datetime = Field(default_factory=utcnow)
+    locale: str | None = Field(default=None, max_length=35)  # the organisation default (0015)
 
 
 class Round(SQLModel, table=True):

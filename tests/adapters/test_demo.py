@@ -76,6 +76,11 @@ async def test_demo_finds_what_was_planted(database_url: str, tmp_path: Path) ->
     assert legal["suppressed"] is True and legal["engagement"] is None
     files = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"digest.png", "digest.txt", "digest.json", "org.csv"} <= files
+    # One pulse per language the organisation reads, as its people got it.
+    assert {f"pulse.{lang}.txt" for lang in ("en", "de", "fr", "es", "pt_BR", "fi", "ja")} <= files
+    pulse_de = (tmp_path / "out" / "pulse.de.txt").read_text(encoding="utf-8")
+    assert pulse_de.startswith("Ihre wöchentliche Pulsbefragung")
+    assert (tmp_path / "out" / "pulse.ja.txt").read_text(encoding="utf-8").startswith("今週の")
     assert (tmp_path / "out" / "digest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     shown = out.getvalue()
     assert "Digest delivered to the CEO" in shown and "Customer Support" in shown

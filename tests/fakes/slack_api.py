@@ -243,6 +243,12 @@ class FakeSlackApi:
             }
         if method == "conversations.open":
             return self._open(body)
+        if method == "users.info":
+            found = next((u for u in self.users if u.get("id") == body.get("user")), None)
+            if found is None:
+                return {"ok": False, "error": "user_not_found"}
+            wanted = str(body.get("include_locale")).lower() in ("1", "true")
+            return {"ok": True, "user": found if wanted else {**found, "locale": None}}
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":

@@ -23,6 +23,7 @@ from bot.chat.handlers import (
     digests,
     info,
     intros,
+    language,
     listen,
     people,
     thanks,
@@ -31,8 +32,10 @@ from bot.chat.handlers.identities import Identities
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.home import home_view
 from bot.chat.templates import notice as notice_template
+from bot.i18n import _, use_locale
 from bot.messages import ActionId, Message, MessageKind
 from bot.people import identity
+from bot.people.languages import reader_language, remember_platform_locale
 from bot.people.org import AccountColumn
 from bot.ports import Clock
 from bot.store.db import Database
@@ -60,6 +63,7 @@ COMMANDS: dict[Verb, CommandHandler] = {
     Verb.INTROS: intros.setting,
     Verb.INTRODUCTIONS: intros.overview,
     Verb.LISTEN: listen.listen,
+    Verb.LANGUAGE: language.language,
 }
 BUTTON_COMMANDS: dict[ActionId, Verb] = {
     ActionId.CHECKIN_NOW: Verb.CHECKIN,
@@ -112,11 +116,15 @@ class Bot(Identities):
         async with self.db.session() as session:
             person = await self._person(session, event.actor)
             if person is None:
-                return _stranger_notice(
-                    "I don't know you yet",
-                    "Crosspulse has no record of you. Ask your people team to add you to the "
-                    "organisation import (`crosspulse org import`).",
-                )
+                with use_locale(event.actor.locale):
+                    return _stranger_notice(
+                        _("I don't know you yet"),
+                        _(
+                            "Crosspulse has no record of you. Ask your people team to add you "
+                            "to the organisation import (`crosspulse org import`)."
+                        ),
+                    )
+            await remember_platform_locale(session, person, event.actor.locale)
             turn = Turn(
                 session=session,
                 person=person,
@@ -124,11 +132,12 @@ class Bot(Identities):
                 clock=self.clock,
                 account_columns=self.account_columns,
             )
-            if isinstance(event, CommandEvent):
-                return await _command(turn, parse(event.text))
-            if isinstance(event, FileEvent):
-                return await people.upload(turn, event)
-            return await _action(turn, event)
+            with use_locale(await reader_language(session, person)):
+                if isinstance(event, CommandEvent):
+                    return await _command(turn, parse(event.text))
+                if isinstance(event, FileEvent):
+                    return await people.upload(turn, event)
+                return await _action(turn, event)
 
     async def admin_form(
         self, actor: Actor, *, answers: dict, picked: dict[str, list[str]]
@@ -138,7 +147,8 @@ class Bot(Identities):
         async with self.db.session() as session:
             person = await self._person(session, actor)
             if person is None:
-                return admin.FormOutcome(message=admin.refused_message())
+                with use_locale(actor.locale):
+                    return admin.FormOutcome(message=admin.refused_message())
             turn = Turn(
                 session=session,
                 person=person,
@@ -146,9 +156,10 @@ class Bot(Identities):
                 clock=self.clock,
                 account_columns=self.account_columns,
             )
-            return await admin.submit_form(
-                turn, platform=actor.platform, answers=answers, picked=picked
-            )
+            with use_locale(await reader_language(session, person)):
+                return await admin.submit_form(
+                    turn, platform=actor.platform, answers=answers, picked=picked
+                )
 
     async def accounts(self, actor: Actor, *, emails: list[str]) -> dict[str, str]:
         """E-mail -> account id on the actor's platform, for people of the actor's
@@ -166,14 +177,18 @@ class Bot(Identities):
         async with self.db.session() as session:
             person = await self._person(session, actor)
             if person is None:
-                return notice_template.render(
-                    notice_template.NoticeData(
-                        title="Crosspulse",
-                        text="Crosspulse has no record of you yet. Ask your "
-                        "people team to add you to the organisation import.",
+                with use_locale(actor.locale):
+                    return notice_template.render(
+                        notice_template.NoticeData(
+                            title="Crosspulse",
+                            text=_(
+                                "Crosspulse has no record of you yet. Ask your "
+                                "people team to add you to the organisation import."
+                            ),
+                        )
                     )
-                )
-            return await home_view(session, person=person, now=self.clock.now())
+            with use_locale(await reader_language(session, person)):
+                return await home_view(session, person=person, now=self.clock.now())
 
 
 async def _command(turn: Turn, cmd: Command) -> list[Effect]:
@@ -187,7 +202,7 @@ async def _action(turn: Turn, event: ActionEvent) -> list[Effect]:
     if action in ACTIONS:
         return await ACTIONS[action](turn, event)
     log.warning("unknown action %r from person %s", event.action, turn.person.id)
-    return notice("That button is out of date", "Try `/pulse help` for what I can do now.")
+    return notice(_("That button is out of date"), _("Try `/pulse help` for what I can do now."))
 
 
 def _known(action: str) -> ActionId | None:

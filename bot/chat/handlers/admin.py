@@ -13,24 +13,27 @@ from bot.chat.handlers.turn import Turn, notice
 from bot.chat.templates import admin as admin_template
 from bot.chat.templates import notice as notice_template
 from bot.enums import Role
+from bot.i18n import N_, _, ngettext
 from bot.messages import Message
 from bot.people.identity import emails_by_account
 from bot.people.tenancy import active_survey
 from bot.pulse.settings import SettingError, apply_settings, describe, problems_by_key
 
 _REFUSAL = (
-    "Admins only",
-    "Survey settings and people imports are for Crosspulse admins. Ask your people "
-    "team if you need a change.",
+    N_("Admins only"),
+    N_(
+        "Survey settings and people imports are for Crosspulse admins. Ask your people "
+        "team if you need a change."
+    ),
 )
 
 
 def refused() -> list[Effect]:
-    return notice(*_REFUSAL)
+    return notice(*map(_, _REFUSAL))
 
 
 def refused_message() -> Message:
-    return _message(*_REFUSAL)
+    return _message(*map(_, _REFUSAL))
 
 
 async def show(turn: Turn, cmd: Command) -> list[Effect]:
@@ -50,7 +53,7 @@ async def save(turn: Turn, event: ActionEvent) -> list[Effect]:
         session, tenant_id=person.tenant_id, current=current, answers=dict(event.answers)
     )
     if not pairs:
-        return notice("Nothing changed", "Every field is as it was.")
+        return notice(_("Nothing changed"), _("Every field is as it was."))
     try:
         changed = await apply_settings(
             session, survey=survey, pairs=pairs, actor=f"person:{person.id}"
@@ -58,11 +61,14 @@ async def save(turn: Turn, event: ActionEvent) -> list[Effect]:
     except SettingError as exc:
         await session.rollback()
         return notice(
-            "Nothing changed",
-            "Fix these and save again:\n" + "\n".join(f"• {p}" for p in exc.problems),
+            _("Nothing changed"),
+            _("Fix these and save again:") + "\n" + "\n".join(f"• {p}" for p in exc.problems),
         )
     data = await admin_data(
-        session, person=person, now=turn.now(), note=f"Saved: {', '.join(changed)}."
+        session,
+        person=person,
+        now=turn.now(),
+        note=_("Saved: {keys}.").format(keys=", ".join(changed)),
     )
     return [Replace(admin_template.render(data))]
 
@@ -106,17 +112,20 @@ async def submit_form(
         )
         answers[key] = [emails[a] for a in accounts if a in emails]
         if missing := len([a for a in accounts if a not in emails]):
-            unmatched[key] = (
-                f"{missing} of the people picked {'is' if missing == 1 else 'are'} not in "
-                "Crosspulse's organisation yet: import them first, or pick someone else"
-            )
+            unmatched[key] = ngettext(
+                "{n} of the people picked is not in Crosspulse's organisation yet: import "
+                "them first, or pick someone else",
+                "{n} of the people picked are not in Crosspulse's organisation yet: import "
+                "them first, or pick someone else",
+                missing,
+            ).format(n=missing)
     survey = await active_survey(session, tenant_id=person.tenant_id)
     current = await describe(session, survey=survey)
     pairs = await changed_pairs(
         session, tenant_id=person.tenant_id, current=current, answers=answers
     )
     if not pairs and not unmatched:
-        return FormOutcome(message=_message("Nothing changed", "Every setting is as it was."))
+        return FormOutcome(message=_message(_("Nothing changed"), _("Every setting is as it was.")))
     fallback = pairs[0].partition("=")[0] if pairs else next(iter(unmatched))
     try:
         changed = await apply_settings(
@@ -134,8 +143,10 @@ async def submit_form(
         return FormOutcome(errors=unmatched)
     return FormOutcome(
         message=_message(
-            "Survey settings saved",
-            f"Changed: {', '.join(changed)}. The change is in the audit log; "
-            "`/pulse admin` shows the settings again.",
+            _("Survey settings saved"),
+            _(
+                "Changed: {keys}. The change is in the audit log; "
+                "`/pulse admin` shows the settings again."
+            ).format(keys=", ".join(changed)),
         )
     )

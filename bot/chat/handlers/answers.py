@@ -15,6 +15,7 @@ from bot.chat.compose import pulse_message
 from bot.chat.events import ActionEvent, Effect, Replace, Reply
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.templates import confirmation, followup
+from bot.i18n import _
 from bot.messages import ActionId
 from bot.people.org import departments_by_id
 from bot.pulse.checkins import (
@@ -36,8 +37,8 @@ async def submit(turn: Turn, event: ActionEvent) -> list[Effect]:
     session, person = turn.session, turn.person
     if person.opted_out:
         return notice(
-            "You have opted out",
-            "Nothing was recorded. Type `/pulse optin` to take part again.",
+            _("You have opted out"),
+            _("Nothing was recorded. Type `/pulse optin` to take part again."),
         )
     # The round, only if it is of the person's own organisation (one query).
     round_ = (
@@ -51,8 +52,8 @@ async def submit(turn: Turn, event: ActionEvent) -> list[Effect]:
         log_rejected(session, tenant_id=person.tenant_id, round_id=None)
         await session.commit()
         return notice(
-            "That pulse doesn't exist",
-            "Nothing was recorded. Type `/pulse` to get the current one.",
+            _("That pulse doesn't exist"),
+            _("Nothing was recorded. Type `/pulse` to get the current one."),
         )
     round_id, week = round_.id, round_.week
     tenant_id = person.tenant_id
@@ -74,12 +75,15 @@ async def submit(turn: Turn, event: ActionEvent) -> list[Effect]:
         else:
             await record_smoothness(session, **args)
     except AlreadyAnswered as exc:
-        return notice("Already answered", str(exc))
+        return notice(_("Already answered"), str(exc))
     except AnswerError as exc:
         await session.rollback()
         log_rejected(session, tenant_id=tenant_id, round_id=round_id)
         await session.commit()
-        return notice("Your answer was not recorded", f"{exc} Nothing was saved; please try again.")
+        return notice(
+            _("Your answer was not recorded"),
+            _("{problem} Nothing was saved; please try again.").format(problem=exc),
+        )
     streak = await personal.streak(session, person=person, survey_id=round_.survey_id)
     return [Replace(confirmation.render(confirmation.ConfirmationData(week, streak)))]
 
@@ -88,12 +92,12 @@ async def checkin_now(turn: Turn, cmd: Command) -> list[Effect]:
     """`/pulse`: the open pulse, the follow-up still owed, or "you're all checked in"."""
     session, person = turn.session, turn.person
     if person.opted_out:
-        return notice("You have opted out", "Type `/pulse optin` to take part again.")
+        return notice(_("You have opted out"), _("Type `/pulse optin` to take part again."))
     found = await open_pulse_for(session, person_id=person.id, now=turn.now())
     if found is None:
         return notice(
-            "No pulse is open right now",
-            f"The next one reaches you {await _next_pulse(turn)}.",
+            _("No pulse is open right now"),
+            _("The next one reaches you {when}.").format(when=await _next_pulse(turn)),
         )
     round_, delivery = found
     # While a round is open, an answer is exactly its sealed box (and participation row).
@@ -110,8 +114,10 @@ async def checkin_now(turn: Turn, cmd: Command) -> list[Effect]:
         named = tuple((d, departments[d]) for d in sealed[1].worked_with if d in departments)
         return [Reply(followup.render(followup.FollowupData(round_.id, named)), ephemeral=False)]
     return notice(
-        "You're all checked in",
-        f"Thanks for this week's pulse. The next one reaches you {await _next_pulse(turn)}.",
+        _("You're all checked in"),
+        _("Thanks for this week's pulse. The next one reaches you {when}.").format(
+            when=await _next_pulse(turn)
+        ),
     )
 
 

@@ -25,17 +25,24 @@ async def digest(turn: Turn, cmd: Command) -> list[Effect]:
     try:
         department = await digest_scope(session, person=person, department=cmd.argument or None)
     except NotForYou as refused:
-        ask = f" Ask {', '.join(refused.admins[:3])} if you need it." if refused.admins else ""
+        ask = (
+            " " + _("Ask {admins} if you need it.").format(admins=", ".join(refused.admins[:3]))
+            if refused.admins
+            else ""
+        )
         return notice(
-            "The digest is for leaders",
-            "Organisation figures go to executives and admins, and the figures of a "
-            f"manager's people to that manager.{ask}",
+            _("The digest is for leaders"),
+            _(
+                "Organisation figures go to executives and admins, and the figures of a "
+                "manager's people to that manager."
+            )
+            + ask,
         )
     week = await latest_week(session, survey=survey)
     if isinstance(department, ManagerScope):
         return await _managers_digest(turn, survey=survey, week=week, scope=department)
     if week is None:
-        return notice("No digest yet", "The first digest follows the first pulse.")
+        return notice(_("No digest yet"), _("The first digest follows the first pulse."))
     try:
         message = await digest_message(
             session,
@@ -46,9 +53,9 @@ async def digest(turn: Turn, cmd: Command) -> list[Effect]:
             chart=cmd.verb != Verb.TREND,
         )
     except WeekStillOpen as exc:
-        return notice("Not closed yet", str(exc))
+        return notice(_("Not closed yet"), str(exc))
     except LookupError as exc:
-        return notice("Unknown department", str(exc))
+        return notice(_("Unknown department"), str(exc))
     audit.record(
         session,
         tenant_id=person.tenant_id,

@@ -10,8 +10,10 @@ import logging
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat.events import Actor
+from bot.i18n import choose_language
 from bot.people import identity
 from bot.people.directory import DirectoryMember, SyncReport, sync_directory
+from bot.people.languages import reader_language
 from bot.people.tenancy import default_tenant
 from bot.ports import Clock, Recipient
 from bot.store import audit
@@ -80,6 +82,15 @@ class Identities:
             return set()
         async with self.db.session() as session:
             return await identity.known_ids(session, platform=platform, external_ids=user_ids)
+
+    async def language(self, actor: Actor) -> str:
+        """The language to answer this actor in outside a turn (an adapter's own notice):
+        the person's, else what their platform reports, else English."""
+        async with self.db.session() as session:
+            person = await self._person(session, actor)
+            if person is None:
+                return choose_language(actor.locale)
+            return await reader_language(session, person)
 
     async def recipient(self, person_id: int) -> Recipient | None:
         """How to reach a person, for effects aimed at someone other than the actor."""

@@ -8,6 +8,7 @@ from bot.chat.commands import Command
 from bot.chat.events import Effect, Reply
 from bot.chat.handlers.turn import Turn
 from bot.chat.templates import help, status
+from bot.i18n import _
 from bot.insights.access import is_leader
 
 
@@ -21,5 +22,5 @@ async def show_help(turn: Turn, cmd: Command) -> list[Effect]:
 
 
 async def unknown_command(turn: Turn, cmd: Command) -> list[Effect]:
-    intro = f"I didn't recognise “{cmd.raw}”. Here is what I can do:"
+    intro = _("I didn't recognise “{text}”. Here is what I can do:").format(text=cmd.raw)
     return [Reply(help.render(help.HelpData(leader=is_leader(turn.person), intro=intro)))]

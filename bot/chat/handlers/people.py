@@ -11,6 +11,7 @@ from bot.chat.handlers.turn import Turn, notice
 from bot.chat.templates import notice as notice_template
 from bot.chat.templates import org_import
 from bot.enums import Role
+from bot.i18n import _
 from bot.people import pending
 from bot.people.org import ImportReport, OrgImportError, import_rows, parse_csv
 
@@ -21,20 +22,23 @@ SHOWN_PROBLEMS = 40  # a chat message holds this many; the rest are counted
 def _problems(problems: list[str]) -> list[Effect]:
     shown = [f"• {p}" for p in problems[:SHOWN_PROBLEMS]]
     if len(problems) > SHOWN_PROBLEMS:
-        shown.append(f"• and {len(problems) - SHOWN_PROBLEMS} more")
+        shown.append(_("• and {n} more").format(n=len(problems) - SHOWN_PROBLEMS))
     return notice(
-        "Nothing imported",
-        "Fix these and send the file again:\n" + "\n".join(shown),
+        _("Nothing imported"),
+        _("Fix these and send the file again:") + "\n" + "\n".join(shown),
     )
 
 
 def _text(event: FileEvent) -> str | list[Effect]:
     if len(event.content) > MAX_BYTES:
-        return notice("File too large", f"An organisation CSV is at most {MAX_BYTES // 1000} KB.")
+        return notice(
+            _("File too large"),
+            _("An organisation CSV is at most {size} KB.").format(size=MAX_BYTES // 1000),
+        )
     try:
         return event.content.decode("utf-8")
     except UnicodeDecodeError:
-        return notice("Not UTF-8 text", "Save the file as CSV UTF-8 and send it again.")
+        return notice(_("Not UTF-8 text"), _("Save the file as CSV UTF-8 and send it again."))
 
 
 async def upload(turn: Turn, event: FileEvent) -> list[Effect]:
@@ -65,7 +69,7 @@ async def upload(turn: Turn, event: FileEvent) -> list[Effect]:
     )
     await session.commit()
     data = org_import.ImportData(
-        file_name=event.name[:100] or "the file",
+        file_name=event.name[:100] or _("the file"),
         people=len(rows),
         created=report.created,
         updated=report.updated,
@@ -89,8 +93,8 @@ async def confirm(turn: Turn, event: ActionEvent) -> list[Effect]:
     await session.commit()
     if text is None:
         return _replace(
-            "Nothing imported",
-            "This import has expired or was already done: send the file again.",
+            _("Nothing imported"),
+            _("This import has expired or was already done: send the file again."),
         )
     try:
         rows = parse_csv(text, account_columns=turn.account_columns)
@@ -101,7 +105,7 @@ async def confirm(turn: Turn, event: ActionEvent) -> list[Effect]:
         await session.rollback()
         return _problems(exc.problems)
     await session.commit()
-    return _replace("People imported", _summary(len(rows), report))
+    return _replace(_("People imported"), _summary(len(rows), report))
 
 
 async def cancel(turn: Turn, event: ActionEvent) -> list[Effect]:
@@ -116,15 +120,22 @@ async def cancel(turn: Turn, event: ActionEvent) -> list[Effect]:
         now=turn.now(),
     )
     await turn.session.commit()
-    return _replace("Nothing imported", "The file was dropped; send it again any time.")
+    return _replace(_("Nothing imported"), _("The file was dropped; send it again any time."))
 
 
 def _summary(people: int, report: ImportReport) -> str:
     new = report.departments_created
-    return (
-        f"Imported {people} people: {report.created} created, {report.updated} updated, "
-        f"{report.unchanged} unchanged" + (f"; new departments: {', '.join(new)}" if new else "")
-    ) + "."
+    summary = _(
+        "Imported {people} people: {created} created, {updated} updated, {unchanged} unchanged"
+    ).format(
+        people=people,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+    )
+    if new:
+        summary += _("; new departments: {departments}").format(departments=", ".join(new))
+    return summary + "."
 
 
 def _replace(title: str, text: str) -> list[Effect]:

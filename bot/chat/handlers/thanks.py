@@ -14,7 +14,9 @@ from bot.chat.events import Effect, Notify, Reply
 from bot.chat.handlers.turn import Turn, notice
 from bot.chat.templates import kudos
 from bot.chat.templates import notice as notice_template
+from bot.i18n import _, use_locale
 from bot.people import identity
+from bot.people.languages import reader_language
 from bot.people.org import departments_by_id
 from bot.pulse.schedule import iso_week
 from bot.store.models import Kudos, Person
@@ -25,24 +27,31 @@ KUDOS_MAX = 500
 
 async def thank(turn: Turn, cmd: Command) -> list[Effect]:
     session, person = turn.session, turn.person
-    usage = (
+    usage = _(
         "Write `/pulse thanks @person what they did`, for example "
         "`/pulse thanks @ada for unblocking the release`."
     )
     # Stored and looked up alike on both databases (PostgreSQL refuses a NUL byte).
     cmd = replace(cmd, argument=clean_text(cmd.argument), target=clean_text(cmd.target))
     if not cmd.target or not cmd.argument:
-        return notice("Who and what for?", usage)
+        return notice(_("Who and what for?"), usage)
     if len(cmd.argument) > KUDOS_MAX:
         return notice(
-            "That thank-you is long",
-            f"Keep it under {KUDOS_MAX} characters; yours has {len(cmd.argument)}.",
+            _("That thank-you is long"),
+            _("Keep it under {limit} characters; yours has {length}.").format(
+                limit=KUDOS_MAX, length=len(cmd.argument)
+            ),
         )
     target = await _find(session, person.tenant_id, cmd.target)
     if target is None:
-        return notice("I couldn't find that person", f"No one matches “{cmd.target}”. {usage}")
+        return notice(
+            _("I couldn't find that person"),
+            _("No one matches “{name}”. {usage}").format(name=cmd.target, usage=usage),
+        )
     if target.id == person.id:
-        return notice("Nice try", "Thank-yous go to someone else. " + usage)
+        return notice(
+            _("Nice try"), _("Thank-yous go to someone else. {usage}").format(usage=usage)
+        )
     names = await departments_by_id(session, tenant_id=person.tenant_id)
     session.add(
         Kudos(
@@ -56,29 +65,27 @@ async def thank(turn: Turn, cmd: Command) -> list[Effect]:
         )
     )
     await session.commit()
-    cross = (
-        ""
+    sent = (
+        _("{name} will get your message.")
         if target.department_id != person.department_id
-        else " (it counts most across teams, but thanks are always welcome)"
-    )
+        else _(
+            "{name} will get your message (it counts most across teams, but thanks are "
+            "always welcome)."
+        )
+    ).format(name=target.name)
+    with use_locale(await reader_language(session, target)):  # in the reader's language
+        thanked = kudos.render(
+            kudos.KudosData(
+                sender=person.name,
+                sender_department=names[person.department_id],
+                text=cmd.argument,
+            )
+        )
     return [
         Reply(
-            notice_template.render(
-                notice_template.NoticeData(
-                    title="Thank-you sent", text=f"{target.name} will get your message{cross}."
-                )
-            )
+            notice_template.render(notice_template.NoticeData(title=_("Thank-you sent"), text=sent))
         ),
-        Notify(
-            target.id,
-            kudos.render(
-                kudos.KudosData(
-                    sender=person.name,
-                    sender_department=names[person.department_id],
-                    text=cmd.argument,
-                )
-            ),
-        ),
+        Notify(target.id, thanked),
     ]
 
 

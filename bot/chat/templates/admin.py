@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import N_, _, format_week
 from bot.messages import (
     Action,
     ActionId,
@@ -21,7 +22,15 @@ from bot.messages import (
 from bot.pulse.delivery_status import RoundStatus
 from bot.pulse.settings import KEYS, WEEKDAYS
 
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
 MULTI_KEYS = frozenset({"audience", "executives", "questions_remove"})  # lists of values
 # Custom questions are edited with these instead of one `questions` text: the current ones
 # to remove, and one to add (key and text); together they make `survey set questions=...`.
@@ -34,23 +43,25 @@ _CHOICES: dict[str, tuple[Choice, ...]] = {
     "max_nudges": tuple(Choice(str(n), str(n)) for n in range(3)),
     "extra_items": tuple(Choice(str(n), str(n)) for n in range(4)),
 }
+_TRANSLATED_CHOICES = frozenset({"weekday", "digest_weekday"})
 _LABELS = {
-    "cadence": "Cadence",
-    "weekday": "Pulse day",
-    "time": "Pulse time (HH:MM, each person's local time)",
-    "window_days": "Days a pulse stays open",
-    "nudge_after_hours": "Hours before the first reminder (4-96)",
-    "max_nudges": "Reminders per pulse",
-    "audience": "Audience (departments; none picked: everyone)",
-    "executives": "Executives (they get the digest)",
-    "k_scores": "Smallest group a score is shown for (3-50)",
-    "k_comments": "Smallest group comments are shown for (at least the above)",
-    "retention_weeks": "Weeks answers are kept (4-520)",
-    "extra_items": "Question-bank items added each round",
-    "questions": "Custom questions (key:text;key:text, or none)",
-    "digest_weekday": "Digest day",
-    "digest_time": "Digest time (HH:MM, each executive's local time)",
-    "directory_sync_hours": "Hours between chat directory syncs (0: off)",
+    "cadence": N_("Cadence"),
+    "weekday": N_("Pulse day"),
+    "time": N_("Pulse time (HH:MM, each person's local time)"),
+    "window_days": N_("Days a pulse stays open"),
+    "nudge_after_hours": N_("Hours before the first reminder (4-96)"),
+    "max_nudges": N_("Reminders per pulse"),
+    "audience": N_("Audience (departments; none picked: everyone)"),
+    "executives": N_("Executives (they get the digest)"),
+    "k_scores": N_("Smallest group a score is shown for (3-50)"),
+    "k_comments": N_("Smallest group comments are shown for (at least the above)"),
+    "retention_weeks": N_("Weeks answers are kept (4-520)"),
+    "extra_items": N_("Question-bank items added each round"),
+    "questions": N_("Custom questions (key:text;key:text, or none)"),
+    "digest_weekday": N_("Digest day"),
+    "digest_time": N_("Digest time (HH:MM, each executive's local time)"),
+    "directory_sync_hours": N_("Hours between chat directory syncs (0: off)"),
+    "locale": N_("Default language"),
 }
 _SHORT = {
     "time": 5,
@@ -59,6 +70,7 @@ _SHORT = {
     "k_scores": 3,
     "k_comments": 3,
     "directory_sync_hours": 3,
+    "locale": 5,  # a text field, not seven buttons: a chat message has no room for them
 }
 
 
@@ -77,13 +89,13 @@ class AdminData:
 
 
 def _input(data: AdminData, key: str) -> Input:
-    label = _LABELS[key]
+    label = _(_LABELS[key])
     if key == "audience":
         return Input(key, label, InputKind.MULTI, data.departments, True, initial=data.audience)
     if key == "executives" and data.people:
         return Input(key, label, InputKind.MULTI, data.people, True, initial=data.executives)
     if key == "executives":
-        hint = "comma-separated e-mails"
+        hint = _("comma-separated e-mails")
         return Input(
             key,
             f"{label}: {hint}",
@@ -94,7 +106,7 @@ def _input(data: AdminData, key: str) -> Input:
             multiline=False,
         )
     if key in _CHOICES:
-        return Input(key, label, InputKind.SINGLE, _CHOICES[key], initial=data.settings[key])
+        return Input(key, label, InputKind.SINGLE, _choices(key), initial=data.settings[key])
     questions = key == "questions"
     value = data.settings[key]
     return Input(
@@ -102,11 +114,17 @@ def _input(data: AdminData, key: str) -> Input:
         label,
         InputKind.TEXT,
         optional=questions,
-        hint=KEYS[key],
+        hint=_(KEYS[key]),
         max_length=_SHORT.get(key, 2000 if questions else 10),
         initial="" if questions and value == "none" else value,
         multiline=questions,
     )
+
+
+def _choices(key: str) -> tuple[Choice, ...]:
+    if key in _TRANSLATED_CHOICES:
+        return tuple(Choice(c.value, _(c.label)) for c in _CHOICES[key])
+    return _CHOICES[key]
 
 
 def _question_inputs(data: AdminData) -> tuple[Input, ...]:
@@ -115,7 +133,7 @@ def _question_inputs(data: AdminData) -> tuple[Input, ...]:
         (
             Input(
                 "questions_remove",
-                "Custom questions: tick those to remove",
+                _("Custom questions: tick those to remove"),
                 InputKind.MULTI,
                 data.questions,
                 True,
@@ -128,7 +146,7 @@ def _question_inputs(data: AdminData) -> tuple[Input, ...]:
         *remove,
         Input(
             "question_key",
-            "Add a question: its key (letters, digits and _, e.g. focus_time)",
+            _("Add a question: its key (letters, digits and _, e.g. focus_time)"),
             InputKind.TEXT,
             optional=True,
             max_length=31,
@@ -136,7 +154,7 @@ def _question_inputs(data: AdminData) -> tuple[Input, ...]:
         ),
         Input(
             "question_text",
-            "Add a question: its text (5-200 characters, answered on a 1-5 agree scale)",
+            _("Add a question: its text (5-200 characters, answered on a 1-5 agree scale)"),
             InputKind.TEXT,
             optional=True,
             max_length=200,
@@ -169,21 +187,23 @@ def _status_facts(data: AdminData) -> tuple[Fact, ...]:
 def status_facts(s: RoundStatus, *, next_pulse: str, next_digest: str) -> tuple[Fact, ...]:
     """The last round's delivery, how many answered (only from the threshold on) and what
     comes next: the admin card's and the admin's home's status block."""
-    upcoming = (Fact("Next pulse", next_pulse), Fact("Next digest", next_digest))
+    upcoming = (Fact(_("Next pulse"), next_pulse), Fact(_("Next digest"), next_digest))
     if s.week is None:
-        return (Fact("Last round", "none yet"), *upcoming)
+        return (Fact(_("Last round"), _("none yet")), *upcoming)
     if s.answered is None:
-        answered = f"fewer than {s.threshold} so far (shown from {s.threshold})"
+        answered = _("fewer than {k} so far (shown from {k})").format(k=s.threshold)
     else:
         rate = f"{100 * s.answered / s.enrolled:.0f}%" if s.enrolled else "—"
-        answered = f"{rate} ({s.answered} of {s.enrolled})"
+        answered = _("{rate} ({answered} of {enrolled})").format(
+            rate=rate, answered=s.answered, enrolled=s.enrolled
+        )
     return (
-        Fact("Last round", s.week),
-        Fact("Sent", str(s.sent)),
-        Fact("Failed", str(s.failed)),
-        Fact("Not confirmed", str(s.unknown)),
-        Fact("Waiting", str(s.waiting)),
-        Fact("Answered", answered),
+        Fact(_("Last round"), format_week(s.week)),
+        Fact(_("Sent"), str(s.sent)),
+        Fact(_("Failed"), str(s.failed)),
+        Fact(_("Not confirmed"), str(s.unknown)),
+        Fact(_("Waiting"), str(s.waiting)),
+        Fact(_("Answered"), answered),
         *upcoming,
     )
 
@@ -193,8 +213,8 @@ def unreachable_text(status: RoundStatus) -> str:
         return ""
     lines = [f"• {name}: {reason}" for name, reason in status.unreachable]
     if status.unreachable_more:
-        lines.append(f"• and {status.unreachable_more} more")
-    return "Could not be reached:\n" + "\n".join(lines)
+        lines.append(_("• and {n} more").format(n=status.unreachable_more))
+    return _("Could not be reached:") + "\n" + "\n".join(lines)
 
 
 def render(data: AdminData) -> Message:
@@ -202,10 +222,12 @@ def render(data: AdminData) -> Message:
     unreachable = unreachable_text(data.status)
     sections = [Section(text=data.note)] if data.note else []
     sections += [
-        Section(heading="Delivery", text=unreachable, facts=facts),
+        Section(heading=_("Delivery"), text=unreachable, facts=facts),
         Section(
-            heading="Survey settings",
-            text="Change any field, then save. Nothing is applied unless every field is valid.",
+            heading=_("Survey settings"),
+            text=_(
+                "Change any field, then save. Nothing is applied unless every field is valid."
+            ),
         ),
     ]
     fallback = [data.note or "", *(f"{f.label}: {f.value}" for f in facts), unreachable]
@@ -215,13 +237,15 @@ def render(data: AdminData) -> Message:
     fallback += [f"{i.label}: {shown.get(i.key, '')}".rstrip(": ") for i in inputs]
     return Message(
         kind=MessageKind.ADMIN,
-        title="Crosspulse admin",
+        title=_("Crosspulse admin"),
         fallback_text="\n".join(line for line in fallback if line),
         sections=tuple(sections),
         inputs=inputs,
-        submit=Action(ActionId.ADMIN_SAVE, "Save settings", style=Style.PRIMARY),
-        context="To import people, send me the organisation CSV as a file in this chat. "
-        "Every change is recorded in the audit log.",
+        submit=Action(ActionId.ADMIN_SAVE, _("Save settings"), style=Style.PRIMARY),
+        context=_(
+            "To import people, send me the organisation CSV as a file in this chat. "
+            "Every change is recorded in the audit log."
+        ),
     )
 
 
@@ -243,6 +267,7 @@ EXAMPLE = AdminData(
         "digest_weekday": "mon",
         "digest_time": "08:00",
         "directory_sync_hours": "24",
+        "locale": "en",
     },
     departments=(Choice("d:1", "Engineering"), Choice("d:2", "Sales")),
     audience=(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import _, format_week, ngettext
 from bot.messages import Message, MessageKind, Section
 
 
@@ -14,14 +15,22 @@ class ConfirmationData:
 
 
 def render(data: ConfirmationData) -> Message:
-    streak = f"That is {data.streak} pulses in a row." if data.streak > 1 else ""
-    text = f"Your check-in for {data.week} is in. Thank you! {streak}".strip()
+    streak = (
+        ngettext(
+            "That is {n} pulse in a row.", "That is {n} pulses in a row.", data.streak
+        ).format(n=data.streak)
+        if data.streak > 1
+        else ""
+    )
+    text = _("Your check-in for {week} is in. Thank you! {streak}").format(
+        week=format_week(data.week), streak=streak
+    ).strip()
     return Message(
         kind=MessageKind.CONFIRMATION,
-        title="Check-in received",
+        title=_("Check-in received"),
         fallback_text=text,
         sections=(Section(text=text),),
-        context="Your answers are anonymous and only count in group figures.",
+        context=_("Your answers are anonymous and only count in group figures."),
     )
 
 

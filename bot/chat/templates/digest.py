@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, format_decimal, format_signed, format_week, ngettext
+from bot.insights.changes import ORGANISATION as CHANGES_ORGANISATION
 from bot.insights.digest_data import Change, DepartmentFigures, DigestData, Finding, Pair
 from bot.insights.findings import WINDOW
 from bot.insights.introductions import IntroductionsSummary, Offer, PairEffect
 from bot.messages import Action, ActionId, Fact, Image, Message, MessageKind, Section
 
-WITHHELD = "withheld (fewer than {k} answers)"
+WITHHELD = N_("withheld (fewer than {k} answers)")
 TOP_PAIRS = 5
 MAX_COMMENTS = 5
 MAX_TOO_EARLY = 3
 REPLY_EXCERPT = 32  # characters of a comment on its Reply button
 
-METRICS = {"engagement": "engagement", "enps": "eNPS"}
+METRICS = {"engagement": N_("engagement"), "enps": N_("eNPS")}
+ORGANISATION = "organisation"  # the scope of the whole organisation's digest
 
 
 @dataclass(frozen=True)
@@ -29,66 +31,100 @@ class DigestMessageData:
 def _num(value: float | None, unit: str = "", change: float | None = None) -> str:
     if value is None:
         return "—"
-    text = f"{value:.0f}{unit}"
+    text = f"{format_decimal(value, 0)}{unit}"
     if change is not None:
-        text += f" ({change:+.0f})"
+        text += f" ({format_signed(change, 0)})"
     return text
+
+
+def _scope(scope: str) -> str:
+    """The organisation in the reader's words; a department as the admin named it."""
+    return _(scope) if scope == ORGANISATION else scope
 
 
 def _headline(d: DigestData) -> Section:
     return Section(
-        heading="This week",
+        heading=_("This week"),
         facts=(
-            Fact("Response rate", f"{_num(d.response_rate, '%')} ({d.responded} of {d.invited})"),
-            Fact("Engagement", _num(d.engagement, "/100", d.engagement_change)),
-            Fact("eNPS", _num(d.enps, "", d.enps_change)),
-            Fact("Trend (4 weeks)", " → ".join(_num(v) for _, v in d.trend) or "—"),
+            Fact(
+                _("Response rate"),
+                _("{rate} ({responded} of {invited})").format(
+                    rate=_num(d.response_rate, "%"), responded=d.responded, invited=d.invited
+                ),
+            ),
+            Fact(_("Engagement"), _num(d.engagement, "/100", d.engagement_change)),
+            Fact(_("eNPS"), _num(d.enps, "", d.enps_change)),
+            Fact(_("Trend (4 weeks)"), " → ".join(_num(v) for _w, v in d.trend) or "—"),
         ),
     )
 
 
 def _changes(changes: tuple[Change, ...]) -> Section:
     if not changes:
-        return Section(heading="What changed", text="No movement beyond the usual noise.")
+        return Section(heading=_("What changed"), text=_("No movement beyond the usual noise."))
     lines = [
-        f"• {c.subject}: {METRICS.get(c.metric, c.metric)} {c.before:.0f} → {c.after:.0f} "
-        f"({c.delta:+.0f}). {c.action}"
+        f"• {_(c.subject) if c.subject == CHANGES_ORGANISATION else c.subject}: "
+        f"{_(METRICS.get(c.metric, c.metric))} {format_decimal(c.before, 0)} → "
+        f"{format_decimal(c.after, 0)} ({format_signed(c.delta, 0)}). {c.action}"
         for c in changes
     ]
-    return Section(heading="What changed", text="\n".join(lines))
+    return Section(heading=_("What changed"), text="\n".join(lines))
 
 
 def _since(f: Finding) -> str:
     if f.weeks <= 1:
-        return "new this week"
-    ordinal = {2: "second", 3: "third", 4: "fourth"}.get(f.weeks)
-    return f"for the {ordinal} week" if ordinal else f"for {f.weeks} weeks running"
+        return _("new this week")
+    ordinal = {
+        2: N_("for the second week"),
+        3: N_("for the third week"),
+        4: N_("for the fourth week"),
+    }.get(f.weeks)
+    if ordinal:
+        return _(ordinal)
+    return ngettext("for {n} week running", "for {n} weeks running", f.weeks).format(n=f.weeks)
 
 
 def _finding(f: Finding) -> str:
     since = _since(f)
     if f.kind == "friction":
         if f.smoothness is None:
-            return f"Friction: {f.subject} finds working with {f.other} rough ({since})"
-        return (
-            f"Friction: {f.subject} rates working with {f.other} {f.smoothness:.1f}/5 "
-            f"over {WINDOW} weeks ({since})"
+            return _("Friction: {subject} finds working with {other} rough ({since})").format(
+                subject=f.subject, other=f.other, since=since
+            )
+        return _(
+            "Friction: {subject} rates working with {other} {score}/5 "
+            "over {weeks} weeks ({since})"
+        ).format(
+            subject=f.subject,
+            other=f.other,
+            score=format_decimal(f.smoothness),
+            weeks=WINDOW,
+            since=since,
         )
     if f.smoothness is None or f.smoothness_back is None:
-        return (
-            f"One-sided: {f.subject} finds working with {f.other} rough, {f.other} finds it "
-            f"smooth ({since})"
-        )
-    return (
-        f"One-sided: {f.subject} → {f.other} {f.smoothness:.1f}/5, {f.other} → {f.subject} "
-        f"{f.smoothness_back:.1f}/5 over {WINDOW} weeks ({since})"
+        return _(
+            "One-sided: {subject} finds working with {other} rough, {other} finds it "
+            "smooth ({since})"
+        ).format(subject=f.subject, other=f.other, since=since)
+    return _(
+        "One-sided: {subject} → {other} {score}/5, {other} → {subject} "
+        "{score_back}/5 over {weeks} weeks ({since})"
+    ).format(
+        subject=f.subject,
+        other=f.other,
+        score=format_decimal(f.smoothness),
+        score_back=format_decimal(f.smoothness_back),
+        weeks=WINDOW,
+        since=since,
     )
 
 
 def _too_early(f: Finding) -> str:
     if f.kind == "island":
-        return f"how much {f.subject} works with other teams"
-    return f"how smoothly {f.subject} and {f.other} work together"
+        return _("how much {subject} works with other teams").format(subject=f.subject)
+    return _("how smoothly {subject} and {other} work together").format(
+        subject=f.subject, other=f.other
+    )
 
 
 def _silos(d: DigestData) -> Section:
@@ -96,27 +132,37 @@ def _silos(d: DigestData) -> Section:
     islands = [f for f in d.findings if f.kind == "island"]
     if islands:
         lines.append(
-            "Islands (little work with other teams): "
-            + ", ".join(f"{f.subject} ({_since(f)})" for f in islands)
+            _("Islands (little work with other teams): {islands}").format(
+                islands=", ".join(f"{f.subject} ({_since(f)})" for f in islands)
+            )
         )
     lines += [_finding(f) for f in d.findings if f.kind in ("friction", "one_sided")]
     if d.too_early:
         lines.append(
-            "Too early to tell: "
-            + "; ".join(_too_early(f) for f in d.too_early[:MAX_TOO_EARLY])
-            + ". More answers over the coming weeks will say."
+            _("Too early to tell: {items}. More answers over the coming weeks will say.").format(
+                items="; ".join(_too_early(f) for f in d.too_early[:MAX_TOO_EARLY])
+            )
         )
     if d.bridges:
-        lines.append("Bridges (tied to the most teams): " + ", ".join(d.bridges))
+        lines.append(
+            _("Bridges (tied to the most teams): {bridges}").format(bridges=", ".join(d.bridges))
+        )
     busiest = sorted((p for p in d.collaboration if p.ties), key=lambda p: -(p.ties or 0))
     for p in busiest[:TOP_PAIRS]:
-        smooth = f", smoothness {p.smoothness:.1f}/5" if p.smoothness is not None else ""
-        lines.append(f"{p.source} → {p.target}: {p.ties} people{smooth}")
+        smooth = (
+            _(", smoothness {score}/5").format(score=format_decimal(p.smoothness))
+            if p.smoothness is not None
+            else ""
+        )
+        people = ngettext("{n} person", "{n} people", p.ties or 0).format(n=p.ties)
+        lines.append(f"{p.source} → {p.target}: {people}{smooth}")
     if d.kudos:
         top = ", ".join(f"{a} → {b} ({n})" for a, b, n in d.kudos[:3])
-        lines.append(f"Thanks across teams: {top}")
-    lines += [f"Suggested: {action}" for action in d.actions]
-    return Section(heading="Silo map", text="\n".join(lines) or "Not enough answers yet.")
+        lines.append(_("Thanks across teams: {top}").format(top=top))
+    lines += [_("Suggested: {action}").format(action=action) for action in d.actions]
+    return Section(
+        heading=_("Silo map"), text="\n".join(lines) or _("Not enough answers yet.")
+    )
 
 
 def _introduce_button(week: str, offer: Offer) -> Action:
@@ -174,29 +220,37 @@ def _departments(rows: tuple[DepartmentFigures, ...], k: int) -> Section:
     facts = tuple(
         Fact(
             r.name,
-            WITHHELD.format(k=k)
+            _(WITHHELD).format(k=k)
             if r.suppressed
-            else f"{_num(r.engagement, '/100', r.engagement_change)}, "
-            f"{_num(r.response_rate, '%')} answered",
+            else _("{engagement}, {rate} answered").format(
+                engagement=_num(r.engagement, "/100", r.engagement_change),
+                rate=_num(r.response_rate, "%"),
+            ),
         )
         for r in rows
     )
-    return Section(heading="Departments", facts=facts)
+    return Section(heading=_("Departments"), facts=facts)
 
 
 def _matrix(pairs: tuple[Pair, ...], k: int) -> Section:
     lines = [
         f"{p.source} → {p.target}: "
         + (
-            f"withheld (fewer than {k})"
+            _("withheld (fewer than {k})").format(k=k)
             if p.ties is None
-            else f"{p.ties} worked with"
-            + (f", smoothness {p.smoothness:.1f}" if p.smoothness is not None else "")
-            + (f", {p.blocked} blocked" if p.blocked else "")
+            else _("{n} worked with").format(n=p.ties)
+            + (
+                _(", smoothness {score}").format(score=format_decimal(p.smoothness))
+                if p.smoothness is not None
+                else ""
+            )
+            + (_(", {n} blocked").format(n=p.blocked) if p.blocked else "")
         )
         for p in pairs
     ]
-    return Section(heading="Collaboration matrix", text="\n".join(lines) or "No ties yet.")
+    return Section(
+        heading=_("Collaboration matrix"), text="\n".join(lines) or _("No ties yet.")
+    )
 
 
 def _manager(data: DigestMessageData, title: str) -> Message:
@@ -236,14 +290,16 @@ def _manager(data: DigestMessageData, title: str) -> Message:
 
 def render(data: DigestMessageData) -> Message:
     d = data.digest
-    title = f"Collaboration digest: {d.scope}, {d.week}"
+    title = _("Collaboration digest: {scope}, {week}").format(
+        scope=_scope(d.scope), week=format_week(d.week)
+    )
     if d.reports_of is not None:
         return _manager(data, title)
     if d.suppressed:
-        text = (
-            f"Fewer than {d.threshold} people answered in {d.scope} in {d.week}, so "
+        text = _(
+            "Fewer than {k} people answered in {scope} in {week}, so "
             "no figures are shown, to keep everyone anonymous."
-        )
+        ).format(k=d.threshold, scope=_scope(d.scope), week=format_week(d.week))
         return Message(
             kind=MessageKind.DIGEST,
             title=title,
@@ -264,7 +320,7 @@ def render(data: DigestMessageData) -> Message:
         if d.comments:
             sections += (
                 Section(
-                    heading="Comments (anonymous)",
+                    heading=_("Comments (anonymous)"),
                     text="\n".join(f"“{c}”" for c in d.comments[:MAX_COMMENTS]),
                 ),
             )
@@ -278,12 +334,13 @@ def render(data: DigestMessageData) -> Message:
         actions=()
         if data.details
         else (
-            Action(id=ActionId.SILOS, label="Full silo map"),
+            Action(id=ActionId.SILOS, label=_("Full silo map")),
             *(_introduce_button(d.week, offer) for offer in d.offers),
             *_replies(d),
         ),
-        context=f"Figures only for groups of {d.threshold}+ answers; comments for "
-        f"{d.comment_threshold}+.",
+        context=_("Figures only for groups of {k}+ answers; comments for {k_comments}+.").format(
+            k=d.threshold, k_comments=d.comment_threshold
+        ),
     )
 
 

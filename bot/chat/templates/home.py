@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.chat.templates import status as status_template
+from bot.i18n import _
 from bot.messages import Action, ActionId, Fact, Message, MessageKind, Section, Style
 
 
@@ -22,28 +23,30 @@ def render(data: HomeData) -> Message:
     personal = status_template.render(data.status)
     sections = (
         Section(
-            text=f"Hi {data.name.split()[0]}. Crosspulse asks a one-minute pulse "
-            "each week; leaders only ever see group figures."
+            text=_(
+                "Hi {name}. Crosspulse asks a one-minute pulse "
+                "each week; leaders only ever see group figures."
+            ).format(name=data.name.split()[0])
         ),
         *personal.sections,
     )
     if data.org_facts:
-        sections += (Section(heading="Organisation (admin)", facts=data.org_facts),)
+        sections += (Section(heading=_("Organisation (admin)"), facts=data.org_facts),)
     if data.admin_status is not None:
         sections += (data.admin_status,)
     if data.digest_facts:
-        sections += (Section(heading="Latest digest", facts=data.digest_facts),)
-    actions = [Action(id=ActionId.CHECKIN_NOW, label="Check in now", style=Style.PRIMARY)]
+        sections += (Section(heading=_("Latest digest"), facts=data.digest_facts),)
+    actions = [Action(id=ActionId.CHECKIN_NOW, label=_("Check in now"), style=Style.PRIMARY)]
     actions.append(
-        Action(id=ActionId.OPTIN, label="Opt back in")
+        Action(id=ActionId.OPTIN, label=_("Opt back in"))
         if data.status.opted_out
-        else Action(id=ActionId.OPTOUT, label="Opt out")
+        else Action(id=ActionId.OPTOUT, label=_("Opt out"))
     )
     if data.digest_facts:
-        actions.append(Action(id=ActionId.DIGEST, label="Open the digest"))
+        actions.append(Action(id=ActionId.DIGEST, label=_("Open the digest")))
     if data.org_facts:
-        actions.append(Action(id=ActionId.ADMIN, label="Admin settings"))
-    actions.append(Action(id=ActionId.FORGET_ME, label="Erase my data", style=Style.DANGER))
+        actions.append(Action(id=ActionId.ADMIN, label=_("Admin settings")))
+    actions.append(Action(id=ActionId.FORGET_ME, label=_("Erase my data"), style=Style.DANGER))
     fallback = "\n".join(
         [personal.fallback_text]
         + [f"{f.label}: {f.value}" for f in data.org_facts + data.digest_facts]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import _
 from bot.messages import Message, MessageKind, Section
 
 
@@ -15,10 +16,12 @@ class KudosData:
 
 
 def render(data: KudosData) -> Message:
-    line = f"{data.sender} ({data.sender_department}) says thank you: “{data.text}”"
+    line = _("{sender} ({department}) says thank you: “{text}”").format(
+        sender=data.sender, department=data.sender_department, text=data.text
+    )
     return Message(
         kind=MessageKind.KUDOS,
-        title="You got a thank-you",
+        title=_("You got a thank-you"),
         fallback_text=line,
         sections=(Section(text=line),),
     )

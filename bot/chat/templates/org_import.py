@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import _
 from bot.messages import Action, ActionId, Fact, Message, MessageKind, Section, Style
 
 
@@ -22,24 +23,24 @@ class ImportData:
 
 def render(data: ImportData) -> Message:
     facts = (
-        Fact("People in the file", str(data.people)),
-        Fact("New", str(data.created)),
-        Fact("Changed", str(data.updated)),
-        Fact("Unchanged", str(data.unchanged)),
-        Fact("New departments", ", ".join(data.departments_created) or "none"),
+        Fact(_("People in the file"), str(data.people)),
+        Fact(_("New"), str(data.created)),
+        Fact(_("Changed"), str(data.updated)),
+        Fact(_("Unchanged"), str(data.unchanged)),
+        Fact(_("New departments"), ", ".join(data.departments_created) or _("none")),
     )
-    text = (
-        f"Every row of {data.file_name} is good. Nothing is imported until you confirm "
-        f"(within {data.minutes} minutes)."
-    )
+    text = _(
+        "Every row of {file} is good. Nothing is imported until you confirm "
+        "(within {minutes} minutes)."
+    ).format(file=data.file_name, minutes=data.minutes)
     return Message(
         kind=MessageKind.IMPORT,
-        title="Import these people?",
+        title=_("Import these people?"),
         fallback_text="\n".join([text, *(f"{f.label}: {f.value}" for f in facts)]),
         sections=(Section(text=text, facts=facts),),
         actions=(
-            Action(ActionId.IMPORT_CONFIRM, "Confirm import", data.token, Style.PRIMARY),
-            Action(ActionId.IMPORT_CANCEL, "Cancel", data.token),
+            Action(ActionId.IMPORT_CONFIRM, _("Confirm import"), data.token, Style.PRIMARY),
+            Action(ActionId.IMPORT_CANCEL, _("Cancel"), data.token),
         ),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import N_, _, format_week
 from bot.messages import (
     Action,
     ActionId,
@@ -17,7 +18,7 @@ from bot.messages import (
 )
 from bot.pulse.surveys import COMMENT_MAX, NO_TEAM, Question, QuestionKind, round_questions
 
-ANONYMITY_NOTE = (
+ANONYMITY_NOTE = N_(
     "Anonymous: answers are stored under a pseudonym and only shown as group figures "
     "(5+ people); comments only in groups of 10+."
 )
@@ -37,44 +38,48 @@ def _input(q: Question, teams: tuple[tuple[int, str], ...]) -> Input:
     if q.kind == QuestionKind.SCALE:
         return Input(
             key=q.key,
-            label=q.text,
+            label=q.shown_text(),
             kind=InputKind.SCALE,
             optional=q.optional,
             choices=tuple(Choice(str(v), str(v)) for v in range(q.low, q.high + 1)),
-            hint=f"{q.low} = {q.low_label}, {q.high} = {q.high_label}",
+            hint=_("{low} = {low_label}, {high} = {high_label}").format(
+                low=q.low, low_label=_(q.low_label), high=q.high, high_label=_(q.high_label)
+            ),
         )
     team_choices = tuple(Choice(str(d), name) for d, name in teams)
     if q.kind == QuestionKind.TEAMS:
         return Input(
             key=q.key,
-            label=q.text,
+            label=q.shown_text(),
             kind=InputKind.MULTI,
             optional=True,
             choices=team_choices,
-            hint="Pick all that apply, or none.",
+            hint=_("Pick all that apply, or none."),
         )
     if q.kind == QuestionKind.TEAM:
         return Input(
             key=q.key,
-            label=q.text,
+            label=q.shown_text(),
             kind=InputKind.SINGLE,
             optional=True,
-            choices=(Choice(NO_TEAM, "No, nobody blocked me"), *team_choices),
+            choices=(Choice(NO_TEAM, _("No, nobody blocked me")), *team_choices),
         )
     return Input(
-        key=q.key, label=q.text, kind=InputKind.TEXT, optional=True, max_length=COMMENT_MAX
+        key=q.key, label=q.shown_text(), kind=InputKind.TEXT, optional=True, max_length=COMMENT_MAX
     )
 
 
 def render(data: PulseData) -> Message:
-    title = "Reminder: your weekly pulse" if data.reminder else "Your weekly pulse"
-    intro = (
-        f"A minute of your time helps us find where teams work well together and where "
-        f"they get stuck. Open until {data.closes} your time."
-    )
-    lines = [f"{title} ({data.week}). {intro}"]
-    lines += [f"- {q.text}" for q in data.questions]
-    lines.append("Answer with /pulse, or with the form in this message.")
+    title = _("Reminder: your weekly pulse") if data.reminder else _("Your weekly pulse")
+    intro = _(
+        "A minute of your time helps us find where teams work well together and where "
+        "they get stuck. Open until {closes} your time."
+    ).format(closes=data.closes)
+    lines = [_("{title} ({week}). {intro}").format(
+        title=title, week=format_week(data.week), intro=intro
+    )]
+    lines += [f"- {q.shown_text()}" for q in data.questions]
+    lines.append(_("Answer with /pulse, or with the form in this message."))
     return Message(
         kind=MessageKind.PULSE,
         title=title,
@@ -83,11 +88,11 @@ def render(data: PulseData) -> Message:
         inputs=tuple(_input(q, data.other_departments) for q in data.questions),
         submit=Action(
             id=ActionId.CHECKIN,
-            label="Send my check-in",
+            label=_("Send my check-in"),
             value=str(data.round_id),
             style=Style.PRIMARY,
         ),
-        context=ANONYMITY_NOTE,
+        context=_(ANONYMITY_NOTE),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import _, format_week, ngettext
 from bot.messages import Fact, Message, MessageKind, Section
 
 
@@ -20,28 +21,44 @@ class StatusData:
 
 def render(data: StatusData) -> Message:
     facts = [
-        Fact("Last check-in", data.last_checkin or "none yet"),
-        Fact("Streak", f"{data.streak} in a row"),
-        Fact("Next pulse", "you have opted out" if data.opted_out else data.next_pulse or "—"),
+        Fact(
+            _("Last check-in"),
+            format_week(data.last_checkin) if data.last_checkin else _("none yet"),
+        ),
+        Fact(
+            _("Streak"),
+            ngettext("{n} in a row", "{n} in a row", data.streak).format(n=data.streak),
+        ),
+        Fact(
+            _("Next pulse"),
+            _("you have opted out") if data.opted_out else data.next_pulse or "—",
+        ),
     ]
-    sections = [Section(heading="You", facts=tuple(facts))]
+    sections = [Section(heading=_("You"), facts=tuple(facts))]
     if data.department_trend is None:
-        trend_text = (
-            f"{data.department}'s figures are shown once at least {data.threshold} "
-            "people there answer."
-        )
+        trend_text = _(
+            "{department}'s figures are shown once at least {k} people there answer."
+        ).format(department=data.department, k=data.threshold)
         sections.append(Section(heading=data.department, text=trend_text))
     else:
         trend = tuple(
-            Fact(week, "withheld (<k)" if v is None else f"{v:.0f}/100")
+            Fact(
+                format_week(week),
+                _("withheld (<k)") if v is None else _("{score}/100").format(score=f"{v:.0f}"),
+            )
             for week, v in data.department_trend
         )
         trend_text = "; ".join(f"{f.label}: {f.value}" for f in trend)
-        sections.append(Section(heading=f"{data.department} engagement", facts=trend))
+        sections.append(
+            Section(
+                heading=_("{department} engagement").format(department=data.department),
+                facts=trend,
+            )
+        )
     lines = [f"{f.label}: {f.value}" for f in facts] + [f"{data.department}: {trend_text}"]
     return Message(
         kind=MessageKind.STATUS,
-        title="Your pulse status",
+        title=_("Your pulse status"),
         fallback_text="\n".join(lines),
         sections=tuple(sections),
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bot.i18n import N_, _
 from bot.messages import Action, ActionId, Message, MessageKind, Section, Style
 
-TEXT = (
+TEXT = N_(
     "Once a week, on your own morning, I'll ask a one-minute pulse: how energised you feel, "
     "which other teams you worked with, how smooth that was and whether anyone blocked you. "
     "Your answers are anonymous: leaders only ever see group figures (5 people or more; "
@@ -13,13 +14,13 @@ TEXT = (
 )
 
 
-def render(_: None = None) -> Message:
+def render(_data: None = None) -> Message:
     return Message(
         kind=MessageKind.WELCOME,
-        title="Welcome to Crosspulse",
-        fallback_text=f"Welcome to Crosspulse. {TEXT}",
-        sections=(Section(text=TEXT),),
-        actions=(Action(id=ActionId.STATUS, label="My status", style=Style.PRIMARY),),
+        title=_("Welcome to Crosspulse"),
+        fallback_text=_("Welcome to Crosspulse. {text}").format(text=_(TEXT)),
+        sections=(Section(text=_(TEXT)),),
+        actions=(Action(id=ActionId.STATUS, label=_("My status"), style=Style.PRIMARY),),
     )
 
 

@@ -16,6 +16,7 @@ from adapters.slack.limits import check_blocks
 from adapters.slack.render import render_home, render_message
 from bot.chat.compose import pulse_message
 from bot.chat.events import ActionEvent, Actor
+from bot.i18n import LANGUAGES, use_locale
 from bot.messages import Fact, Message, Section
 from bot.people.org import import_rows
 from bot.people.tenancy import default_tenant
@@ -28,10 +29,13 @@ from tests.conftest import parse_org
 TEMPLATES = [m.name for m in pkgutil.iter_modules(bot.chat.templates.__path__)]
 
 
+@pytest.mark.parametrize("language", LANGUAGES)  # German and Finnish run long
 @pytest.mark.parametrize("name", TEMPLATES)
-def test_every_template_fits_slack_limits(name: str) -> None:
+def test_every_template_fits_slack_limits(name: str, language: str) -> None:
     module = importlib.import_module(f"bot.chat.templates.{name}")
-    message = module.render(module.EXAMPLE)
+    with use_locale(language):
+        message = module.render(module.EXAMPLE)
+    assert message.language == language
     assert check_blocks(render_message(message)) == []
     assert check_blocks(render_home(message), surface="home") == []
 
