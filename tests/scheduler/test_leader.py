@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from bot.store.db import Database
 from scheduler.leader import Leader, SecondProcessError
@@ -20,7 +21,17 @@ async def test_only_one_leader_and_a_follower_takes_over(database_url: str) -> N
             return
         assert await b.acquire() is False, "the lock is held"
         assert await a.acquire() is True, "the leader keeps it"
-        await a._connection.invalidate()  # the leader dies: its connection really closes
+        # The leader dies: the server ends its session. pg_terminate_backend with a timeout
+        # returns once the backend is gone and its lock released (closing the socket from
+        # our side alone lets the server notice later, a race under load).
+        assert a._connection is not None
+        pid = (await a._connection.execute(text("SELECT pg_backend_pid()"))).scalar()
+        async with second.engine.connect() as other:
+            ended = await other.execute(
+                text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid}
+            )
+            assert ended.scalar() is True
+        await a._connection.invalidate()
         a._connection = None
         assert await b.acquire() is True, "a follower takes over"
     finally:
