@@ -14,7 +14,7 @@ from bot.chat.templates import tour as tour_template
 from bot.enums import DeliveryKind
 from bot.listening.chart import dependency_map
 from bot.listening.summary import build_summary
-from bot.listening.tours import DEFAULT_DAYS, default_questions, tour_of
+from bot.listening.tours import DEFAULT_DAYS, default_questions, question_text, tour_of
 from bot.messages import Message
 from bot.people.tenancy import active_survey
 from bot.store.models import Delivery, Department, ListeningTour, Person
@@ -47,7 +47,7 @@ def intake_message(tour: ListeningTour, *, person: Person, reminder: bool = Fals
     return tour_template.render(
         tour_template.TourData(
             tour_id=tour.id or 0,
-            questions=tuple((q["key"], q["text"]) for q in tour.questions),
+            questions=tuple((q["key"], question_text(q["text"])) for q in tour.questions),
             closes=local_text(tour.closes_at, person.timezone),
             threshold=tour.k_comments,
             reminder=reminder,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.enums import DeliveryKind, DeliveryState
-from bot.i18n import N_, _
+from bot.i18n import LANGUAGES, N_, _, use_locale
 from bot.listening.sheets import Sheet, sheet_sealer
 from bot.people.names import name_index
 from bot.people.tenancy import active_survey
@@ -74,6 +75,23 @@ def question_key(position: int) -> str:
 
 def default_questions() -> list[str]:
     return [_(text) for _key, text in DEFAULT_QUESTIONS]
+
+
+@cache
+def _default_wordings() -> dict[str, str]:
+    """Every language's wording of each default question -> its English msgid."""
+    wordings = {}
+    for language in LANGUAGES:
+        with use_locale(language):
+            wordings.update({_(text): text for _key, text in DEFAULT_QUESTIONS})
+    return wordings
+
+
+def question_text(text: str) -> str:
+    """A tour question in the reader's language: a default question left as it was (in the
+    starter's language) is asked in each reader's own; one the executive wrote stays theirs."""
+    msgid = _default_wordings().get(text)
+    return _(msgid) if msgid is not None else text
 
 
 def tour_of(delivery: Delivery) -> int:

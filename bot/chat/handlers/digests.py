@@ -94,9 +94,9 @@ async def _managers_digest(
             ).format(n=len(reports), k=k),
         )
     except _NoWeek:
-        return notice("No digest yet", "The first digest follows the first pulse.")
+        return notice(_("No digest yet"), _("The first digest follows the first pulse."))
     except WeekStillOpen as exc:
-        return notice("Not closed yet", str(exc))
+        return notice(_("Not closed yet"), str(exc))
     audit.record(
         session,
         tenant_id=person.tenant_id,
