@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import _
+from bot.i18n import _, format_datetime
 from bot.listening.dependencies import (
     OUTSIDE_LABEL,
     DepartmentMatcher,
@@ -142,7 +142,7 @@ async def build_summary(session: AsyncSession, *, tour: ListeningTour) -> TourSu
     if tour.state != "closed":
         raise LookupError(
             _("The listening tour is open until {closes}; its summary follows its close.").format(
-                closes=_utc(tour.closes_at).strftime("%a %-d %b %Y, %H:%M UTC")
+                closes=format_datetime(_utc(tour.closes_at)) + " UTC"
             )
         )
     names = await departments_by_id(session, tenant_id=tour.tenant_id)

@@ -163,9 +163,10 @@ async def test_an_executive_gets_the_digest_and_its_chart_in_french(
     headings = [s.heading for s in digest.sections]
     assert "Carte des silos" in headings and "Ce qui a changé" in headings
     assert digest.image is not None
-    assert digest.image.title == "Carte des silos et tendance"
+    assert digest.image.title == "Carte des silos, tendance et services"
     assert digest.image.alt.startswith("Carte des silos de")
-    assert titles == ["Qui a travaillé avec qui (ligne → colonne)", "Engagement (0-100)"]
+    assert titles[:2] == ["Qui a travaillé avec qui (ligne → colonne)", "Engagement (0-100)"]
+    assert any(t.startswith("Services cette semaine") for t in titles[2:]), "the heat map's"
 
 
 async def test_the_organisation_default_applies_to_everyone_without_a_language(
@@ -257,3 +258,20 @@ async def test_an_admin_reads_the_card_and_its_problems_in_german(world: World) 
     (saved,) = await world.channel.act(ADMIN, action=ActionId.ADMIN_SAVE, answers=answers)
     assert "Gespeichert: locale." in saved.fallback_text, "her own choice still wins"
     assert (await world.survey()).locale == "ja"
+
+
+def test_default_tour_questions_are_asked_in_each_readers_language() -> None:
+    """A tour started in English with the default questions asks a German reader in German;
+    a question the executive wrote stays as written."""
+    from bot.listening.tours import default_questions, question_text
+
+    with use_locale("en"):
+        english = default_questions()
+    with use_locale("fr"):
+        french = default_questions()
+    with use_locale("de"):
+        german = default_questions()
+        assert [question_text(q) for q in english] == german
+        assert [question_text(q) for q in french] == german
+        assert question_text("What slows your releases?") == "What slows your releases?"
+    assert german[0] != english[0] and german[0].endswith("?")

@@ -45,8 +45,13 @@ async def setting(turn: Turn, cmd: Command) -> list[Effect]:
         await turn.session.commit()
     on, chosen = await wants_intros(turn.session, person=turn.person)
     if on:
-        text = _("You may be introduced to someone in another team when the pulse suggests it") + (
-            _(", and to cross-team pairings when your admin runs them.") if chosen else "."
+        text = (
+            _(
+                "You may be introduced to someone in another team when the pulse suggests it, "
+                "and to cross-team pairings when your admin runs them."
+            )
+            if chosen
+            else _("You may be introduced to someone in another team when the pulse suggests it.")
         )
         return notice(_("Introductions on"), text + " " + _("`/pulse intros off` stops them."))
     return notice(

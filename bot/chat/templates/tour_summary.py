@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.i18n import _, ngettext
+from bot.i18n import _, format_date, ngettext
 from bot.listening.summary import (
     ORGANISATION,
     POOLED,
@@ -83,7 +83,7 @@ def _customers(entry: Customers) -> str:
 def render(data: TourSummaryData) -> Message:
     s = data.summary
     title = _("What the listening tour heard")
-    closed = s.closes_at.astimezone(UTC).strftime("%-d %b %Y")
+    closed = format_date(s.closes_at.astimezone(UTC))
     intro = ngettext(
         "{n} person answered in {departments} (closed {closed}).",
         "{n} people answered in {departments} (closed {closed}).",
