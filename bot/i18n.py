@@ -164,8 +164,10 @@ def format_percent(fraction: float) -> str:
 
 
 def format_date(value: date | datetime, format: str = "medium") -> str:
-    """A date as the reader writes it: 'Nov 27, 2026' / '27.11.2026' / '2026/11/27'."""
+    """A date as the reader writes it: '27 Nov 2026' / '27.11.2026' / '2026/11/27'."""
     day = value.date() if isinstance(value, datetime) else value
+    if _current.get() == DEFAULT_LOCALE and format == "medium":
+        return day.strftime("%-d %b %Y")  # the product's English: '27 Nov 2026'
     return dates.format_date(day, format=format, locale=_babel_locale())
 
 

@@ -410,7 +410,9 @@ async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
             session, tenant_id=person.tenant_id
         )
     language = language_of(person, organisation=drain.languages[person.tenant_id])
-    key += (language,)  # each recipient reads it in their own language
+    # A drain sends for every organisation: a digest of one week is only ever shared within
+    # its own organisation, and each recipient reads it in their own language.
+    key += (person.tenant_id, language)
     if key not in drain.messages:
         drain.messages[key] = await delivery_message(
             session, delivery=delivery, language=language

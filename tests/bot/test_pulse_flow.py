@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.store.models import AuditLog, Comment, Delivery, Participation, Response, SealedAnswer
-from tests.conftest import World
+from tests.conftest import SMALL_ORG, World
 
 TUESDAY_0600 = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
 
@@ -256,3 +256,41 @@ async def test_digest_goes_to_executives_on_monday_morning(world: World) -> None
     assert facts["Legal"].startswith("withheld")
     assert world.port.latest("eng0@example.com", "digest") is None
     assert (await world.tick(datetime(2026, 11, 9, 9, 0, tzinfo=UTC))).digests == 0
+
+
+async def test_each_organisation_gets_its_own_digest_in_the_same_tick(world: World) -> None:
+    """Two organisations on one server, executives in one timezone: their digests fall due
+    in the same sending pass, and each executive reads their own organisation's figures."""
+    from bot.people.org import import_rows
+    from bot.store.models import Survey, Tenant
+    from tests.conftest import START, parse_org
+
+    other_org = SMALL_ORG.replace("@example.com", "@other.example")
+    async with world.db.session() as session:
+        other = Tenant(name="Other Co")
+        session.add(other)
+        await session.flush()
+        session.add(Survey(tenant_id=other.id, starts_on=START))
+        await session.flush()
+        rows = parse_org(other_org)
+        await import_rows(session, tenant_id=other.id or 0, rows=rows, actor="test")
+        await session.commit()
+    await world.tick(datetime(2026, 11, 3, 15, 0, tzinfo=UTC))
+    members = [f"eng{i}" for i in range(8)] + [f"sales{i}" for i in range(6)]
+    answering = {"example.com": members, "other.example": members[:10]}  # 14 and 10 answer
+    for domain, names in answering.items():
+        for name in names:
+            item = world.port.latest(f"{name}@{domain}", "pulse")
+            await world.channel.act(
+                f"{name}@{domain}",
+                action="checkin",
+                value=item.message.submit.value,
+                answers=good_answers(item.message),
+            )
+    await world.tick(datetime(2026, 11, 7, 12, 0, tzinfo=UTC))
+    report = await world.tick(datetime(2026, 11, 9, 8, 0, tzinfo=UTC))  # Mon 08:00 London
+    assert report.digests == 2
+    for email, answered in (("ceo@example.com", "(14 of 17)"), ("ceo@other.example", "(10 of 17)")):
+        digest = world.port.latest(email, "digest").message
+        facts = {f.label: f.value for s in digest.sections for f in s.facts}
+        assert answered in facts["Response rate"], email
