@@ -7,6 +7,7 @@ import io
 import textwrap
 from dataclasses import replace
 from functools import lru_cache
+from pathlib import Path
 
 from bot.i18n import N_, _, current_locale, ngettext, use_locale
 from bot.insights.digest_data import DigestData, HeatMap
@@ -59,7 +60,27 @@ def _font_for(language: str) -> str | None:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in NEEDS_FONT[language] if name in installed), None)
+    found = next((name for name in NEEDS_FONT[language] if name in installed), None)
+    return found or _bundled_font(language)
+
+
+def _bundled_font(language: str) -> str | None:
+    """The Japanese font matplotlib-fontja ships (IPAexGothic), registered by its path:
+    importing that package would also make it every chart's default font."""
+    if language != "ja":
+        return None
+    from importlib.util import find_spec
+
+    from matplotlib import font_manager
+
+    spec = find_spec("matplotlib_fontja")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
+    if not path.is_file():
+        return None
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
 
 
 def _alt(digest: DigestData) -> str:

@@ -275,3 +275,30 @@ def test_default_tour_questions_are_asked_in_each_readers_language() -> None:
         assert [question_text(q) for q in french] == german
         assert question_text("What slows your releases?") == "What slows your releases?"
     assert german[0] != english[0] and german[0].endswith("?")
+
+
+def test_a_japanese_chart_is_labelled_in_japanese_with_the_bundled_font(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """matplotlib-fontja's IPAexGothic draws the Japanese labels: no glyph is missing."""
+    import warnings
+
+    from bot.chat.templates.digest import EXAMPLE
+    from bot.insights import charts
+
+    titles: list[str] = []
+    set_title = Axes.set_title
+
+    def spy(axes: Axes, label: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        titles.append(label)
+        return set_title(axes, label, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "set_title", spy)
+    _digest_chart.cache_clear()
+    with warnings.catch_warnings(record=True) as caught, use_locale("ja"):
+        warnings.simplefilter("always")
+        image = charts.digest_chart(EXAMPLE.digest)
+    assert image is not None and image.png[:4] == b"\x89PNG"
+    assert titles and all(not t.isascii() for t in titles), titles
+    missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
+    assert not missing and "missing from" not in caplog.text
