@@ -35,6 +35,7 @@ from adapters.renderers import RENDERERS
 from adapters.runtime import Runtime, build
 from adapters.settings import AppSettings
 from bot.config import DEFAULT_DATABASE_URL
+from bot.insights.introductions import parse_offer
 from bot.messages import ActionId, Message, MessageKind
 from bot.people.org import import_rows, parse_csv
 from bot.ports import FixedClock
@@ -189,6 +190,12 @@ class Simulation:
         self.departments = departments
         self.ids = {name: d for d, name in departments.items()}
         self.last_week = last_week
+        self.introduced: dict[str, tuple[str, str]] = {}  # department: (partner, ISO week)
+
+    def introduce(self, first: str, second: str, week: str) -> None:
+        """The bot introduced the two teams in `week`: from the next week on, the island's
+        people work with the other team (the effect the digest then measures)."""
+        self.introduced[first] = (second, week)
 
     def attends(self, email: str, week: str) -> tuple[bool, bool]:
         """Whether this person answers this week's pulse, and whether only after the nudge."""
@@ -208,7 +215,7 @@ class Simulation:
             elif item.kind == "scale":
                 answers[item.key] = str(_clamp(round(rng.gauss(base, 0.7)), 1, 5))
             elif item.key == "worked_with":
-                picks = self._partners(rng, department)
+                picks = self._partners(rng, department, week)
                 if picks:
                     answers[item.key] = [str(self.ids[p]) for p in picks if p in self.ids]
             elif item.key == "blocked_by" and rng.random() < 0.08:
@@ -219,9 +226,11 @@ class Simulation:
                 answers[item.key] = rng.choice(COMMENTS)
         return answers
 
-    def _partners(self, rng: random.Random, department: str) -> list[str]:
-        if department == "Data Science":
-            return ["Engineering"] if rng.random() < 0.1 else []
+    def _partners(self, rng: random.Random, department: str, week: str) -> list[str]:
+        if department == "Data Science":  # the planted silo: alone until introduced
+            draw = rng.random()
+            partner, since = self.introduced.get(department, ("", "9999"))
+            return [partner] if week > since and draw < 0.6 else []
         partners = PARTNERS.get(department, [d for d in self.ids if d != department])
         count = rng.choice([1, 1, 2, 2, 3])
         return rng.sample(partners, min(count, len(partners)))
@@ -337,7 +346,7 @@ async def _simulate(
                     await _respond(
                         channel, sim, email, department_of.get(email, ""), item, answering, weeks
                     )
-                    await _introduce(channel, email, item, clicked)
+                    await _introduce(channel, sim, email, item, clicked)
                     await demo_tour.respond(channel, email, department_of.get(email, ""), item)
                 seen[email] = len(port.inbox[email])
             clock.at += STEP
@@ -420,7 +429,7 @@ CEO = "morgan.reyes@example.com"
 
 
 async def _introduce(
-    channel: ConsoleChannel, email: str, item: Delivered, clicked: set[str]
+    channel: ConsoleChannel, sim: Simulation, email: str, item: Delivered, clicked: set[str]
 ) -> None:
     """The CEO clicks the first "Introduce them" a digest offers (once); each person
     introduced answers "Did you meet?" with yes. The next digests measure the effect."""
@@ -430,6 +439,10 @@ async def _introduce(
         if offer is not None and not clicked:
             clicked.add(offer.value)
             await channel.act(email, action=offer.id, value=offer.value)
+            found = parse_offer(offer.value)
+            assert found is not None
+            week, made = found
+            sim.introduce(made.subject, made.other, week)
     elif message.kind == MessageKind.INTRO_ASK:
         yes = next(a for a in message.actions if a.value.endswith(":yes"))
         await channel.act(email, action=yes.id, value=yes.value, ref=item.ref)

@@ -30,6 +30,7 @@ from bot.chat.conversations import conversation_message
 from bot.config import load_settings
 from bot.connect.making import introduction_id, parties
 from bot.enums import DeliveryKind
+from bot.i18n import choose_language
 from bot.listening.conversations import Queued, opened
 from bot.logcontext import delivery_id, workspace
 from bot.messages import Message
@@ -409,7 +410,12 @@ async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
         drain.languages[person.tenant_id] = await organisation_language(
             session, tenant_id=person.tenant_id
         )
-    language = language_of(person, organisation=drain.languages[person.tenant_id])
+    organisation = drain.languages[person.tenant_id]
+    language = language_of(person, organisation=organisation)
+    if delivery.kind == DeliveryKind.INTRO and job.partner is not None:  # one text, two readers
+        partner = await session.get(Person, job.partner.person_id)
+        if partner is None or language_of(partner, organisation=organisation) != language:
+            language = choose_language(organisation)
     # A drain sends for every organisation: a digest of one week is only ever shared within
     # its own organisation, and each recipient reads it in their own language.
     key += (person.tenant_id, language)

@@ -374,3 +374,31 @@ async def test_met_is_counted_in_blocks_of_k_so_no_answer_stands_out(db: Databas
         assert await counts(19) == (0, None)  # four windows closed: fewer than k
         assert await counts(20) == (5, 3)  # the fifth closes: one block of five
         assert await counts(21) == (5, 3)  # the sixth alone is never counted
+
+
+@pytest.mark.parametrize(
+    ("data_language", "eng_language", "expected"),
+    [("de", "de", "Lernen Sie sich kennen"), ("de", "ja", "meet")],
+)
+async def test_an_introduction_is_written_in_the_two_peoples_common_language(
+    db: Database, data_language: str, eng_language: str, expected: str
+) -> None:
+    """One text reaches both: in their language when they share one, else the organisation's
+    (here English), never in only one of theirs."""
+    world = await _world(db)
+    async with db.session() as session:
+        for email, language in (
+            ("data0@example.com", data_language),
+            ("eng0@example.com", eng_language),
+        ):
+            person = (await session.exec(select(Person).where(Person.email == email))).one()
+            person.language = language
+            session.add(person)
+        await session.commit()
+    digest = await _digest(world, "2026-W48")
+    message = digest_template.render(digest_template.DigestMessageData(digest=digest))
+    await _click(world, BOSS, _button(message))
+    await world.tick(CLICK.replace(minute=1))
+    for email in ("data0@example.com", "eng0@example.com"):
+        made = world.port.latest(email, "introduction")
+        assert made is not None and expected in render_text(made.message), email

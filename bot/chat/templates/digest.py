@@ -179,7 +179,7 @@ SMOOTHER = {"up": N_("smoother than before"), "down": N_("rougher than before")}
 
 def _effect(e: PairEffect) -> str:
     head = _("{first} and {second} (introduced {week})").format(
-        first=e.first, second=e.second, week=e.since
+        first=e.first, second=e.second, week=format_week(e.since)
     )
     if e.too_early:
         return head + ": " + _("too early to tell (under two weeks of answers since).")
