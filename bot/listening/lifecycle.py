@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.anonymity import effective_k, suppressed_groups
+from bot.anonymity import suppressed_groups
 from bot.enums import DeliveryKind, DeliveryState, Role
 from bot.listening.sheets import sheet_sealer
 from bot.listening.tours import CLOSED, OPEN, tour_of, utc
@@ -151,7 +151,7 @@ async def close_tour(
     answerers: dict[int, int] = {}
     for sheet in sheets:
         answerers[sheet.department_id] = answerers.get(sheet.department_id, 0) + 1
-    kept = sheets if len(sheets) >= effective_k(tour.k_comments) else []
+    kept = sheets if len(sheets) >= tour.k_comments else []
     pooled = suppressed_groups(answerers, k=tour.k_comments)
     rows = []
     for sheet in kept:

@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.anonymity import effective_k
 from bot.i18n import _, format_datetime
 from bot.listening.dependencies import (
     OUTSIDE_LABEL,
@@ -168,7 +167,7 @@ async def build_summary(session: AsyncSession, *, tour: ListeningTour) -> TourSu
 def summarise(
     *, tour: ListeningTour, answers: list[_Answer], departments: dict[int, str]
 ) -> TourSummary:
-    k = effective_k(tour.k_comments)
+    k = tour.k_comments
     sheets_by_group: dict[str | None, set[str]] = defaultdict(set)
     for a in answers:
         sheets_by_group[a.group].add(a.sheet)
