@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.anonymity import suppressed_groups
 from bot.enums import DeliveryKind, DeliveryState, Role
 from bot.listening.sheets import sheet_sealer
 from bot.listening.tours import CLOSED, OPEN, tour_of, utc
@@ -130,8 +131,18 @@ async def schedule_tour_nudges(
 async def close_tour(
     session: AsyncSession, *, tour: ListeningTour, now: datetime, secret: bytes
 ) -> None:
-    """Unseal, shuffle, pool the departments under the comment threshold, write the answers
-    under a random sheet id each, delete the sheets, owe the summary: one transaction."""
+    """Unseal, shuffle, pool the departments under the comment threshold, write the answers,
+    delete the sheets, owe the summary: one transaction.
+
+    Pooling is secondary suppression (`suppressed_groups`): departments under the threshold
+    are pooled, and further ones, smallest first, until the pooled answerers are none or at
+    least the threshold; so "the answers without a department" are never a small group's.
+    A tour that fewer than the threshold answered keeps no answer at all (its summary can
+    never show anything; the stored text could only quote a few people).
+
+    A shown department's answers share a random id per person (drawn now); a pooled answer
+    gets one of its own, so nothing stored groups a pooled person's answers: one answer that
+    gives away a small department would otherwise carry all of that person's others."""
     sealer = sheet_sealer(secret)
     boxes = (
         await session.exec(select(ListeningSheet.box).where(ListeningSheet.tour_id == tour.id))
@@ -140,17 +151,19 @@ async def close_tour(
     answerers: dict[int, int] = {}
     for sheet in sheets:
         answerers[sheet.department_id] = answerers.get(sheet.department_id, 0) + 1
+    kept = sheets if len(sheets) >= tour.k_comments else []
+    pooled = suppressed_groups(answerers, k=tour.k_comments)
     rows = []
-    for sheet in sheets:
-        shown = answerers[sheet.department_id] >= tour.k_comments
-        sheet_id = secrets.token_hex(8)
+    for sheet in kept:
+        shown = sheet.department_id not in pooled
+        person = secrets.token_hex(8)
         for key, text in sheet.answers.items():
             rows.append(
                 ListeningAnswer(
                     tenant_id=tour.tenant_id,
                     tour_id=tour.id,
                     week=tour.week,
-                    sheet=sheet_id,
+                    sheet=person if shown else secrets.token_hex(8),
                     department_id=sheet.department_id if shown else None,
                     question=key,
                     text=text,
@@ -160,6 +173,7 @@ async def close_tour(
     session.add_all(rows)
     await session.exec(delete(ListeningSheet).where(ListeningSheet.tour_id == tour.id))
     tour.state = CLOSED
+    tour.answered = len(sheets)
     session.add(tour)
     for person_id in await _summary_readers(session, tour=tour):
         await insert_unless_present(

@@ -20,7 +20,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from bot.i18n import _
 from bot.pulse.surveys import AnswerError
 
-PADDED_SIZE = 40960  # bytes of plaintext every sheet is padded to (8 answers of 2,000)
+# Bytes of plaintext every sheet is padded to: 8 answers of 2,000 characters, each at most
+# 6 bytes in the JSON (a control character's \u escape; CJK takes 3, an emoji 4), with
+# their keys; so no answer the form accepts is ever "too long", in any script.
+PADDED_SIZE = 8 * (2000 * 6 + 64) + 512
 NONCE_SIZE = 12
 
 
@@ -44,7 +47,9 @@ class SheetSealer:
 
     def seal(self, sheet: Sheet, *, tour_id: int) -> bytes:
         plain = json.dumps(
-            {"d": sheet.department_id, "a": sheet.answers}, separators=(",", ":")
+            {"d": sheet.department_id, "a": sheet.answers},
+            separators=(",", ":"),
+            ensure_ascii=False,
         ).encode()
         if len(plain) > PADDED_SIZE - 4:
             raise AnswerError(_("Those answers are too long to store; please shorten them."))

@@ -51,13 +51,16 @@ async def tour_status(session: AsyncSession, *, tour: ListeningTour) -> TourStat
             )
         )
     ).one()
-    if tour.state == OPEN:
-        query = select(func.count()).where(ListeningSheet.tour_id == tour.id)
+    if tour.state != OPEN and tour.answered is not None:
+        answered = tour.answered  # counted at the close (pooled answers have no person id)
     else:
-        query = select(func.count(func.distinct(ListeningAnswer.sheet))).where(
-            ListeningAnswer.tour_id == tour.id
-        )
-    answered = (await session.exec(query)).one()
+        if tour.state == OPEN:
+            query = select(func.count()).where(ListeningSheet.tour_id == tour.id)
+        else:  # closed before 0016: one id per person
+            query = select(func.count(func.distinct(ListeningAnswer.sheet))).where(
+                ListeningAnswer.tour_id == tour.id
+            )
+        answered = (await session.exec(query)).one()
     floor = (await active_survey(session, tenant_id=tour.tenant_id)).k_scores
     return TourStatus(
         tour_id=tour.id or 0,

@@ -6,8 +6,10 @@
   answers of smaller ones count only in the organisation's themes (they were pooled when the
   tour closed) and, as one group "other departments" if it reaches the threshold, in the map.
 - Every count shown is of at least two people; no raw answer is ever shown. An organisation
-  theme whose count, less the shown departments' counts of the same phrase, would leave one
-  person is shown without its count (the two would subtract to one).
+  theme whose count, less the shown departments' counts of the same phrase, would leave
+  between one person and fewer than the threshold is shown without its count (the figures
+  would subtract to a small group: the pooled departments, or a few in a shown one). With no
+  department shown the organisation is the only group (of at least the threshold).
 - Only the organisation's number of answerers is shown, never a department's.
 """
 
@@ -169,7 +171,9 @@ def summarise(
     sheets_by_group: dict[str | None, set[str]] = defaultdict(set)
     for a in answers:
         sheets_by_group[a.group].add(a.sheet)
-    answered = len({a.sheet for a in answers})
+    # Pooled answers carry an id each, not one per person: the tour's count of answerers is
+    # recorded at its close (tours closed before then have one id per person).
+    answered = tour.answered if tour.answered is not None else len({a.sheet for a in answers})
     base = dict(
         tour_id=tour.id or 0,
         closes_at=_utc(tour.closes_at),
@@ -198,8 +202,16 @@ def summarise(
     department_scopes = [
         Scope(name, scope_themes([a for a in answers if a.group == name])) for name in shown
     ]
-    organisation = Scope(ORGANISATION, _undifferenced(scope_themes(answers), department_scopes))
-    pooled_ok = len(sheets_by_group.get(None, set())) >= k
+    organisation = Scope(
+        ORGANISATION, _undifferenced(scope_themes(answers), department_scopes, k=k)
+    )
+    in_shown = sum(len(sheets_by_group[name]) for name in shown)
+    pooled = (
+        answered - in_shown
+        if tour.answered is not None
+        else len(sheets_by_group.get(None, set()))
+    )
+    pooled_ok = pooled >= k and any(a.group is None for a in answers)
 
     def source(a: _Answer) -> str | None:
         if a.group is not None:
@@ -247,10 +259,14 @@ def _shown(theme: Theme) -> ShownTheme:
 
 
 def _undifferenced(
-    questions: tuple[QuestionThemes, ...], departments: list[Scope]
+    questions: tuple[QuestionThemes, ...], departments: list[Scope], *, k: int
 ) -> tuple[QuestionThemes, ...]:
     """The organisation's themes with any count hidden that, less the shown departments'
-    counts of the same phrase, would leave exactly one person."""
+    counts of the same phrase, would leave between one and k-1 people: also when no shown
+    department has the phrase (the whole count is then the rest's). With no department
+    shown there is nothing to subtract: the organisation is one group of at least k."""
+    if not departments:
+        return questions
     out = []
     for q_index, question in enumerate(questions):
         kept = []
@@ -261,7 +277,7 @@ def _undifferenced(
                 for t in scope.questions[q_index].themes
                 if t.phrase == theme.phrase
             )
-            if theme.people is not None and inside and theme.people - inside == 1:
+            if theme.people is not None and 0 < theme.people - inside < k:
                 theme = ShownTheme(theme.phrase, None, theme.related)
             kept.append(theme)
         out.append(QuestionThemes(question.key, question.question, tuple(kept)))

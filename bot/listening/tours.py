@@ -4,7 +4,7 @@ Started from the chat form or the CLI (`start_tour`): each invited person is owe
 delivery through the outbox, at their local pulse time on their next working day. Answers are
 sealed while the tour is open (`bot/listening/sheets.py`); when it closes
 (`bot/listening/lifecycle.py`, from the scheduler's tick) they are unsealed, shuffled and
-written as `listening_answer` rows with a department only (pooled below the comment
+written as `listening_answer` rows with a department only (pooled under the comment
 threshold), and the executive is owed the summary. Deliveries are keyed
 (`tour:<tour>:<person>`), so running any of this twice does it once.
 """

@@ -429,6 +429,9 @@ class ListeningTour(SQLModel, table=True):
     closes_at: datetime
     state: str = Field(default="open", max_length=10)
     k_comments: int = 10  # the comment threshold its summary is shown under
+    # How many answered, counted at the close (pooled answers carry no per-person id, so the
+    # stored rows cannot be counted in people); None for a tour closed before 0016.
+    answered: int | None = None
 
 
 class ListeningSheet(SQLModel, table=True):
@@ -444,9 +447,10 @@ class ListeningSheet(SQLModel, table=True):
 
 
 class ListeningAnswer(SQLModel, table=True):
-    """One scrubbed free-text answer of a closed tour: no person, no time. `sheet` (random,
-    drawn at close) groups one person's answers; `department_id` is None when the
-    department had fewer answerers than the comment threshold (pooled)."""
+    """One scrubbed free-text answer of a closed tour: no person, no time. `department_id` is
+    None when the department was pooled (under the comment threshold, or pooled with such
+    ones so the pooled answerers are at least the threshold). `sheet` is random, drawn at
+    close: one per person in a shown department, one per answer when pooled."""
 
     __tablename__ = "listening_answer"
     id: int | None = Field(default=None, primary_key=True)

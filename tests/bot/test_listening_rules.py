@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from bot.listening.care import enforce_tour_retention
 from bot.listening.themes import themes
+from bot.people.tenancy import active_survey
 from bot.store.models import ListeningAnswer, ListeningSheet, ListeningTour
 from tests.conftest import World
 
@@ -129,40 +130,45 @@ async def test_too_few_answers_show_nothing(world: World) -> None:
     assert again.fallback_text == summary.fallback_text
     async with world.db.session() as session:
         rows = (await session.exec(select(ListeningAnswer))).all()
-    assert len(rows) == 6 and all(r.department_id is None for r in rows), "pooled"
+    assert rows == [], "fewer than the threshold answered: no answer is kept"
 
 
 async def test_erasure_takes_an_open_tours_answers_and_retention_the_old(world: World) -> None:
+    async with world.db.session() as session:
+        survey = await active_survey(session, tenant_id=world.tenant_id)
+        survey.k_comments = 3  # Sales' 6 people can then reach the threshold
+        session.add(survey)
+        await session.commit()
     await _start(world, ["Sales"])
     await world.tick(datetime(2026, 11, 9, 16, 0, tzinfo=UTC))
     intake = world.port.latest("sales0@example.com", "tour")
-    await world.channel.act(
-        "sales0@example.com",
-        action="tour_answer",
-        value=intake.message.submit.value,
-        answers={"easier": "fewer meetings"},
-    )
-    await world.channel.act(
-        "sales1@example.com",
-        action="tour_answer",
-        value=intake.message.submit.value,
-        answers={"easier": "docs"},
-    )
+    for email, text in (
+        ("sales0@example.com", "fewer meetings"),
+        ("sales1@example.com", "docs"),
+        ("sales2@example.com", "docs"),
+        ("sales3@example.com", "docs"),
+    ):
+        await world.channel.act(
+            email,
+            action="tour_answer",
+            value=intake.message.submit.value,
+            answers={"easier": text},
+        )
     await world.channel.command("sales0@example.com", "/pulse forget-me")
     await world.channel.act("sales0@example.com", action="forget_confirm")
     async with world.db.session() as session:
-        assert len((await session.exec(select(ListeningSheet))).all()) == 1
+        assert len((await session.exec(select(ListeningSheet))).all()) == 3
     await world.tick(datetime(2026, 11, 14, 12, 0, tzinfo=UTC))
     async with world.db.session() as session:
         texts = [a.text for a in (await session.exec(select(ListeningAnswer))).all()]
-        assert texts == ["docs"]
+        assert texts == ["docs"] * 3
         kept = await enforce_tour_retention(
             session, tenant_id=world.tenant_id, weeks=104, now=MONDAY + timedelta(weeks=100)
         )
         gone = await enforce_tour_retention(
             session, tenant_id=world.tenant_id, weeks=104, now=MONDAY + timedelta(weeks=106)
         )
-        assert (kept, gone) == (0, 1)
+        assert (kept, gone) == (0, 3)
 
 
 def test_themes_are_deterministic_and_never_one_persons_phrase() -> None:
