@@ -5,6 +5,7 @@ digest report the effect, and an organisation where nothing changed reports none
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -555,3 +556,32 @@ async def test_a_failed_conversation_reply_or_partner_does_not_bench_someone(
         assert delivery.state == "failed" and delivery.person_id == first.id
         found = await candidates(session, tenant_id=world.tenant_id)
     assert first.id in {p.id for p in found}
+
+
+async def test_introductions_made_at_once_get_distinct_numbers(db: Database) -> None:
+    """Two introductions made at the same moment (two replicas, a click and a pairing round)
+    both exist, numbered one after the other: no block is ever missing a number."""
+    world = await _world(db)
+    async with db.session() as session:
+        people = list((await session.exec(select(Person).order_by(Person.id))).all())
+    data = [p for p in people if p.email.startswith("data")]
+    ops = [p for p in people if p.email.startswith("ops")]
+
+    async def one(i: int) -> None:
+        async with db.session() as session:
+            made = await make(
+                session,
+                tenant_id=world.tenant_id,
+                reason=f"pairing:race:{i}",
+                kind="pairing",
+                first=data[i],
+                second=ops[i],
+                now=CLICK,
+            )
+            assert made is not None
+            await session.commit()
+
+    await asyncio.gather(*(one(i) for i in range(4)))
+    async with db.session() as session:
+        seqs = sorted(i.seq for i in (await session.exec(select(Introduction))).all())
+    assert seqs == [1, 2, 3, 4]
