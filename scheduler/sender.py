@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat.compose import delivery_message
 from bot.chat.conversations import conversation_message
 from bot.config import load_settings
-from bot.connect.making import introduction_id, parties
+from bot.connect.making import PARTNER_GONE, introduction_id, parties
 from bot.enums import DeliveryKind
 from bot.i18n import choose_language
 from bot.listening.conversations import Queued, opened
@@ -234,7 +234,7 @@ async def _partner(
     why it cannot be sent: either of the two erased, inactive or opted out since."""
     found = await parties(session, intro_id=introduction_id(delivery))
     if found is None:
-        return None, "one of the two can no longer be introduced"
+        return None, PARTNER_GONE
     if delivery.kind != DeliveryKind.INTRO:
         return None, ""
     if found.first.id != first.person_id:

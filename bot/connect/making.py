@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,6 +20,10 @@ SEND_WITHIN = timedelta(days=3)  # an introduction not sent by then is missed, n
 FOLLOW_UP_AFTER = timedelta(days=7)
 ANSWER_WITHIN = timedelta(days=7)
 INTRO_KEY = "intro:"
+SEQ_ATTEMPTS = 5
+# Why an introduction or its follow-up was not sent when the other person is the cause (gone,
+# inactive or opted out): not a sign that the recipient cannot be reached (`picking`).
+PARTNER_GONE = "one of the two can no longer be introduced"
 
 
 async def make(
@@ -35,30 +40,35 @@ async def make(
 ) -> Introduction | None:
     """Record the introduction and queue it; None when one with this reason exists. The
     caller commits (both rows, or neither)."""
-    made = await insert_unless_present(
-        session,
-        Introduction,
-        tenant_id=tenant_id,
-        reason=reason[:300],
-        kind=kind,
-        week=iso_week(now.date()),
-        department_a_id=first.department_id,
-        department_b_id=second.department_id,
-        person_a_id=first.id,
-        person_b_id=second.id,
-        pairing_round=pairing_round,
-        requested_by=requested_by,
-        created_at=now,
+    existing = select(Introduction).where(
+        Introduction.tenant_id == tenant_id, Introduction.reason == reason[:300]
     )
-    if not made:
-        return None
-    intro = (
-        await session.exec(
-            select(Introduction).where(
-                Introduction.tenant_id == tenant_id, Introduction.reason == reason[:300]
-            )
+    for _ in range(SEQ_ATTEMPTS):
+        made = await insert_unless_present(
+            session,
+            Introduction,
+            tenant_id=tenant_id,
+            reason=reason[:300],
+            kind=kind,
+            week=iso_week(now.date()),
+            department_a_id=first.department_id,
+            department_b_id=second.department_id,
+            person_a_id=first.id,
+            person_b_id=second.id,
+            pairing_round=pairing_round,
+            requested_by=requested_by,
+            created_at=now,
+            seq=_next_seq(tenant_id),
+            met=False,
         )
-    ).one()
+        if made:
+            break
+        if (await session.exec(existing)).first() is not None:
+            return None  # this reason was introduced already
+        # Another introduction of the tenant took the same number meanwhile: the next one.
+    else:
+        raise RuntimeError(f"no introduction number free for tenant {tenant_id}")
+    intro = (await session.exec(existing)).one()
     await insert_unless_present(
         session,
         Delivery,
@@ -71,6 +81,15 @@ async def make(
         closes_at=now + SEND_WITHIN,
     )
     return intro
+
+
+def _next_seq(tenant_id: int):  # type: ignore[no-untyped-def]
+    """The tenant's next introduction number, computed by the INSERT itself."""
+    return (
+        select(func.coalesce(func.max(Introduction.seq), 0) + 1)
+        .where(Introduction.tenant_id == tenant_id)
+        .scalar_subquery()
+    )
 
 
 def introduction_id(delivery: Delivery) -> int:

@@ -1,8 +1,9 @@
 """Whom to introduce: one person per team, rotating so the same people are not always asked.
 
 A candidate is active, has not opted out of pulses (erased people are gone), wants
-introductions (`preferences`), and is reachable: their latest delivery did not fail and not
-every chat account of theirs is marked unreachable. Least recently introduced first (never
+introductions (`preferences`), and is reachable: their latest delivery of their own did not
+fail (conversations and failures caused by the other person of an introduction do not count)
+and not every chat account of theirs is marked unreachable. Least recently introduced first (never
 introduced before anyone), then by id: deterministic."""
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.connect.making import PARTNER_GONE
 from bot.connect.preferences import choices, leads
-from bot.enums import DeliveryState
+from bot.enums import DeliveryKind, DeliveryState
 from bot.store.models import ConversationRef, Delivery, Introduction, Person, PlatformIdentity
 
 NEVER = datetime.min
@@ -74,13 +76,21 @@ async def last_introduced(session: AsyncSession, *, person_ids: list[int]) -> di
 
 
 async def _unreachable(session: AsyncSession, *, person_ids: list[int]) -> set[int]:
-    """People whose latest delivery failed (no platform reached them), or all of whose chat
-    accounts are marked unreachable (blocked or uninstalled the app)."""
+    """People whose latest delivery of their own failed (no platform reached them), or all of
+    whose chat accounts are marked unreachable (blocked or uninstalled the app).
+
+    Their own: not a conversation's (filed under the thread's leader whoever it goes to), not
+    an introduction's (one row for two people: it may fail because of the other), and not a
+    follow-up withheld because the other person is gone."""
     if not person_ids:
         return set()
     latest = (
         select(Delivery.person_id, func.max(Delivery.id).label("last"))
-        .where(col(Delivery.person_id).in_(person_ids))
+        .where(
+            col(Delivery.person_id).in_(person_ids),
+            col(Delivery.kind).not_in([DeliveryKind.CONVERSATION, DeliveryKind.INTRO]),
+            or_(col(Delivery.last_error).is_(None), Delivery.last_error != PARTNER_GONE),
+        )
         .group_by(Delivery.person_id)
         .subquery()
     )

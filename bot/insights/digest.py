@@ -157,7 +157,13 @@ async def _introductions(
         return await weeks_thresholds(session, survey=survey, weeks=weeks)
 
     return await introductions.summary(
-        session, tenant_id=survey.tenant_id, week=week, names=names, k=k, thresholds=thresholds
+        session,
+        tenant_id=survey.tenant_id,
+        week=week,
+        names=names,
+        k=k,
+        thresholds=thresholds,
+        block=effective_k(survey.k_scores),  # as `/pulse introductions` counts them
     )
 
 

@@ -10,9 +10,13 @@ permutation floor; Bonferroni over every test of the digest). Under MIN_WEEKS we
 
 Anonymity: a week counts only where both teams were shown, and a pooled figure only when
 every week it pools had each direction's count at 0 or at least k (so no difference of two
-digests' windows is a group below k). "Met" is counted in blocks of k introductions whose
-follow-up has closed, with the answers given by then: the figure moves only when k more
-introductions are added, so no subtraction tells one pair's answer.
+digests' windows is a group below k). "Met" is counted in fixed blocks of k introductions
+(by their number per tenant, `Introduction.seq`: introductions 1-k, k+1-2k, ...), a block only
+once every one of its answer windows has closed and all k are still kept, from the outcome
+frozen at that close (`Introduction.met`: answers after it are refused, erasure keeps it). So
+every figure shown, in any digest or list and before or after an erasure, a late answer or
+retention (which drops a block whole), is a sum of whole blocks: no subtraction tells one
+pair's answer.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from bot.insights.changes import ALPHA, Group, engagement_p, per_test_alpha
 from bot.insights.digest_data import Pair
 from bot.insights.figures import WeekFigures, weeks_figures, withheld
 from bot.pulse.schedule import iso_week, week_monday
-from bot.store.models import Introduction, IntroductionAnswer
+from bot.store.models import Introduction
 
 WINDOW = 4  # weeks before an introduction
 MIN_WEEKS = 2  # weeks since, below which it is too early to tell
@@ -190,8 +194,11 @@ async def summary(
     names: dict[int, str],
     k: int,
     thresholds: Thresholds,
+    block: int | None = None,
 ) -> IntroductionsSummary | None:
-    """The digest's "Introductions" for `week`; None when none was ever made."""
+    """The digest's "Introductions" for `week`; None when none was ever made. `block`: the
+    size of the "met" figure's blocks (the survey's k, as `/pulse introductions` uses; `k`
+    when not given)."""
     intros = (
         await session.exec(
             select(Introduction)
@@ -202,7 +209,7 @@ async def summary(
     if not intros:
         return None
     end = datetime.combine(week_monday(week) + timedelta(days=7), time(), tzinfo=UTC)
-    counted, met = await met_counts(session, intros=intros, until=end, k=k)
+    counted, met = await met_counts(session, intros=intros, until=end, k=block or k)
     first_week: dict[tuple[int, int], str] = {}
     for intro in intros:
         if intro.kind in KINDS:
@@ -297,28 +304,27 @@ def _smoothness(window: _Window, k: int) -> float | None:
 async def met_counts(
     session: AsyncSession, *, intros: list[Introduction], until: datetime, k: int
 ) -> tuple[int, int | None]:
-    """(counted, met): the first introductions, in blocks of k, whose answer window closed
-    by `until`, and how many of them met by the end of their window."""
-    closed = [i for i in intros if _aware(i.created_at) + ANSWER_WINDOW <= until]
+    """(counted, met): the introductions of every whole block of k (by `seq`: 1-k, k+1-2k,
+    ...) whose answer windows all closed by `until`, and how many of them met (the outcome
+    frozen at each close). A block missing an introduction (retention took it, or it is
+    not among `intros`) is not counted at all, so no block ever shifts."""
     k = effective_k(k)
-    block = closed[: len(closed) // k * k]
-    if not block:
+    blocks: dict[int, list[Introduction]] = {}
+    for intro in intros:
+        blocks.setdefault((intro.seq - 1) // k, []).append(intro)
+    whole = [
+        block
+        for block in blocks.values()
+        if len({i.seq for i in block}) == k and all(not answer_open(i, until) for i in block)
+    ]
+    if not whole:
         return 0, None
-    rows = (
-        await session.exec(
-            select(IntroductionAnswer).where(
-                col(IntroductionAnswer.introduction_id).in_([i.id for i in block]),
-                IntroductionAnswer.answer == MET,
-            )
-        )
-    ).all()
-    by_id = {i.id: i for i in block}
-    met = {
-        r.introduction_id
-        for r in rows
-        if _aware(r.answered_at) <= _aware(by_id[r.introduction_id].created_at) + ANSWER_WINDOW
-    }
-    return len(block), len(met)
+    return len(whole) * k, sum(1 for block in whole for i in block if i.met)
+
+
+def answer_open(intro: Introduction, now: datetime) -> bool:
+    """Whether "Did you meet?" may still be answered (ANSWER_WINDOW after it was made)."""
+    return _aware(now) < _aware(intro.created_at) + ANSWER_WINDOW
 
 
 def _aware(at: datetime) -> datetime:

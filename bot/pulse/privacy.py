@@ -195,7 +195,9 @@ async def enforce_retention(
 
 
 async def _forget_introductions(session: AsyncSession, *, person_id: int) -> None:
-    """Their introduction answers and setting go; introductions keep only the departments."""
+    """Their introduction answers and setting go; introductions keep only the departments
+    and their outcome (`met`, frozen when the answer window closed: a count already published
+    must not drop by their answer)."""
     await session.exec(delete(IntroductionAnswer).where(IntroductionAnswer.person_id == person_id))
     await session.exec(delete(IntroSetting).where(IntroSetting.person_id == person_id))
     for column in ("person_a_id", "person_b_id", "requested_by"):
@@ -207,7 +209,9 @@ async def _forget_introductions(session: AsyncSession, *, person_id: int) -> Non
 
 
 async def _expire_introductions(session: AsyncSession, *, tenant_id: int, cutoff: str) -> int:
-    """Introductions made before the cut-off week, and the answers about them."""
+    """Introductions made before the cut-off week, and the answers about them. The "met"
+    figure counts fixed blocks (`Introduction.seq`), so a block losing some leaves the figure
+    whole and no later block shifts."""
     old = select(Introduction.id).where(
         Introduction.tenant_id == tenant_id, col(Introduction.week) < cutoff
     )

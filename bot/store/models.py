@@ -360,9 +360,18 @@ class Introduction(SQLModel, table=True):
     """Two people of two departments the bot introduced (`bot/connect`): for a digest's
     finding, or a cross-team pairing round. `reason` is unique per tenant, so a second click
     or a second replica never introduces the same pair twice. Person ids carry no foreign
-    key and become NULL when that person is erased; the departments stay for the effect."""
+    key and become NULL when that person is erased; the departments stay for the effect.
 
-    __table_args__ = (UniqueConstraint("tenant_id", "reason"),)
+    `seq` numbers a tenant's introductions 1, 2, 3, ... as they are made: the "met" figure
+    counts them in fixed blocks of k by it, so deleting old ones never shifts a later block.
+    `met` is the outcome as the answers stand (someone's latest answer is yes); answers are
+    refused once the answer window closes, so from then on it is frozen: a late change of
+    mind or an erasure never moves a figure already published."""
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "reason"),
+        UniqueConstraint("tenant_id", "seq"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenant.id", index=True)
     reason: str = Field(max_length=300)  # finding:<week>:<kind>:<dept>:<dept> | pairing:<n>:..
@@ -375,11 +384,14 @@ class Introduction(SQLModel, table=True):
     pairing_round: int | None = None  # the pairing round that made it
     requested_by: int | None = None  # the executive who clicked (None: a pairing)
     created_at: datetime = Field(default_factory=utcnow)
+    seq: int  # 1, 2, 3, ... per tenant, in the order made
+    met: bool = False  # frozen when the answer window closes
 
 
 class IntroductionAnswer(SQLModel, table=True):
-    """One person's answer to "Did you meet?" (yes | not_yet | no); the latest counts.
-    Executives see only counts across introductions."""
+    """One person's answer to "Did you meet?" (yes | not_yet | no); the latest given within
+    the answer window counts (later ones are refused). Executives see only counts across
+    introductions, from `Introduction.met`."""
 
     __tablename__ = "introduction_answer"
     __table_args__ = (UniqueConstraint("introduction_id", "person_id"),)

@@ -5,7 +5,9 @@ digest report the effect, and an organisation where nothing changed reports none
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,8 +17,9 @@ from adapters.console.port import ConsolePort
 from adapters.console.render import render_text
 from bot.chat.events import ActionEvent, Actor, CommandEvent
 from bot.chat.templates import digest as digest_template
-from bot.connect import pairings
+from bot.connect import listing, pairings
 from bot.connect.making import make
+from bot.connect.picking import candidates, pick
 from bot.enums import DeliveryKind
 from bot.insights.digest import build_digest
 from bot.insights.introductions import met_counts
@@ -28,6 +31,7 @@ from bot.pulse.settings import SettingError, apply_settings, describe
 from bot.store.db import Database
 from bot.store.models import Delivery, Introduction, IntroductionAnswer, Person
 from scheduler.jobs import tick
+from tests import dump
 from tests.conftest import SECRET, World, make_world
 from tests.introductions_world import ORG, plant_week
 
@@ -355,15 +359,8 @@ async def test_met_is_counted_in_blocks_of_k_so_no_answer_stands_out(db: Databas
                 pairing_round=i + 1,
             )
             made.append(intro)
-            answer = "yes" if i < 3 else "no"
-            session.add(
-                IntroductionAnswer(
-                    introduction_id=intro.id,
-                    person_id=data[i].id,
-                    answer=answer,
-                    answered_at=at + timedelta(days=8),
-                )
-            )
+            intro.met = i < 3  # the outcome as frozen when its answer window closed
+            session.add(intro)
         await session.commit()
         intros = list((await session.exec(select(Introduction))).all())
 
@@ -402,3 +399,217 @@ async def test_an_introduction_is_written_in_the_two_peoples_common_language(
     for email in ("data0@example.com", "eng0@example.com"):
         made = world.port.latest(email, "introduction")
         assert made is not None and expected in render_text(made.message), email
+
+
+# --- The outsider's attacks on the "met" figure -------------------------------------------
+# Ten introductions: three in 2026-W43 and two in W44 (the first block of k=5), five in W45.
+# Someone answered yes for pairs 0, 1, 2, 5 and 6 within the window, no one for the others.
+MADE = (
+    [datetime(2026, 10, 20 + i, 9, 0, tzinfo=UTC) for i in range(3)]
+    + [
+        datetime(2026, 10, 30, 9, 0, tzinfo=UTC),
+        datetime(2026, 10, 31, 9, 0, tzinfo=UTC),
+    ]
+    + [datetime(2026, 11, 2 + i, 9, 0, tzinfo=UTC) for i in range(5)]
+)
+MET_PAIRS = {0, 1, 2, 5, 6}
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+SHOWN_WEEKS = ("2026-W45", "2026-W46", "2026-W47", "2026-W48")
+
+
+async def _answer(world: World, email: str, intro_id: int, answer: str, at: datetime) -> str:
+    world.clock.at = at
+    effects = await world.bot.handle(
+        ActionEvent(
+            Actor("console", email, email=email), ActionId.INTRO_MET, f"{intro_id}:{answer}"
+        )
+    )
+    return render_text(effects[0].message)
+
+
+async def _ten_introductions(world: World) -> list[int]:
+    async with world.db.session() as session:
+        people = list((await session.exec(select(Person).order_by(Person.id))).all())
+        data = [p for p in people if p.email.startswith("data")]
+        ops = [p for p in people if p.email.startswith("ops")]
+        ids = []
+        for i, at in enumerate(MADE):
+            intro = await make(
+                session,
+                tenant_id=world.tenant_id,
+                reason=f"pairing:x:{i}",
+                kind="pairing",
+                first=data[i],
+                second=ops[i],
+                now=at,
+                pairing_round=i + 1,
+            )
+            ids.append(intro.id)
+        await session.commit()
+    for i, (intro_id, at) in enumerate(zip(ids, MADE, strict=True)):
+        answer = "yes" if i in MET_PAIRS else "no"
+        await _answer(world, f"data{i}@example.com", intro_id, answer, at + timedelta(days=8))
+        await _answer(world, f"ops{i}@example.com", intro_id, "no", at + timedelta(days=9))
+    return ids
+
+
+async def _shown(world: World) -> dict[str, tuple[int, int | None]]:
+    """Every "met" figure an executive or operator can see now: each digest's, and
+    `/pulse introductions`' (parsed from its text)."""
+    out: dict[str, tuple[int, int | None]] = {}
+    for week in SHOWN_WEEKS:
+        summary = (await _digest(world, week)).introductions
+        out[week] = (summary.counted, summary.met) if summary else (0, None)
+    world.clock.at = NOW
+    text = render_text((await world.channel.command(BOSS, "introductions"))[0])
+    found = re.search(r"(\d+) of the first (\d+) met", text)
+    out["/pulse introductions"] = (int(found[2]), int(found[1])) if found else (0, None)
+    return out
+
+
+def _teams(listed: str) -> list[str]:
+    """The list's lines without the delivery state (an erasure deletes their deliveries)."""
+    return [line.rsplit(",", 1)[0] for line in listed.splitlines()]
+
+
+def _whole_blocks(seen: list[dict[str, tuple[int, int | None]]], k: int = 5) -> None:
+    """Any two figures of one view differ by nothing, or by whole blocks of k introductions
+    (a difference of fewer than k would be those few pairs' outcome)."""
+    for view in seen[0]:
+        values = [s[view] for s in seen]
+        for a in values:
+            for b in values:
+                assert (a[0] - b[0]) % k == 0, (view, values)
+                if a[0] == b[0]:
+                    assert a == b, (view, values)
+
+
+async def test_the_met_figure_never_moves_by_one_pair(db: Database, database_url: str) -> None:
+    world = await _world(db)
+    ids = await _ten_introductions(world)
+    before = await _shown(world)
+    # Blocks of the frozen outcomes: pairs 0-4 (three met), pairs 5-9 (two met).
+    assert before["2026-W46"] == (5, 3)
+    assert before["2026-W48"] == before["/pulse introductions"] == (10, 5)
+    listed_before = render_text((await world.channel.command(BOSS, "introductions"))[0])
+
+    # A late change of mind: "yes" turned "no" after the window is refused and changes nothing.
+    reply = await _answer(world, "data6@example.com", ids[6], "no", NOW)
+    assert "closed" in reply and "Thanks" not in reply
+    assert dump.query(
+        database_url,
+        f"SELECT answer FROM introduction_answer WHERE introduction_id = {ids[6]}"
+        " AND answer = 'yes'",
+    ) == [("yes",)]
+    after_change = await _shown(world)
+    assert after_change == before
+
+    # Erasing the only person who said yes for pair 5: the figure stays as published.
+    async with db.session() as session:
+        person = (
+            await session.exec(select(Person).where(Person.email == "data5@example.com"))
+        ).one()
+        erased_id = person.id
+        await erase_person(session, person=person, secret=SECRET, actor="test")
+    assert (
+        dump.query(
+            database_url, f"SELECT id FROM introduction_answer WHERE person_id = {erased_id}"
+        )
+        == []
+    )
+    assert (
+        dump.query(
+            database_url,
+            f"SELECT id FROM introduction WHERE person_a_id = {erased_id} "
+            f"OR person_b_id = {erased_id}",
+        )
+        == []
+    )
+    after_erasure = await _shown(world)
+    assert after_erasure == before
+    # The list (`/pulse introductions`, `crosspulse intros list`) names no one, before or after.
+    listed = render_text((await world.channel.command(BOSS, "introductions"))[0])
+    assert _teams(listed) == _teams(listed_before) and "Person" not in listed
+    async with db.session() as session:
+        rows = await listing.introductions(session, tenant_id=world.tenant_id)
+    assert {(r.first, r.second, r.kind) for r in rows} == {("Data", "Ops", "pairing")}
+
+    # Retention takes 2026-W43 (three of the first block): the block leaves whole, no later
+    # block shifts by three.
+    async with db.session() as session:
+        await enforce_retention(session, tenant_id=world.tenant_id, weeks=5, now=NOW)
+        left = (await session.exec(select(Introduction))).all()
+    assert len(left) == 7
+    after_retention = await _shown(world)
+    assert after_retention["/pulse introductions"] in ((10, 5), (5, 2))
+    for week in SHOWN_WEEKS:
+        assert after_retention[week] in ((0, None), (5, 2), (5, 3), (10, 5)), week
+    _whole_blocks([before, after_change, after_erasure, after_retention])
+
+
+async def test_a_failed_conversation_reply_or_partner_does_not_bench_someone(
+    db: Database,
+) -> None:
+    world = await _world(db)
+    async with db.session() as session:
+        people = {p.email: p for p in (await session.exec(select(Person))).all()}
+        lead = people["eng0@example.com"]
+        # A reply to an author, filed under the thread's leader, failed.
+        session.add(
+            Delivery(
+                tenant_id=world.tenant_id,
+                person_id=lead.id,
+                kind=DeliveryKind.CONVERSATION,
+                idempotency_key="convo:test:1",
+                due_at=CLICK,
+                state="failed",
+                last_error="recipient gone",
+            )
+        )
+        await session.commit()
+        assert (
+            await pick(session, tenant_id=world.tenant_id, department_id=lead.department_id) == lead
+        )
+    # An introduction that could not go out because the partner was erased.
+    value = json.dumps({"w": "2026-W48", "k": "island", "a": "Data", "b": "Eng"})
+    await _click(world, BOSS, value)
+    async with db.session() as session:
+        await erase_person(session, person=lead, secret=SECRET, actor="test")
+    await world.tick(CLICK.replace(minute=1))
+    async with db.session() as session:
+        (delivery,) = (
+            await session.exec(select(Delivery).where(Delivery.kind == DeliveryKind.INTRO))
+        ).all()
+        first = await session.get(Person, people["data0@example.com"].id)
+        assert delivery.state == "failed" and delivery.person_id == first.id
+        found = await candidates(session, tenant_id=world.tenant_id)
+    assert first.id in {p.id for p in found}
+
+
+async def test_introductions_made_at_once_get_distinct_numbers(db: Database) -> None:
+    """Two introductions made at the same moment (two replicas, a click and a pairing round)
+    both exist, numbered one after the other: no block is ever missing a number."""
+    world = await _world(db)
+    async with db.session() as session:
+        people = list((await session.exec(select(Person).order_by(Person.id))).all())
+    data = [p for p in people if p.email.startswith("data")]
+    ops = [p for p in people if p.email.startswith("ops")]
+
+    async def one(i: int) -> None:
+        async with db.session() as session:
+            made = await make(
+                session,
+                tenant_id=world.tenant_id,
+                reason=f"pairing:race:{i}",
+                kind="pairing",
+                first=data[i],
+                second=ops[i],
+                now=CLICK,
+            )
+            assert made is not None
+            await session.commit()
+
+    await asyncio.gather(*(one(i) for i in range(4)))
+    async with db.session() as session:
+        seqs = sorted(i.seq for i in (await session.exec(select(Introduction))).all())
+    assert seqs == [1, 2, 3, 4]

@@ -5,7 +5,7 @@ admins: the list and the counts), the digest's "Introduce them" button and the f
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.anonymity import effective_k
 from bot.chat.commands import Command
@@ -78,7 +78,9 @@ async def overview(turn: Turn, cmd: Command) -> list[Effect]:
         )
     intros = (
         await turn.session.exec(
-            select(Introduction).where(Introduction.tenant_id == person.tenant_id)
+            select(Introduction)
+            .where(Introduction.tenant_id == person.tenant_id)
+            .order_by(col(Introduction.id))
         )
     ).all()
     survey = await active_survey(turn.session, tenant_id=person.tenant_id)
@@ -182,12 +184,17 @@ async def met(turn: Turn, event: ActionEvent) -> list[Effect]:
     except asking.NotYours:
         await turn.session.rollback()
         return notice(_("That button is out of date"), _("It is not one of your introductions."))
-    await turn.session.commit()
-    text = {
-        "yes": _("Glad you met. Thanks for telling me."),
-        "not_yet": _("No rush. You can still answer once you have met."),
-        "no": _("Thanks for telling me."),
-    }[answer]
+    except asking.Closed:
+        # After the answer window the outcome is frozen (it may be in a published count).
+        await turn.session.rollback()
+        text = _("This question has closed, so your answer was not recorded.")
+    else:
+        await turn.session.commit()
+        text = {
+            "yes": _("Glad you met. Thanks for telling me."),
+            "not_yet": _("No rush. You can still answer once you have met."),
+            "no": _("Thanks for telling me."),
+        }[answer]
     return [
         Replace(
             notice_template.render(

@@ -35,11 +35,16 @@ def upgrade() -> None:
         sa.Column('pairing_round', sa.Integer(), nullable=True),
         sa.Column('requested_by', sa.Integer(), nullable=True),
         sa.Column('created_at', When(), nullable=False),
+        # 1, 2, 3, ... per tenant: the "met" figure's fixed blocks of k (retention never
+        # shifts them); `met`: the outcome, frozen when the answer window closes.
+        sa.Column('seq', sa.Integer(), nullable=False),
+        sa.Column('met', sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id']),
         sa.ForeignKeyConstraint(['department_a_id'], ['department.id']),
         sa.ForeignKeyConstraint(['department_b_id'], ['department.id']),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('tenant_id', 'reason'),
+        sa.UniqueConstraint('tenant_id', 'seq'),
     )
     with op.batch_alter_table('introduction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_introduction_tenant_id'), ['tenant_id'])
