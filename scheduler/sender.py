@@ -50,7 +50,7 @@ from bot.pulse.outbox import (
 )
 from bot.pulse.sealing import Sealer, sealer_for
 from bot.store.db import Database
-from bot.store.models import ConversationThread, Delivery, Person
+from bot.store.models import Comment, ConversationThread, Delivery, Person
 from bot.telemetry import DELIVERIES, RATE_LIMITED, RETRY_AFTER, scope_label
 from scheduler.lease import SenderLease
 from scheduler.report import TickReport
@@ -184,7 +184,18 @@ async def _route(
             not conversation
             or await session.get(ConversationThread, conversation.thread_id) is None
         )
-        if person is None or gone:
+        if gone:
+            report.failed += 1
+            await mark_failed(session, delivery=delivery, reason="recipient gone", retry_at=None)
+            continue
+        if conversation is not None and not await _reaches(session, conversation, drain):
+            # An erased author (their decoy opens to nobody, or a reply queued before): the
+            # row reads as any sent reply, so neither the leader nor a dump learns it was them.
+            report.sent += 1
+            DELIVERIES.labels(platform="none", kind=delivery.kind, outcome="sent").inc()
+            await record(session, [(delivery, _sent_quietly(drain.at))])
+            continue
+        if person is None:
             report.failed += 1
             await mark_failed(session, delivery=delivery, reason="recipient gone", retry_at=None)
             continue
@@ -216,6 +227,25 @@ async def _route(
             _Job(delivery, person, recipient, port, scope, queued=conversation, partner=partner)
         )
     return jobs
+
+
+async def _reaches(session: AsyncSession, queued: Queued, drain: _Drain) -> bool:
+    """Whether a conversation delivery goes to someone: its thread's leader, or the person
+    the comment's sealed author names now (not an erased author, nor whoever got their id)."""
+    thread = await session.get(ConversationThread, queued.thread_id)
+    if thread is None:
+        return False
+    if queued.recipient_id == thread.leader_id:
+        return await session.get(Person, queued.recipient_id) is not None
+    comment = await session.get(Comment, thread.comment_id)
+    author = drain.sealer().open_author(comment.author or b"") if comment else None
+    return author == queued.recipient_id and await session.get(Person, author) is not None
+
+
+def _sent_quietly(at: datetime) -> dict[str, object]:
+    """What a sent conversation delivery keeps (`_record`: no chat address, no platform)."""
+    return {**sent(MessageRef(platform="", channel="", id=""), now=at), "message_ref": None,
+            "platform": None}
 
 
 def route_both(ports: dict[str, ChatPort], first: Recipient, second: Recipient) -> ChatPort | None:
