@@ -35,7 +35,7 @@ from bot.logcontext import delivery_id, workspace
 from bot.messages import Message
 from bot.people.identity import identities_of, recipient, recipient_of
 from bot.people.languages import language_of, organisation_language
-from bot.ports import ChatPort, MessageRef, OutcomeUnknown, Recipient, SendError
+from bot.ports import NOT_DELIVERED, ChatPort, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.pulse.budget import SharedBudget, pause, paused_until, shared_budget
 from bot.pulse.outbox import (
     claim_due,
@@ -215,10 +215,11 @@ async def _route(
         if port is None:
             report.unreachable += 1
             DELIVERIES.labels(platform="none", kind=delivery.kind, outcome="unreachable").inc()
+            reason = "no configured platform reaches this person"
             await mark_failed(
                 session,
                 delivery=delivery,
-                reason="no configured platform reaches this person",
+                reason=NOT_DELIVERED if conversation is not None else reason,
                 retry_at=None,
             )
             continue
@@ -381,11 +382,14 @@ async def _record(
             else:
                 report.failed += 1
                 _count(job, "failed")
-            changes.append((delivery, failed(delivery, reason=outcome.refused, retry_at=retry_at)))
+            # Why an author's platform refused is theirs: the leader's row says only this.
+            reason = NOT_DELIVERED if job.queued is not None else outcome.refused
+            changes.append((delivery, failed(delivery, reason=reason, retry_at=retry_at)))
         else:
             report.unknown += 1
             _count(job, "unknown")
-            changes.append((delivery, unknown(outcome.unknown or "outcome unknown")))
+            why = None if job.queued is not None else outcome.unknown
+            changes.append((delivery, unknown(why or "outcome unknown")))
     if drain.shared:
         paused = {j.scope for j, o in zip(jobs, outcomes, strict=True) if o.retry_after}
         for scope in paused:
