@@ -30,6 +30,7 @@ from bot.chat.conversations import conversation_message
 from bot.config import load_settings
 from bot.connect.making import introduction_id, parties
 from bot.enums import DeliveryKind
+from bot.i18n import use_locale
 from bot.listening.conversations import Queued, opened
 from bot.logcontext import delivery_id, workspace
 from bot.messages import Message
@@ -424,8 +425,14 @@ async def _with_database(db: Database, step: Callable[[AsyncSession], Awaitable[
 
 async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
     delivery, person = job.delivery, job.person
-    if job.queued is not None:  # one thread, to one side: never shared
-        message = await conversation_message(session, queued=job.queued)
+    if person.tenant_id not in drain.languages:  # the organisation default, read once a drain
+        drain.languages[person.tenant_id] = await organisation_language(
+            session, tenant_id=person.tenant_id
+        )
+    language = language_of(person, organisation=drain.languages[person.tenant_id])
+    if job.queued is not None:  # one thread, to one side, in its reader's language: never shared
+        with use_locale(language):
+            message = await conversation_message(session, queued=job.queued)
         assert message is not None, "checked when routed"
         return message
     if delivery.kind == DeliveryKind.DIGEST:
@@ -439,11 +446,6 @@ async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
     else:
         key = (delivery.kind, delivery.round_id, person.department_id, person.timezone)
         key += (delivery.closes_at,)
-    if person.tenant_id not in drain.languages:  # the organisation default, read once a drain
-        drain.languages[person.tenant_id] = await organisation_language(
-            session, tenant_id=person.tenant_id
-        )
-    language = language_of(person, organisation=drain.languages[person.tenant_id])
     key += (language,)  # each recipient reads it in their own language
     if key not in drain.messages:
         drain.messages[key] = await delivery_message(

@@ -658,3 +658,16 @@ async def test_a_comment_of_another_organisation_does_not_exist(talk: World) -> 
         assert shown.title == "That comment doesn't exist"
         assert "Their secret" not in said(shown)
     assert await count(talk, ConversationThread) == 0
+
+
+async def test_the_author_reads_the_reply_in_their_own_language(talk: World) -> None:
+    async with talk.db.session() as session:
+        author = (await session.exec(select(Person).where(Person.email == AUTHOR))).one()
+        author.language = "de"
+        session.add(author)
+        await session.commit()
+    await leader_replies(talk, "Which handoffs?")
+    await talk.tick(LATER)
+    (dm,) = conversations_of(talk, AUTHOR)
+    assert "Eine Führungskraft hat auf Ihren Kommentar aus KW 45 geantwortet." in said(dm)
+    assert dm.language == "de"
