@@ -46,6 +46,9 @@ class MessageRef:
     workspace: str | None = None  # the platform's workspace whose credentials can update it
 
 
+NOT_DELIVERED = "not delivered"  # the only refusal an anonymous conversation's row records
+
+
 class SendError(Exception):
     """The platform refused the message; nothing was delivered.
 

@@ -30,13 +30,13 @@ from bot.chat.conversations import conversation_message
 from bot.config import load_settings
 from bot.connect.making import PARTNER_GONE, introduction_id, parties
 from bot.enums import DeliveryKind
-from bot.i18n import choose_language
+from bot.i18n import choose_language, use_locale
 from bot.listening.conversations import Queued, opened
 from bot.logcontext import delivery_id, workspace
 from bot.messages import Message
 from bot.people.identity import identities_of, recipient, recipient_of
 from bot.people.languages import language_of, organisation_language
-from bot.ports import ChatPort, MessageRef, OutcomeUnknown, Recipient, SendError
+from bot.ports import NOT_DELIVERED, ChatPort, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.pulse.budget import SharedBudget, pause, paused_until, shared_budget
 from bot.pulse.outbox import (
     claim_due,
@@ -51,7 +51,7 @@ from bot.pulse.outbox import (
 )
 from bot.pulse.sealing import Sealer, sealer_for
 from bot.store.db import Database
-from bot.store.models import ConversationThread, Delivery, Person
+from bot.store.models import Comment, ConversationThread, Delivery, Person
 from bot.telemetry import DELIVERIES, RATE_LIMITED, RETRY_AFTER, scope_label
 from scheduler.lease import SenderLease
 from scheduler.report import TickReport
@@ -185,7 +185,18 @@ async def _route(
             not conversation
             or await session.get(ConversationThread, conversation.thread_id) is None
         )
-        if person is None or gone:
+        if gone:
+            report.failed += 1
+            await mark_failed(session, delivery=delivery, reason="recipient gone", retry_at=None)
+            continue
+        if conversation is not None and not await _reaches(session, conversation, drain):
+            # An erased author (their decoy opens to nobody, or a reply queued before): the
+            # row reads as any sent reply, so neither the leader nor a dump learns it was them.
+            report.sent += 1
+            DELIVERIES.labels(platform="none", kind=delivery.kind, outcome="sent").inc()
+            await record(session, [(delivery, _sent_quietly(drain.at))])
+            continue
+        if person is None:
             report.failed += 1
             await mark_failed(session, delivery=delivery, reason="recipient gone", retry_at=None)
             continue
@@ -205,10 +216,11 @@ async def _route(
         if port is None:
             report.unreachable += 1
             DELIVERIES.labels(platform="none", kind=delivery.kind, outcome="unreachable").inc()
+            reason = "no configured platform reaches this person"
             await mark_failed(
                 session,
                 delivery=delivery,
-                reason="no configured platform reaches this person",
+                reason=NOT_DELIVERED if conversation is not None else reason,
                 retry_at=None,
             )
             continue
@@ -217,6 +229,25 @@ async def _route(
             _Job(delivery, person, recipient, port, scope, queued=conversation, partner=partner)
         )
     return jobs
+
+
+async def _reaches(session: AsyncSession, queued: Queued, drain: _Drain) -> bool:
+    """Whether a conversation delivery goes to someone: its thread's leader, or the person
+    the comment's sealed author names now (not an erased author, nor whoever got their id)."""
+    thread = await session.get(ConversationThread, queued.thread_id)
+    if thread is None:
+        return False
+    if queued.recipient_id == thread.leader_id:
+        return await session.get(Person, queued.recipient_id) is not None
+    comment = await session.get(Comment, thread.comment_id)
+    author = drain.sealer().open_author(comment.author or b"") if comment else None
+    return author == queued.recipient_id and await session.get(Person, author) is not None
+
+
+def _sent_quietly(at: datetime) -> dict[str, object]:
+    """What a sent conversation delivery keeps (`_record`: no chat address, no platform)."""
+    return {**sent(MessageRef(platform="", channel="", id=""), now=at), "message_ref": None,
+            "platform": None}
 
 
 def route_both(ports: dict[str, ChatPort], first: Recipient, second: Recipient) -> ChatPort | None:
@@ -352,11 +383,14 @@ async def _record(
             else:
                 report.failed += 1
                 _count(job, "failed")
-            changes.append((delivery, failed(delivery, reason=outcome.refused, retry_at=retry_at)))
+            # Why an author's platform refused is theirs: the leader's row says only this.
+            reason = NOT_DELIVERED if job.queued is not None else outcome.refused
+            changes.append((delivery, failed(delivery, reason=reason, retry_at=retry_at)))
         else:
             report.unknown += 1
             _count(job, "unknown")
-            changes.append((delivery, unknown(outcome.unknown or "outcome unknown")))
+            why = None if job.queued is not None else outcome.unknown
+            changes.append((delivery, unknown(why or "outcome unknown")))
     if drain.shared:
         paused = {j.scope for j, o in zip(jobs, outcomes, strict=True) if o.retry_after}
         for scope in paused:
@@ -391,8 +425,14 @@ async def _with_database(db: Database, step: Callable[[AsyncSession], Awaitable[
 
 async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
     delivery, person = job.delivery, job.person
-    if job.queued is not None:  # one thread, to one side: never shared
-        message = await conversation_message(session, queued=job.queued)
+    if person.tenant_id not in drain.languages:  # the organisation default, read once a drain
+        drain.languages[person.tenant_id] = await organisation_language(
+            session, tenant_id=person.tenant_id
+        )
+    language = language_of(person, organisation=drain.languages[person.tenant_id])
+    if job.queued is not None:  # one thread, to one side, in its reader's language: never shared
+        with use_locale(language):
+            message = await conversation_message(session, queued=job.queued)
         assert message is not None, "checked when routed"
         return message
     if delivery.kind == DeliveryKind.DIGEST:
@@ -406,12 +446,7 @@ async def _message(session: AsyncSession, job: _Job, drain: _Drain) -> Message:
     else:
         key = (delivery.kind, delivery.round_id, person.department_id, person.timezone)
         key += (delivery.closes_at,)
-    if person.tenant_id not in drain.languages:  # the organisation default, read once a drain
-        drain.languages[person.tenant_id] = await organisation_language(
-            session, tenant_id=person.tenant_id
-        )
     organisation = drain.languages[person.tenant_id]
-    language = language_of(person, organisation=organisation)
     if delivery.kind == DeliveryKind.INTRO and job.partner is not None:  # one text, two readers
         partner = await session.get(Person, job.partner.person_id)
         if partner is None or language_of(partner, organisation=organisation) != language:

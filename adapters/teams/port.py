@@ -21,8 +21,8 @@ from adapters.pacing import Pacer
 from adapters.teams import PLATFORM
 from adapters.teams.bot import activity_from, is_team_scope
 from adapters.teams.conversations import load_reference, mark_unreachable, save_reference
-from bot.messages import Message
-from bot.ports import MessageRef, OutcomeUnknown, Recipient, SendError
+from bot.messages import Message, MessageKind
+from bot.ports import NOT_DELIVERED, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.store.db import Database
 
 log = logging.getLogger("crosspulse.teams")
@@ -88,6 +88,9 @@ class TeamsPort:
     ) -> MessageRef:
         """`retries`: how often a 412/5xx is tried again; 0 inside a turn, which Teams
         wants answered within 15 s. `link`: (title, url) of a button opening a URL."""
+        # An anonymous conversation's author: a refusal must not mark their account (a dump
+        # would tie it to the thread's delivery) nor say why on the leader's row.
+        anonymous = message.kind == MessageKind.CONVERSATION
         account = recipient.on(PLATFORM)
         if account is None:
             raise SendError("no Teams account known for this person")
@@ -131,7 +134,7 @@ class TeamsPort:
 
         for attempt in range(retries + 1):
             try:
-                await self._call(deliver(), user_id)
+                await self._call(deliver(), user_id, anonymous=anonymous)
                 break
             except _Transient as exc:
                 if attempt == retries:  # later, not never: the outbox tries this one again
@@ -184,8 +187,11 @@ class TeamsPort:
     async def update(self, *, ref: MessageRef, message: Message) -> None:
         raise SendError("Teams cards are updated inside the turn that submitted them")
 
-    async def _call(self, work, user_id: str) -> None:  # type: ignore[no-untyped-def]
-        """403 (blocked or uninstalled) marks the person unreachable; 429 carries Retry-After;
+    async def _call(  # type: ignore[no-untyped-def]
+        self, work, user_id: str, *, anonymous: bool = False
+    ) -> None:
+        """403 (blocked or uninstalled) marks the person unreachable, except for a conversation
+        message (`anonymous`: a generic refusal, nothing marked); 429 carries Retry-After;
         anything that may have reached Teams (a read timeout, a connection lost after the
         request went out) is an unknown outcome, never resent; a failure to connect sent
         nothing and is tried again, here (the connector clients retry nothing themselves,
@@ -194,6 +200,8 @@ class TeamsPort:
             await work
         except (ErrorResponseException, HttpOperationError) as exc:
             status = getattr(exc.response, "status_code", 0) or 0
+            if status == 403 and anonymous:
+                raise SendError(NOT_DELIVERED) from None
             if status == 403:
                 await mark_unreachable(self.db, platform=self.platform, user_id=user_id)
                 raise SendError("Teams refused: the bot was blocked or removed") from None

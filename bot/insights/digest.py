@@ -395,7 +395,8 @@ async def _comments(
     """Comments of the scope, under the comment threshold with secondary suppression: the
     organisation's comments minus a department's must still come from kc people or more.
     Comments were pooled the same way when the round closed (`bot/pulse/publish.py`). Each
-    with its id when its author can be replied to (a sealed author), else None."""
+    with its id when it can be replied to (a sealed author, set when it was published; an
+    erased author's is a decoy, so erasure never takes a button away), else None."""
     n = org_n if scope_id is None else sizes[scope_id]
     if not comment_allowed(n, kc):
         return ()

@@ -7,7 +7,8 @@ never its author, and stores no time. Each reply is queued in the outbox in the 
 as the thread (exactly once: the sender's state machine never resends a row that may have
 left); the row is filed under the thread's leader whichever side it goes to, and its key seals
 the thread, the recipient and what happened, so the outbox does not tie an author to a thread
-either.
+either. Erasing an author changes nothing a leader or a dump can see: their comments' boxes
+become decoys that open to nobody, and replies to them are dropped quietly by the sender.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bot.insights.access import is_leader
 from bot.insights.digest import WeekStillOpen, build_digest
 from bot.people.names import scrub_comment
 from bot.pulse.schedule import iso_week
-from bot.pulse.sealing import Sealer
+from bot.pulse.sealing import NOBODY, Sealer
 from bot.store.models import (
     Comment,
     ConversationMessage,
@@ -116,7 +117,9 @@ def _text(answers: dict, key: str = "text") -> str:
 async def replyable_comment(session: AsyncSession, *, leader: Person, comment_id: int) -> Comment:
     """The comment, if `leader` may reply to it: an executive or admin of its organisation,
     a comment the organisation's digest of its week shows (re-checked here, so a forged
-    button value reaches nothing else), and an author that can be reached."""
+    button value reaches nothing else), with a sealed author: comments from before
+    conversations existed have none. Erasure never changes this (it leaves a decoy box),
+    so whether a comment can be answered says nothing about whose it was."""
     if not is_leader(leader):
         raise Refused(
             _("Replies are for leaders"),
@@ -195,12 +198,9 @@ async def reply(
     """A leader's reply, stored and queued to the author in one commit."""
     comment = await replyable_comment(session, leader=leader, comment_id=comment_id)
     text = _text(answers)
-    author = sealer.open_author(comment.author or b"")
-    if author is None or await session.get(Person, author) is None:
-        raise Refused(
-            _("That comment can't be answered"),
-            _("Its author can no longer be reached. Nothing was sent."),
-        )
+    # Taken and queued whoever the box names: an erased author's decoy opens to nobody, and
+    # the sender drops that delivery quietly, so the leader sees what any reply gets.
+    author = sealer.open_author(comment.author or b"") or NOBODY
     thread = await _thread_to_reply_in(session, leader=leader, comment=comment)
     # One guarded UPDATE takes the turn, so two clicks at once cannot pass the cap together.
     taken = await session.exec(
@@ -306,7 +306,7 @@ async def close(
     if _led_by(thread, person):
         comment = await session.get(Comment, thread.comment_id)
         assert comment is not None
-        other = sealer.open_author(comment.author or b"")
+        other = sealer.open_author(comment.author or b"") or NOBODY  # told, or quietly not
     else:
         thread, comment = await authored_thread(
             session, person=person, thread_id=thread_id, sealer=sealer
@@ -315,8 +315,7 @@ async def close(
     if thread.state != CLOSED:
         thread.state = CLOSED
         session.add(thread)
-        if other is not None:
-            _queue(session, thread=thread, to=other, event=Event.CLOSED, sealer=sealer, now=now)
+        _queue(session, thread=thread, to=other, event=Event.CLOSED, sealer=sealer, now=now)
         await session.commit()
     return await view(session, comment=comment, thread=thread)
 

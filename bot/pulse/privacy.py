@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.enums import DeliveryKind, DeliveryState
 from bot.pulse.schedule import iso_week
-from bot.pulse.sealing import sealer_for
+from bot.pulse.sealing import NOBODY, Sealer, sealer_for
 from bot.store import audit
 from bot.store.models import (
     AuditLog,
@@ -75,7 +75,7 @@ async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, 
     keys = [sealer.respondent(round_id=r, salt=salt) for r in rounds]
     boxes = [sealer.row_id(round_id=r, salt=salt) for r in rounds]
     await session.exec(delete(Response).where(col(Response.respondent).in_(keys)))
-    await _erase_conversations(session, person_id=person_id, keys=keys)
+    await _erase_conversations(session, person_id=person_id, keys=keys, sealer=sealer)
     await session.exec(
         update(Comment).where(col(Comment.respondent).in_(keys)).values(respondent=None)
     )
@@ -99,23 +99,25 @@ async def erase_person(session: AsyncSession, *, person: Person, secret: bytes, 
     await session.commit()
 
 
-async def _erase_conversations(session: AsyncSession, *, person_id: int, keys: list[str]) -> None:
-    """As an author (their comments, found by pseudonym): their words go, the threads close
-    and the comments' sealed author is cleared, so no reply reaches them (nor whoever gets
-    their id later). As a leader: the threads they started go."""
-    authored = select(Comment.id).where(col(Comment.respondent).in_(keys))
-    threads = select(ConversationThread.id).where(col(ConversationThread.comment_id).in_(authored))
-    await session.exec(
-        delete(ConversationMessage).where(
-            col(ConversationMessage.thread_id).in_(threads), ConversationMessage.side == "author"
+async def _erase_conversations(
+    session: AsyncSession, *, person_id: int, keys: list[str], sealer: Sealer
+) -> None:
+    """As an author (their comments, found by pseudonym): each comment's sealed author becomes
+    a decoy, a fresh box of the same size that opens to nobody (`NOBODY`), so no reply reaches
+    them (nor whoever gets their id later). Everything a leader or a dump sees stays as it
+    was: the comment keeps its Reply button, the thread its state and both sides' words (like
+    the comment itself), and a later reply is taken and recorded like any other (the sender
+    drops it quietly, `scheduler/sender.py`). Closing the threads or removing their words
+    would tell a leader which comments were theirs. As a leader: the threads they started go."""
+    authored = (
+        await session.exec(select(Comment.id).where(col(Comment.respondent).in_(keys)))
+    ).all()
+    for comment_id in authored:
+        await session.exec(
+            update(Comment)
+            .where(Comment.id == comment_id, col(Comment.author).is_not(None))
+            .values(author=sealer.seal_author(NOBODY))
         )
-    )
-    await session.exec(
-        update(ConversationThread)
-        .where(col(ConversationThread.comment_id).in_(authored))
-        .values(state="closed")
-    )
-    await session.exec(update(Comment).where(col(Comment.id).in_(authored)).values(author=None))
     await _delete_threads(session, ConversationThread.leader_id == person_id)
 
 

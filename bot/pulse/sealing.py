@@ -124,6 +124,9 @@ class Sealer:
         return tuple(int.from_bytes(plain[i : i + 8], "big") for i in range(0, len(plain), 8))
 
 
+NOBODY = 0  # the id in an erased author's decoy box: no person ever has it
+
+
 @lru_cache(maxsize=4)
 def sealer_for(secret: bytes) -> Sealer:
     """One Sealer per secret: its keys are derived once, not on every answer."""

@@ -231,7 +231,8 @@ class Comment(SQLModel, table=True):
     department_id: int | None = Field(default=None, foreign_key="department.id")
     text: str = Field(max_length=2000)
     # The author, sealed with a random nonce (`Sealer.seal_author`), so a reply can reach them:
-    # equal authors give unequal boxes. None before conversations existed, or once erased.
+    # equal authors give unequal boxes. None before conversations existed; once erased, a decoy
+    # box of the same size that opens to nobody (`bot.pulse.privacy`), so nothing else changes.
     author: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 

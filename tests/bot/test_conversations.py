@@ -190,7 +190,7 @@ async def test_forged_values_change_nothing(talk: World) -> None:
         hidden = Comment(
             tenant_id=talk.tenant_id,
             round_id=1,
-            week="2026-W45",
+            week="2026-W44",  # no digest shows it
             department_id=None,
             text="never shown",
             author=b"x" * 36,
@@ -353,7 +353,45 @@ async def test_the_author_closes_and_the_leader_is_told(talk: World) -> None:
     assert late.title == "This conversation is closed"
 
 
-async def test_erasure_removes_the_authors_side(talk: World) -> None:
+async def _leader_sees(world: World, database_url: str) -> tuple:
+    """All a leader (and anyone with the dump but not the secret) can see of W45's comments
+    and the conversation: the digest asked for again, its buttons, the thread from either
+    of its views, and the rows of comments, threads, messages and conversation deliveries."""
+    (digest,) = await world.channel.command("ceo@example.com", "/pulse digest")
+    (listed,) = await world.channel.command("ceo@example.com", "/pulse conversations")
+    (opened,) = await world.channel.act(
+        "ceo@example.com", action="convo_open", value=listed.actions[0].value
+    )
+    (form,) = await world.channel.act(
+        "ceo@example.com", action="convo_reply", value=reply_button(world, HANDOFFS)
+    )
+    comments = query(
+        database_url,
+        "SELECT id, round_id, respondent IS NULL, week, department_id, text, author IS NULL, "
+        "length(author) FROM comment ORDER BY id",
+    )
+    threads = query(database_url, "SELECT * FROM conversation_thread ORDER BY id")
+    words = query(database_url, "SELECT * FROM conversation_message ORDER BY id")
+    convo = query(
+        database_url,
+        "SELECT person_id, state, attempts, last_error, message_ref, platform, week "
+        "FROM delivery WHERE kind = 'convo' ORDER BY id",
+    )
+    messages = [
+        (m.title, said(m), [(a.id, a.label, a.value) for a in m.actions],
+         m.submit and (m.submit.id, m.submit.value))
+        for m in (digest, listed, opened, form)
+    ]
+    return messages, comments, threads, words, convo
+
+
+async def test_erasing_an_author_shows_leaders_nothing(database_url: str, db: Database) -> None:
+    """X answered a leader's reply, then is erased: the executive asking for the same week's
+    digest again, opening the thread, and a dump before and after, see the same things;
+    the comment's sealed author opens to nobody; a later reply goes like any other, reaches
+    no one, and leaves the rows an ordinary reply leaves. (Comments never lose their own
+    pseudonym this way: `respondent` was already cleared, and the dump cannot read it.)"""
+    talk = await talking_world(db)
     await leader_replies(talk, "Which handoffs?")
     await talk.tick(LATER)
     (dm,) = conversations_of(talk, AUTHOR)
@@ -361,21 +399,47 @@ async def test_erasure_removes_the_authors_side(talk: World) -> None:
     await talk.channel.act(
         AUTHOR, action=dm.submit.id, value=dm.submit.value, answers={"text": "The quotes."}
     )
+    await talk.tick(TALK_ENDS)
+    talk.clock.at = TALK_ENDS
+    before = await _leader_sees(talk, database_url)
+    async with db.session() as session:
+        author_id = (
+            await session.exec(select(Person.id).where(Person.email == AUTHOR))
+        ).one()
     await talk.channel.act(AUTHOR, action="forget_confirm")
-    async with talk.db.session() as session:
-        sides = (await session.exec(select(ConversationMessage.side))).all()
-        thread = (await session.exec(select(ConversationThread))).one()
-        comment = await session.get(Comment, thread.comment_id)
-    assert sides == ["leader"] and thread.state == "closed"
-    assert comment is not None and comment.author is None and comment.text == HANDOFFS
-    (listed,) = await talk.channel.command("ceo@example.com", "/pulse conversations")
-    assert "The quotes." not in said(listed) and "Closed." in said(listed)
-    (refused,) = await talk.channel.act(
-        "ceo@example.com",
-        action="convo_reply",
-        value=reply_button(talk, HANDOFFS),
+    after = await _leader_sees(talk, database_url)
+    assert after[0] == before[0], "the digest, its Reply buttons and the thread look the same"
+    assert "The quotes." in said_text(after[0])
+    comments = [row[:2] + row[3:] for row in after[1]]  # `respondent` cleared: unreadable
+    assert comments == [row[:2] + row[3:] for row in before[1]]
+    assert after[2:] == before[2:], "the thread, its words and its deliveries as they were"
+
+    sealer = Sealer(SECRET)
+    boxes = query(database_url, "SELECT author FROM comment WHERE author IS NOT NULL")
+    assert author_id not in {sealer.open_author(bytes(box)) for (box,) in boxes}
+    async with db.session() as session:
+        everyone = set((await session.exec(select(Person.id))).all())
+    opened_to = [sealer.open_author(bytes(box)) for (box,) in boxes]
+    assert all(o is not None for o in opened_to), "a decoy is a box like the others"
+    assert len([o for o in opened_to if o not in everyone]) == 1, "one opens to nobody"
+
+    # A later reply: answered as any other, queued, recorded as any other delivery.
+    shown = await leader_replies(talk, "Thanks, we will fix them.")
+    assert "Reply sent" in said(shown)
+    inbox = len(talk.port.inbox.get(AUTHOR, []))
+    report = await talk.tick(TALK_ENDS + timedelta(minutes=1))
+    assert report.sent == 1 and report.failed == 0
+    assert len(talk.port.inbox.get(AUTHOR, [])) == inbox
+    rows = query(
+        database_url,
+        "SELECT state, attempts, last_error, message_ref, platform FROM delivery "
+        "WHERE kind = 'convo' ORDER BY id",
     )
-    assert refused.title == "That comment can't be answered"
+    assert len(rows) == 3 and len({tuple(r) for r in rows}) == 1, rows
+
+
+def said_text(messages: list) -> str:
+    return " ".join(text for _, text, _, _ in messages)
 
 
 async def test_erasing_the_leader_removes_their_threads(talk: World) -> None:
@@ -388,12 +452,13 @@ async def test_erasing_the_leader_removes_their_threads(talk: World) -> None:
 
 
 async def test_a_reply_to_an_author_erased_before_it_went_is_not_sent(talk: World) -> None:
+    """Nothing reaches them, and the row says what any sent reply says."""
     await leader_replies(talk, "Which handoffs?")
     await talk.channel.act(AUTHOR, action="forget_confirm")
     report = await talk.tick(LATER)
-    assert report.sent == 0
     assert conversations_of(talk, AUTHOR) == []
-    assert await count(talk, Delivery, kind="convo", state="failed") == 1
+    assert report.failed == 0
+    assert await count(talk, Delivery, kind="convo", state="sent") == 1
 
 
 async def test_retention_removes_conversations_with_their_comments(talk: World) -> None:
@@ -593,3 +658,16 @@ async def test_a_comment_of_another_organisation_does_not_exist(talk: World) -> 
         assert shown.title == "That comment doesn't exist"
         assert "Their secret" not in said(shown)
     assert await count(talk, ConversationThread) == 0
+
+
+async def test_the_author_reads_the_reply_in_their_own_language(talk: World) -> None:
+    async with talk.db.session() as session:
+        author = (await session.exec(select(Person).where(Person.email == AUTHOR))).one()
+        author.language = "de"
+        session.add(author)
+        await session.commit()
+    await leader_replies(talk, "Which handoffs?")
+    await talk.tick(LATER)
+    (dm,) = conversations_of(talk, AUTHOR)
+    assert "Eine Führungskraft hat auf Ihren Kommentar aus KW 45 geantwortet." in said(dm)
+    assert dm.language == "de"

@@ -345,7 +345,7 @@ def render(data: DigestMessageData) -> Message:
 
 
 def _replies(d: DigestData) -> tuple[Action, ...]:
-    """A Reply button under each comment shown whose author can be reached (anonymous
+    """A Reply button under each comment shown that has a sealed author (anonymous
     conversations, `bot/listening/conversations.py`): its value is the comment's id, checked
     again when clicked."""
     buttons = []

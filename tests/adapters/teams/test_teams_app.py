@@ -240,6 +240,26 @@ async def test_blocked_bot_marks_the_person_unreachable(teams: TeamsWorld) -> No
     assert digest.unreachable == 4, "Megan blocked the bot; three were never reachable"
 
 
+async def test_a_blocked_conversation_author_is_not_marked_nor_named(teams: TeamsWorld) -> None:
+    """A 403 on an anonymous conversation's message: nothing marks the author's account
+    unreachable (two dumps would tie it to the thread's delivery) and the refusal is the
+    generic one the leader's row keeps."""
+    from bot.messages import Message, MessageKind
+    from bot.people.identity import recipient
+    from bot.ports import NOT_DELIVERED, SendError
+
+    await _megan_in_her_chat(teams)
+    teams.connector.refuse = 403
+    async with teams.runtime.db.session() as session:
+        megan = (await session.exec(select(Person).where(Person.email.like("megan%")))).one()
+        to = await recipient(session, person=megan)
+    message = Message(kind=MessageKind.CONVERSATION, title="A leader replied", fallback_text="x")
+    with pytest.raises(SendError) as refused:
+        await teams.runtime.ports["teams"].send(recipient=to, message=message)
+    assert refused.value.reason == NOT_DELIVERED
+    assert all(ref.reachable for ref in (await _references(teams)).values())
+
+
 @pytest.mark.parametrize(
     ("body", "headers", "status"),
     [
