@@ -194,8 +194,10 @@ async def reply(
     answers: dict,
     sealer: Sealer,
     now: datetime,
+    attempt: int = 1,
 ) -> ThreadView:
-    """A leader's reply, stored and queued to the author in one commit."""
+    """A leader's reply, stored and queued to the author in one commit (taken again when a
+    concurrent click's transaction got in the way without using up the turn)."""
     comment = await replyable_comment(session, leader=leader, comment_id=comment_id)
     text = _text(answers)
     # Taken and queued whoever the box names: an erased author's decoy opens to nobody, and
@@ -213,8 +215,24 @@ async def reply(
         .values(unanswered=ConversationThread.unanswered + 1)
     )
     if not taken.rowcount:
-        await session.rollback()
-        await session.refresh(thread)
+        await session.rollback()  # expires what the session holds: read it all again
+        await session.refresh(leader)
+        await session.refresh(comment)
+        # Not a refresh of the thread: one this transaction made is gone with the rollback,
+        # and the one a concurrent click made is what counts.
+        thread = await leader_thread(session, leader=leader, comment=comment)
+        if thread is None or (thread.state == OPEN and thread.unanswered < MAX_UNANSWERED):
+            if attempt >= 3:
+                raise RuntimeError("a reply could not take its turn three times")
+            return await reply(
+                session,
+                leader=leader,
+                comment_id=comment_id,
+                answers=answers,
+                sealer=sealer,
+                now=now,
+                attempt=attempt + 1,
+            )
         if thread.state == CLOSED:
             raise Refused(
                 _("This conversation is closed"),
