@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.events import Actor
 from bot.people.directory import DirectoryMember, DirectoryUnavailable
 
 PAGE = 200
@@ -31,15 +33,21 @@ def member_from(user: dict) -> DirectoryMember | None:
 
 class Locales:
     """A Slack user's locale (`users.info` with `include_locale`), asked once per user and
-    process: where no directory sync has run, a person's first command or click tells us
-    which language they read. A failed look-up is remembered as unknown, never retried in a
-    loop; the directory sync brings it later."""
+    process, and only when the core holds no language for them (no CSV locale, no choice,
+    no directory sync yet): their first command or click then tells us which language they
+    read. A failed look-up is remembered as unknown, never retried in a loop; the directory
+    sync brings it later."""
 
     MAX_KNOWN = 50_000  # a bound on memory, far above any workspace
     TIMEOUT = 2.0  # seconds: the language is worth a little wait, not a slow answer
 
     def __init__(self) -> None:
         self.known: dict[str, str | None] = {}
+
+    def asked(self, actor: Actor, client: AsyncWebClient) -> Actor:
+        """The actor with a way to ask Slack their locale, which the core uses only when it
+        holds no language for them (no network call on the way otherwise)."""
+        return replace(actor, ask_locale=lambda: self.of(client, actor.user_id))
 
     async def of(self, client: AsyncWebClient, user_id: str) -> str | None:
         if user_id in self.known:

@@ -279,8 +279,7 @@ def register(app: AsyncApp, *, bot: Bot, port: SlackPort) -> Backlog:
         async def work() -> Deliver | None:
             if not await fresh(bot, request, body):
                 return None
-            actor = actor_from(body)
-            actor = replace(actor, locale=await locales.of(client, actor.user_id))
+            actor = locales.asked(actor_from(body), client)
             effects = await bot.handle(CommandEvent(actor, body.get("text", "")))
             target = SlackEffects(bot=bot, port=port, body=body, respond=reply, ref=None)
             return lambda: carry_out(effects, target)
@@ -409,8 +408,7 @@ def _button(bot: Bot, port: SlackPort, body: dict, respond, client, request, loc
         if not await fresh(bot, request, body):
             return None
         event = _action_event(body)
-        locale = await locales.of(client, event.actor.user_id)
-        event = replace(event, actor=replace(event.actor, locale=locale))
+        event = replace(event, actor=locales.asked(event.actor, client))
         effects = await bot.handle(event)
         from_home = (body.get("container") or {}).get("type") == "view"
         home = await publish_home(client, bot, event.actor.user_id) if from_home else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.messages import Message
@@ -19,6 +20,11 @@ class Actor:
     email: str | None = None
     workspace: str | None = None
     locale: str | None = None  # what the platform says the person reads (e.g. de-DE)
+    # Asks the platform for `locale` when it did not send one (a network call): used only
+    # when nothing Crosspulse holds says which language the person reads.
+    ask_locale: Callable[[], Awaitable[str | None]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)

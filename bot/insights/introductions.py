@@ -35,7 +35,7 @@ from bot.insights.changes import ALPHA, Group, engagement_p, per_test_alpha
 from bot.insights.digest_data import Pair
 from bot.insights.figures import WeekFigures, weeks_figures, withheld
 from bot.pulse.schedule import iso_week, week_monday
-from bot.store.models import Introduction
+from bot.store.models import Introduction, as_utc
 
 WINDOW = 4  # weeks before an introduction
 MIN_WEEKS = 2  # weeks since, below which it is too early to tell
@@ -324,9 +324,4 @@ async def met_counts(
 
 def answer_open(intro: Introduction, now: datetime) -> bool:
     """Whether "Did you meet?" may still be answered (ANSWER_WINDOW after it was made)."""
-    return _aware(now) < _aware(intro.created_at) + ANSWER_WINDOW
-
-
-def _aware(at: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were written in UTC."""
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return as_utc(now) < as_utc(intro.created_at) + ANSWER_WINDOW

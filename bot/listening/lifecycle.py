@@ -17,12 +17,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.anonymity import suppressed_groups
 from bot.enums import DeliveryKind, DeliveryState, Role
 from bot.listening.sheets import sheet_sealer
-from bot.listening.tours import CLOSED, OPEN, tour_of, utc
+from bot.listening.tours import CLOSED, OPEN, tour_of
 from bot.people.tenancy import active_survey
-from bot.pulse.schedule import is_nudge_time
+from bot.pulse.rounds import nudge_due, queue_nudge
 from bot.store import audit
 from bot.store.db import insert_unless_present
-from bot.store.models import Delivery, ListeningAnswer, ListeningSheet, ListeningTour, Person
+from bot.store.models import (
+    Delivery,
+    ListeningAnswer,
+    ListeningSheet,
+    ListeningTour,
+    Person,
+    as_utc,
+)
 
 
 async def tick_tours(session: AsyncSession, *, tenant_id: int, now: datetime, secret: bytes) -> int:
@@ -39,7 +46,7 @@ async def tick_tours(session: AsyncSession, *, tenant_id: int, now: datetime, se
     if not tours:
         return 0
     for tour in tours:
-        if utc(tour.closes_at) <= now:
+        if as_utc(tour.closes_at) <= now:
             await close_tour(session, tour=tour, now=now, secret=secret)
     return await schedule_tour_nudges(session, tenant_id=tenant_id, now=now, secret=secret)
 
@@ -91,34 +98,23 @@ async def schedule_tour_nudges(
         ).all()
     )
     sealer = sheet_sealer(secret)
+    due = [
+        (intake, sealer.row_id(tour_id=tour_of(intake), salt=person.pseudonym_salt))
+        for intake, person in rows
+        if tour_of(intake) in open_tours
+        and nudge_due(intake, person=person, last=last_nudges.get(person.id), now=now, wait=wait)
+    ]
+    sheets = [row_id for _intake, row_id in due]
+    answered = set(
+        (await session.exec(select(ListeningSheet.id).where(col(ListeningSheet.id).in_(sheets))))
+        .all()
+    )
     queued = 0
-    for intake, person in rows:
-        tour_id = tour_of(intake)
-        if tour_id not in open_tours:
+    for intake, row_id in due:
+        if row_id in answered:
             continue
-        last = last_nudges.get(person.id)
-        contacts = [t for t in (intake.sent_at, intake.claimed_at, last) if t is not None]
-        if not contacts or now < max(utc(t) for t in contacts) + wait:
-            continue
-        if not is_nudge_time(now, timezone=person.timezone, country=person.country):
-            continue
-        row_id = sealer.row_id(tour_id=tour_id, salt=person.pseudonym_salt)
-        if await session.get(ListeningSheet, row_id) is not None:
-            continue
-        number = intake.nudges_sent + 1
-        session.add(
-            Delivery(
-                tenant_id=tenant_id,
-                person_id=person.id,
-                kind=DeliveryKind.TOUR_NUDGE,
-                idempotency_key=f"tour_nudge:{tour_id}:{person.id}:{number}",
-                week=intake.week,
-                due_at=now,
-                closes_at=intake.closes_at,
-            )
-        )
-        intake.nudges_sent = number
-        session.add(intake)
+        key = f"tour_nudge:{tour_of(intake)}"
+        queue_nudge(session, reminded=intake, kind=DeliveryKind.TOUR_NUDGE, key=key, now=now)
         queued += 1
     try:
         await session.commit()

@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.enums import DeliveryKind
-from bot.listening.tours import OPEN, utc
+from bot.listening.tours import OPEN
 from bot.people.tenancy import active_survey
-from bot.store.models import Delivery, ListeningAnswer, ListeningSheet, ListeningTour
+from bot.store.models import Delivery, ListeningAnswer, ListeningSheet, ListeningTour, as_utc
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ async def tour_status(session: AsyncSession, *, tour: ListeningTour) -> TourStat
         state=tour.state,
         departments=tuple(tour.departments),
         questions=tuple(q["text"] for q in tour.questions),
-        opened_at=utc(tour.opened_at),
-        closes_at=utc(tour.closes_at),
+        opened_at=as_utc(tour.opened_at),
+        closes_at=as_utc(tour.closes_at),
         invited=invited_count,
         answered=answered if answered >= floor else None,
         floor=floor,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,7 +33,7 @@ from bot.listening.dependencies import (
 from bot.listening.themes import MIN_PEOPLE, Theme, themes
 from bot.listening.tours import CUSTOMERS, DEPENDS
 from bot.people.org import departments_by_id
-from bot.store.models import ListeningAnswer, ListeningTour
+from bot.store.models import ListeningAnswer, ListeningTour, as_utc
 
 ORGANISATION = "Organisation"
 POOLED = "Other departments"
@@ -144,7 +144,7 @@ async def build_summary(session: AsyncSession, *, tour: ListeningTour) -> TourSu
     if tour.state != "closed":
         raise LookupError(
             _("The listening tour is open until {closes}; its summary follows its close.").format(
-                closes=format_datetime(_utc(tour.closes_at)) + " UTC"
+                closes=format_datetime(as_utc(tour.closes_at)) + " UTC"
             )
         )
     names = await departments_by_id(session, tenant_id=tour.tenant_id)
@@ -176,7 +176,7 @@ def summarise(
     answered = tour.answered if tour.answered is not None else len({a.sheet for a in answers})
     base = dict(
         tour_id=tour.id or 0,
-        closes_at=_utc(tour.closes_at),
+        closes_at=as_utc(tour.closes_at),
         departments=tuple(tour.departments),
         threshold=k,
         answered=answered,
@@ -282,7 +282,3 @@ def _undifferenced(
             kept.append(theme)
         out.append(QuestionThemes(question.key, question.question, tuple(kept)))
     return tuple(out)
-
-
-def _utc(instant: datetime) -> datetime:
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)

@@ -34,6 +34,7 @@ from bot.store.models import (
     ListeningSheet,
     ListeningTour,
     Person,
+    as_utc,
 )
 
 OPEN, CLOSED = "open", "closed"
@@ -269,7 +270,7 @@ async def record_answers(
     """Seal the person's answers (scrubbed of names, e-mails, links); the number answered.
     Raises AnswerError (nothing stored) when the tour closed, they were not invited, they
     already answered or every answer is empty."""
-    if tour.state != OPEN or utc(tour.closes_at) <= now:
+    if tour.state != OPEN or as_utc(tour.closes_at) <= now:
         raise AnswerError(_("This listening tour has closed; nothing was recorded."))
     if not await invited(session, tour=tour, person_id=person.id):
         raise AnswerError(_("This listening tour was not sent to you; nothing was recorded."))
@@ -314,8 +315,3 @@ async def record_answers(
         await session.rollback()
         raise AlreadyAnswered(_("You already answered this listening tour. Thank you!")) from None
     return len(kept)
-
-
-def utc(instant: datetime) -> datetime:
-    """Aware, in UTC, whatever the database driver handed back."""
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)

@@ -28,7 +28,15 @@ from bot.pulse.schedule import (
 from bot.pulse.sealing import sealer_for
 from bot.pulse.surveys import round_questions
 from bot.store.db import insert_unless_present
-from bot.store.models import Delivery, Department, Participation, Person, Round, Survey
+from bot.store.models import (
+    Delivery,
+    Department,
+    Participation,
+    Person,
+    Round,
+    Survey,
+    as_utc,
+)
 
 
 async def open_due_rounds(session: AsyncSession, *, survey: Survey, now: datetime) -> list[Round]:
@@ -132,6 +140,39 @@ async def enrol(session: AsyncSession, *, survey: Survey, round_: Round, now: da
     return added
 
 
+def nudge_due(
+    reminded: Delivery, *, person: Person, last: datetime | None, now: datetime, wait: timedelta
+) -> bool:
+    """Whether `person`, sent `reminded` and not answering, is due a reminder now: `wait`
+    has passed since the last contact (the message or the last nudge), in working hours."""
+    contacts = [as_utc(t) for t in (reminded.sent_at, reminded.claimed_at, last) if t is not None]
+    if not contacts or now < max(contacts) + wait:
+        return False
+    return is_nudge_time(now, timezone=person.timezone, country=person.country)
+
+
+def queue_nudge(
+    session: AsyncSession, *, reminded: Delivery, kind: DeliveryKind, key: str, now: datetime
+) -> None:
+    """Queue the next reminder of `reminded` (a pulse or a tour's intake), keyed
+    `<key>:<person>:<number>` so a replica queueing the same one fails on commit."""
+    number = reminded.nudges_sent + 1
+    session.add(
+        Delivery(
+            tenant_id=reminded.tenant_id,
+            person_id=reminded.person_id,
+            round_id=reminded.round_id,
+            kind=kind,
+            idempotency_key=f"{key}:{reminded.person_id}:{number}",
+            week=reminded.week,
+            due_at=now,
+            closes_at=reminded.closes_at,
+        )
+    )
+    reminded.nudges_sent = number
+    session.add(reminded)
+
+
 async def schedule_nudges(session: AsyncSession, *, survey: Survey, now: datetime) -> int:
     """Queue a nudge for each non-responder whose wait is over, in their working hours."""
     wait = timedelta(hours=survey.nudge_after_hours)
@@ -159,28 +200,11 @@ async def schedule_nudges(session: AsyncSession, *, survey: Survey, now: datetim
     last_nudge = await _last_nudges(session, round_ids={p.round_id for p, _ in rows})
     queued = 0
     for pulse, person in rows:
-        contacts = [t for t in (pulse.sent_at, pulse.claimed_at) if t is not None]
-        contacts += [last_nudge[key]] if (key := (pulse.round_id, person.id)) in last_nudge else []
-        if not contacts or now < max(contacts) + wait:
-            continue
-        if not is_nudge_time(now, timezone=person.timezone, country=person.country):
-            continue
-        number = pulse.nudges_sent + 1
-        session.add(
-            Delivery(
-                tenant_id=pulse.tenant_id,
-                person_id=person.id,
-                round_id=pulse.round_id,
-                kind=DeliveryKind.NUDGE,
-                idempotency_key=f"nudge:{pulse.round_id}:{person.id}:{number}",
-                week=pulse.week,
-                due_at=now,
-                closes_at=pulse.closes_at,
-            )
-        )
-        pulse.nudges_sent = number
-        session.add(pulse)
-        queued += 1
+        last = last_nudge.get((pulse.round_id, person.id))
+        if nudge_due(pulse, person=person, last=last, now=now, wait=wait):
+            key = f"nudge:{pulse.round_id}"
+            queue_nudge(session, reminded=pulse, kind=DeliveryKind.NUDGE, key=key, now=now)
+            queued += 1
     try:
         await session.commit()
     except IntegrityError:

@@ -21,6 +21,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(instant: datetime) -> datetime:
+    """Aware, in UTC, whatever the database driver handed back (SQLite's are naive)."""
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
 class Tenant(SQLModel, table=True):
     """One organisation; every other row belongs to one."""
 

@@ -39,6 +39,7 @@ from bot.people.languages import reader_language, remember_platform_locale
 from bot.people.org import AccountColumn
 from bot.ports import Clock
 from bot.store.db import Database
+from bot.store.models import Person
 
 log = logging.getLogger("crosspulse.handlers")
 
@@ -115,8 +116,9 @@ class Bot(Identities):
     async def handle(self, event: Event) -> list[Effect]:
         async with self.db.session() as session:
             person = await self._person(session, event.actor)
+            reported = await _reported_locale(event.actor, person)
             if person is None:
-                with use_locale(event.actor.locale):
+                with use_locale(reported):
                     return _stranger_notice(
                         _("I don't know you yet"),
                         _(
@@ -124,7 +126,7 @@ class Bot(Identities):
                             "to the organisation import (`crosspulse org import`)."
                         ),
                     )
-            await remember_platform_locale(session, person, event.actor.locale)
+            await remember_platform_locale(session, person, reported)
             turn = Turn(
                 session=session,
                 person=person,
@@ -147,7 +149,7 @@ class Bot(Identities):
         async with self.db.session() as session:
             person = await self._person(session, actor)
             if person is None:
-                with use_locale(actor.locale):
+                with use_locale(await _reported_locale(actor, person)):
                     return admin.FormOutcome(message=admin.refused_message())
             turn = Turn(
                 session=session,
@@ -177,7 +179,7 @@ class Bot(Identities):
         async with self.db.session() as session:
             person = await self._person(session, actor)
             if person is None:
-                with use_locale(actor.locale):
+                with use_locale(await _reported_locale(actor, person)):
                     return notice_template.render(
                         notice_template.NoticeData(
                             title="Crosspulse",
@@ -189,6 +191,16 @@ class Bot(Identities):
                     )
             with use_locale(await reader_language(session, person)):
                 return await home_view(session, person=person, now=self.clock.now())
+
+
+async def _reported_locale(actor: Actor, person: Person | None) -> str | None:
+    """The locale the platform reports for the actor. Asking for it is a network call, made
+    only when nothing Crosspulse holds says which language the person reads."""
+    if actor.locale or actor.ask_locale is None:
+        return actor.locale
+    if person is not None and (person.language or person.locale or person.platform_locale):
+        return None
+    return await actor.ask_locale()
 
 
 async def _command(turn: Turn, cmd: Command) -> list[Effect]:

@@ -186,3 +186,14 @@ async def test_slacks_locale_is_asked_once_on_first_contact(slack: SlackWorld) -
     async with slack.runtime.db.session() as session:
         bob = (await session.exec(select(Person).where(Person.email == "bob@example.com"))).one()
         assert bob.platform_locale == "ja-JP"
+
+
+async def test_slack_is_not_asked_for_a_locale_the_csv_gave(slack: SlackWorld) -> None:
+    """Ada's CSV says de-AT: her command is answered in German without a users.info call
+    (a network call made only when nothing Crosspulse holds names her language)."""
+    slack.api.users = [{"id": "U0ADA", "name": "ada", "locale": "ja-JP", "profile": {}}]
+    await _languages(slack, ada={"locale": "de-AT"})
+    await slack.command("U0ADA", "status")
+    (reply,) = await slack.api.wait_for("response_url")
+    assert "Ihr Pulsstatus" in json.dumps(reply["blocks"], ensure_ascii=False)
+    assert slack.api.of("users.info") == []
