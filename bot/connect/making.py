@@ -7,18 +7,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.enums import DeliveryKind, DeliveryState
+from bot.insights.introductions import ANSWER_WINDOW, answer_open
 from bot.pulse.schedule import iso_week
 from bot.store.db import insert_unless_present
-from bot.store.models import Delivery, Department, Introduction, Person
+from bot.store.models import (
+    Delivery,
+    Department,
+    Introduction,
+    IntroductionAnswer,
+    Person,
+    as_utc,
+)
 
 SEND_WITHIN = timedelta(days=3)  # an introduction not sent by then is missed, not sent late
 FOLLOW_UP_AFTER = timedelta(days=7)
-ANSWER_WITHIN = timedelta(days=7)
 INTRO_KEY = "intro:"
 SEQ_ATTEMPTS = 5
 # Why an introduction or its follow-up was not sent when the other person is the cause (gone,
@@ -133,21 +140,26 @@ async def parties(session: AsyncSession, *, intro_id: int) -> Parties | None:
 
 async def schedule_asks(session: AsyncSession, *, now: datetime) -> int:
     """Queue "Did you meet?" for both people of every introduction sent a week ago or more
-    (once each: keyed by introduction and person). Commits."""
+    whose answers are still taken (once each: keyed by introduction and person); the
+    question closes with the answer window. Then forget the answers of introductions whose
+    window has closed: their outcome is kept on the introduction. Commits."""
     sent = (
         await session.exec(
-            select(Delivery.idempotency_key, Delivery.tenant_id, Delivery.sent_at).where(
+            select(Delivery.idempotency_key).where(
                 Delivery.kind == DeliveryKind.INTRO,
                 Delivery.state == DeliveryState.SENT,
                 col(Delivery.sent_at) <= now - FOLLOW_UP_AFTER,
-                col(Delivery.sent_at) > now - FOLLOW_UP_AFTER - ANSWER_WITHIN,
+                col(Delivery.sent_at) > now - ANSWER_WINDOW,
             )
         )
     ).all()
+    ids = [int(key.split(":")[1]) for key in sent]
+    intros = (
+        await session.exec(select(Introduction).where(col(Introduction.id).in_(ids)))
+    ).all()
     queued = 0
-    for key, tenant_id, _ in sent:
-        intro = await session.get(Introduction, int(key.split(":")[1]))
-        if intro is None:
+    for intro in intros:
+        if not answer_open(intro, now):
             continue
         for person_id in (intro.person_a_id, intro.person_b_id):
             if person_id is None:
@@ -155,13 +167,17 @@ async def schedule_asks(session: AsyncSession, *, now: datetime) -> int:
             queued += await insert_unless_present(
                 session,
                 Delivery,
-                tenant_id=tenant_id,
+                tenant_id=intro.tenant_id,
                 person_id=person_id,
                 kind=DeliveryKind.INTRO_ASK,
                 idempotency_key=f"intro_ask:{intro.id}:{person_id}",
                 week=iso_week(now.date()),
                 due_at=now,
-                closes_at=now + ANSWER_WITHIN,
+                closes_at=as_utc(intro.created_at) + ANSWER_WINDOW,
             )
+    closed = select(Introduction.id).where(col(Introduction.created_at) <= now - ANSWER_WINDOW)
+    await session.exec(
+        delete(IntroductionAnswer).where(col(IntroductionAnswer.introduction_id).in_(closed))
+    )
     await session.commit()
     return queued

@@ -42,7 +42,6 @@ MIN_WEEKS = 2  # weeks since, below which it is too early to tell
 MAX_WEEKS_SINCE = 12
 MAX_PAIRS = 5
 MAX_OFFERS = 3
-FOLLOW_UP_AFTER = timedelta(days=7)
 ANSWER_WINDOW = timedelta(days=14)  # after the introduction: answers counted by then
 MET = "yes"
 KINDS = ("island", "friction", "one_sided")

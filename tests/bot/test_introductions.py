@@ -613,3 +613,27 @@ async def test_introductions_made_at_once_get_distinct_numbers(db: Database) -> 
     async with db.session() as session:
         seqs = sorted(i.seq for i in (await session.exec(select(Introduction))).all())
     assert seqs == [1, 2, 3, 4]
+
+
+async def test_answers_are_forgotten_once_the_window_closes_and_the_outcome_stays(
+    db: Database,
+) -> None:
+    """Who said yes is kept only while answers are taken: after the window a copy of the
+    database holds the introduction's outcome, no person's answer."""
+    world = await _world(db)
+    digest = await _digest(world, "2026-W48")
+    message = digest_template.render(digest_template.DigestMessageData(digest=digest))
+    await _click(world, BOSS, _button(message))
+    await world.tick(CLICK.replace(minute=1))
+    assert (await world.tick(datetime(2026, 12, 7, 9, 5, tzinfo=UTC))).intro_asks == 2
+    ask = world.port.latest("data0@example.com", "intro_ask")
+    yes = next(a for a in ask.message.actions if a.value.endswith(":yes"))
+    email = "data0@example.com"
+    await world.bot.handle(ActionEvent(Actor("console", email, email=email), yes.id, yes.value))
+    async with db.session() as session:
+        assert len((await session.exec(select(IntroductionAnswer))).all()) == 1
+    await world.tick(datetime(2026, 12, 15, 9, 5, tzinfo=UTC))  # 15 days after the click
+    async with db.session() as session:
+        assert (await session.exec(select(IntroductionAnswer))).all() == []
+        (intro,) = (await session.exec(select(Introduction))).all()
+        assert intro.met is True
