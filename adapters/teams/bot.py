@@ -324,11 +324,9 @@ class CrosspulseTeamsBot(TeamsActivityHandler):
             try:
                 action, value, answers = answers_from_submit(activity.value, multi_keys=MULTI_KEYS)
             except ValueError:
-                await turn_context.send_activity(
-                    MessageFactory.text(
-                        _("That card is out of date. Type `help` for what I can do.")
-                    )
-                )
+                with use_locale(await self.bot.language(actor)):
+                    text = _("That card is out of date. Type `help` for what I can do.")
+                await turn_context.send_activity(MessageFactory.text(text))
                 return
             ref = None
             if activity.reply_to_id and activity.conversation:

@@ -21,6 +21,7 @@ from adapters.pacing import Pacer
 from adapters.teams import PLATFORM
 from adapters.teams.bot import activity_from, is_team_scope
 from adapters.teams.conversations import load_reference, mark_unreachable, save_reference
+from bot.i18n import _, use_locale
 from bot.messages import Message, MessageKind
 from bot.ports import NOT_DELIVERED, MessageRef, OutcomeUnknown, Recipient, SendError
 from bot.store.db import Database
@@ -69,7 +70,9 @@ class TeamsPort:
         would go twice)."""
         refs = []
         for me, other in (recipients, recipients[::-1]):
-            link = (f"Chat with {other.name}", chat_link(other.email))
+            with use_locale(message.language):
+                title = _("Chat with {name}").format(name=other.name)
+            link = (title, chat_link(other.email))
             try:
                 refs.append(await self.send(recipient=me, message=message, link=link))
             except (SendError, OutcomeUnknown) as exc:

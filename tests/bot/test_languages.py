@@ -302,3 +302,14 @@ def test_a_japanese_chart_is_labelled_in_japanese_with_the_bundled_font(
     assert titles and all(not t.isascii() for t in titles), titles
     missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
     assert not missing and "missing from" not in caplog.text
+
+
+def test_a_tour_summary_names_outside_customers_in_the_readers_language() -> None:
+    """The customer chain ending outside the company reads in German, as the list does."""
+    from bot.chat.templates import tour_summary
+
+    with use_locale("de"):
+        text = tour_summary.render(tour_summary.EXAMPLE).fallback_text
+        outside = _("customers outside the company")
+    assert "customers outside the company" not in text
+    assert text.count(outside) >= 2, "in the customers' list and at the end of the chain"

@@ -161,7 +161,10 @@ async def answer(turn: Turn, event: ActionEvent) -> list[Effect]:
     tour_id = int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
     tour = await tour_for(session, tenant_id=person.tenant_id, tour_id=tour_id)
     if tour is None:
-        return notice(_("That listening tour doesn't exist"), _("Nothing was recorded."))
+        return notice(
+            _("That listening tour doesn't exist"),
+            _("Nothing was recorded. Answer from the latest tour message in your chat."),
+        )
     try:
         count = await record_answers(
             session,

@@ -262,7 +262,7 @@ def _manager(data: DigestMessageData, title: str) -> Message:
             "No figures for your people in {week}: fewer than {k} of them answered, or their "
             "figures would let someone work out a smaller group's answers from their "
             "department's. Everyone stays anonymous."
-        ).format(week=d.week, k=d.threshold)
+        ).format(week=format_week(d.week), k=d.threshold)
         return Message(
             kind=MessageKind.DIGEST,
             title=title,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.i18n import _, format_date, ngettext
+from bot.listening.dependencies import OUTSIDE_LABEL
 from bot.listening.summary import (
     ORGANISATION,
     POOLED,
@@ -43,6 +44,8 @@ def _scope_name(name: str) -> str:
         return _("The whole organisation")
     if name == POOLED:
         return _("Other departments (pooled)")
+    if name == OUTSIDE_LABEL:
+        return _("customers outside the company")
     return name
 
 
@@ -72,7 +75,7 @@ def _dependency(dep: Dependency) -> str:
 def _customers(entry: Customers) -> str:
     named = ", ".join(
         ngettext("{name} ({n} person)", "{name} ({n} people)", n).format(
-            name=_("customers outside the company") if c == "customers outside the company" else c,
+            name=_scope_name(c),
             n=n,
         )
         for c, n in entry.customers
@@ -176,9 +179,9 @@ def _example() -> TourSummary:
         ),
         customers=(
             Customers("Engineering", (("Support", 4),)),
-            Customers("Support", (("customers outside the company", 12),)),
+            Customers("Support", ((OUTSIDE_LABEL, 12),)),
         ),
-        chains=(("Engineering", "Support", "customers outside the company"),),
+        chains=(("Engineering", "Support", OUTSIDE_LABEL),),
     )
 
 
