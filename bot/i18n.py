@@ -139,11 +139,6 @@ def _parsed(language: str) -> Locale:
     return Locale.parse(language)
 
 
-def format_number(value: float | int) -> str:
-    """1234.5 -> '1,234.5' / '1.234,5' / '1 234,5' as the reader writes numbers."""
-    return numbers.format_decimal(value, locale=_babel_locale())
-
-
 def format_decimal(value: float, digits: int = 1) -> str:
     """A figure with a fixed number of decimals: 7.5 -> '7.5' / '7,5'. Rounded as Python's
     `f"{value:.1f}"` rounds, so every language shows the same figure."""

@@ -167,10 +167,15 @@ async def _survey(session: AsyncSession, survey_id: int) -> Survey:
 
 
 async def send_only(
-    db: Database, *, now: datetime, ports: dict[str, ChatPort], lease: SenderLease | None = None
+    db: Database,
+    *,
+    now: datetime,
+    ports: dict[str, ChatPort],
+    lease: SenderLease | None = None,
+    secret: bytes | None = None,
 ) -> TickReport:
     """A follower's share on PostgreSQL: drain what is due alongside the leader and the other
     replicas; the leader alone opens, enrols, nudges, closes and expires."""
     report = TickReport()
-    await send_due(db, now=now, ports=ports, report=report, lease=lease)
+    await send_due(db, now=now, ports=ports, report=report, lease=lease, secret=secret)
     return report

@@ -81,6 +81,7 @@ class _Drain:
     ) -> None:
         self.db = db
         self._secret = secret
+        self._sealer: Sealer | None = None
         self.shared = db.url.startswith("postgresql")  # several replicas may be sending
         self.report = report
         self.at = now  # the tick's instant: claims and sends are recorded at it
@@ -106,8 +107,11 @@ class _Drain:
         return self.at + timedelta(seconds=time.monotonic() - self._started)
 
     def sealer(self) -> Sealer:
-        """Opens conversation deliveries; the settings' secret unless one was given."""
-        return sealer_for(self._secret or load_settings().secret_bytes)
+        """Opens conversation deliveries; the settings' secret unless one was given. Made
+        once a drain: deriving its keys is not free, and every conversation row needs it."""
+        if self._sealer is None:
+            self._sealer = sealer_for(self._secret or load_settings().secret_bytes)
+        return self._sealer
 
 
 async def send_due(

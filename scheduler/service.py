@@ -39,7 +39,9 @@ def start_scheduler(
             log.info("tick: %s", report)
 
     async def send() -> None:
-        report = await send_only(db, now=datetime.now(UTC), ports=ports, lease=lease)
+        report = await send_only(
+            db, now=datetime.now(UTC), ports=ports, lease=lease, secret=secret
+        )
         if report.sent or report.failed:
             log.info("sent: %s", report)
 

@@ -21,7 +21,7 @@ from bot.store.models import Delivery, Department, ListeningTour, Person
 
 
 async def form_message(
-    session: AsyncSession, *, person: Person, now: datetime, note: str = ""
+    session: AsyncSession, *, person: Person, now: datetime
 ) -> Message:
     departments = (
         await session.exec(
@@ -38,7 +38,6 @@ async def form_message(
             until=until,
             questions=tuple(default_questions()),
             threshold=survey.k_comments,
-            note=note,
         )
     )
 

@@ -29,7 +29,6 @@ class ManagerScope:
     """The people reporting to `manager_id`, directly or through others."""
 
     manager_id: int
-    manager: str  # their name
 
 
 def is_leader(person: Person) -> bool:
@@ -51,7 +50,7 @@ async def digest_scope(
         await session.exec(select(Person.id).where(Person.manager_id == person.id))
     ).first() is not None
     if is_manager and (not department or (own and department.lower() == own.name.lower())):
-        return ManagerScope(manager_id=person.id or 0, manager=person.name)
+        return ManagerScope(manager_id=person.id or 0)
     admins = (
         await session.exec(
             select(Person.name).where(

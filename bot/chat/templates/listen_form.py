@@ -29,7 +29,6 @@ class ListenFormData:
     until: str  # the default last day, YYYY-MM-DD
     questions: tuple[str, ...]  # the defaults
     threshold: int  # the comment threshold the summary is shown under
-    note: str = ""  # problems of a previous submit
 
 
 def render(data: ListenFormData) -> Message:
@@ -40,8 +39,6 @@ def render(data: ListenFormData) -> Message:
         "a map of who depends on whom, and who each team serves."
     ).format(k=data.threshold)
     sections = [Section(text=intro)]
-    if data.note:
-        sections.append(Section(text=data.note))
     inputs = [
         Input(
             key=DEPARTMENTS,
