@@ -84,13 +84,19 @@ def _int(key: str, raw: str, low: int, high: int) -> int:
 
 def _weekday(key: str, raw: str) -> int:
     value = raw.strip().lower()[:3]
-    if value not in WEEKDAYS:
+    return WEEKDAYS.index(_choice(key, value, list(WEEKDAYS), shown=raw))
+
+
+def _choice(key: str, value: str, choices: list[str], *, shown: str | None = None) -> str:
+    """`value` when it is one of `choices`; else the error naming them all (and what was
+    typed: `shown`, when `value` is a normalised form of it)."""
+    if value not in choices:
         raise SettingError(
             _("{key} must be one of {choices}; got '{value}'").format(
-                key=key, choices=", ".join(WEEKDAYS), value=_shown(raw)
+                key=key, choices=", ".join(choices), value=_shown(value if shown is None else shown)
             )
         )
-    return WEEKDAYS.index(value)
+    return value
 
 
 def _time(key: str, raw: str) -> str:
@@ -179,15 +185,7 @@ async def _parse(
     """One KEY=VALUE as (Survey attribute, value); raises SettingError naming the problem."""
     match key:
         case "cadence":
-            if raw not in {c.value for c in Cadence}:
-                raise SettingError(
-                    _("{key} must be one of {choices}; got '{value}'").format(
-                        key="cadence",
-                        choices=", ".join(c.value for c in Cadence),
-                        value=_shown(raw),
-                    )
-                )
-            return "cadence", raw
+            return "cadence", _choice(key, raw, [c.value for c in Cadence])
         case "weekday" | "digest_weekday":
             return key, _weekday(key, raw)
         case "time" | "digest_time":
@@ -215,11 +213,7 @@ async def _parse(
         case "audience":
             return "audience", await _audience(session, survey, raw)
         case "pairings":
-            if raw.strip().lower() not in {c.value for c in PairingCadence}:
-                raise SettingError(
-                    f"pairings must be {KEYS['pairings'].split(':')[0]}; got '{_shown(raw)}'"
-                )
-            return key, raw.strip().lower()
+            return key, _choice(key, raw.strip().lower(), [c.value for c in PairingCadence])
         case "pairings_no_repeat":
             return key, _int(key, raw, 0, MAX_NO_REPEAT)
         case _:  # executives: applied to people, not to the survey

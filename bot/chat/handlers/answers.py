@@ -13,7 +13,7 @@ from bot.chat import personal
 from bot.chat.commands import Command
 from bot.chat.compose import pulse_message
 from bot.chat.events import ActionEvent, Effect, Replace, Reply
-from bot.chat.handlers.turn import Turn, notice
+from bot.chat.handlers.turn import Turn, button_id, notice
 from bot.chat.templates import confirmation, followup
 from bot.i18n import _
 from bot.messages import ActionId
@@ -45,7 +45,7 @@ async def submit(turn: Turn, event: ActionEvent) -> list[Effect]:
         await session.exec(
             select(Round)
             .join(Survey, col(Survey.id) == Round.survey_id)
-            .where(Round.id == _round_id(event.value), Survey.tenant_id == person.tenant_id)
+            .where(Round.id == button_id(event.value), Survey.tenant_id == person.tenant_id)
         )
     ).first()
     if round_ is None:
@@ -123,9 +123,3 @@ async def checkin_now(turn: Turn, cmd: Command) -> list[Effect]:
 
 async def _next_pulse(turn: Turn) -> str:
     return await personal.next_pulse(turn.session, person=turn.person, now=turn.now())
-
-
-def _round_id(value: str) -> int:
-    """A round id from a button's value; anything else (digits of other scripts, a
-    5,000-digit number) is no round (0)."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0

@@ -7,16 +7,11 @@ from __future__ import annotations
 
 from bot.chat.commands import Command
 from bot.chat.events import ActionEvent, Effect, Replace, Reply
-from bot.chat.handlers.turn import Turn, notice
+from bot.chat.handlers.turn import Turn, button_id, notice
 from bot.chat.templates import conversation, conversations
 from bot.i18n import _
 from bot.listening import conversations as talk
 from bot.pulse.sealing import sealer_for
-
-
-def _id(value: str) -> int:
-    """A button's id value; anything else is an id that exists nowhere."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else 0
 
 
 def _refused(refusal: talk.Refused) -> list[Effect]:
@@ -38,7 +33,8 @@ async def reply_form(turn: Turn, event: ActionEvent) -> list[Effect]:
     """Reply under a comment: the leader's form, with their thread so far."""
     session, leader = turn.session, turn.person
     try:
-        comment = await talk.replyable_comment(session, leader=leader, comment_id=_id(event.value))
+        comment_id = button_id(event.value)
+        comment = await talk.replyable_comment(session, leader=leader, comment_id=comment_id)
     except talk.Refused as refusal:
         return _refused(refusal)
     thread = await talk.leader_thread(session, leader=leader, comment=comment)
@@ -50,7 +46,7 @@ async def send_reply(turn: Turn, event: ActionEvent) -> list[Effect]:
         view = await talk.reply(
             turn.session,
             leader=turn.person,
-            comment_id=_id(event.value),
+            comment_id=button_id(event.value),
             answers=event.answers,
             sealer=sealer_for(turn.secret),
             now=turn.now(),
@@ -65,7 +61,7 @@ async def answer(turn: Turn, event: ActionEvent) -> list[Effect]:
         view = await talk.answer(
             turn.session,
             person=turn.person,
-            thread_id=_id(event.value),
+            thread_id=button_id(event.value),
             answers=event.answers,
             sealer=sealer_for(turn.secret),
             now=turn.now(),
@@ -80,7 +76,7 @@ async def close(turn: Turn, event: ActionEvent) -> list[Effect]:
         await talk.close(
             turn.session,
             person=turn.person,
-            thread_id=_id(event.value),
+            thread_id=button_id(event.value),
             sealer=sealer_for(turn.secret),
             now=turn.now(),
         )
@@ -97,7 +93,7 @@ async def open_thread(turn: Turn, event: ActionEvent) -> list[Effect]:
         view, side = await talk.thread_for(
             turn.session,
             person=turn.person,
-            thread_id=_id(event.value),
+            thread_id=button_id(event.value),
             sealer=sealer_for(turn.secret),
         )
     except talk.Refused as refusal:

@@ -9,7 +9,7 @@ import logging
 from bot.chat.commands import Command
 from bot.chat.compose import local_text
 from bot.chat.events import ActionEvent, Effect, Replace, Reply
-from bot.chat.handlers.turn import Turn, notice
+from bot.chat.handlers.turn import Turn, button_id, notice
 from bot.chat.templates import notice as notice_template
 from bot.chat.templates.listen_form import DEPARTMENTS, QUESTION_FIELDS, UNTIL
 from bot.chat.tours import form_message, summary_message
@@ -157,9 +157,7 @@ async def answer(turn: Turn, event: ActionEvent) -> list[Effect]:
             _("You have opted out"),
             _("Nothing was recorded. Type `/pulse optin` to take part again."),
         )
-    value = event.value
-    tour_id = int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
-    tour = await tour_for(session, tenant_id=person.tenant_id, tour_id=tour_id)
+    tour = await tour_for(session, tenant_id=person.tenant_id, tour_id=button_id(event.value))
     if tour is None:
         return notice(
             _("That listening tour doesn't exist"),

@@ -39,3 +39,9 @@ def notice(title: str, text: str, *actions: Action) -> list[Effect]:
             )
         )
     ]
+
+
+def button_id(value: str) -> int:
+    """A row id from a button's value; anything else (digits of other scripts, a 5,000-digit
+    number) is an id that exists nowhere (0)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0

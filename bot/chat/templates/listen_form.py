@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.i18n import _
+from bot.listening.tours import QUESTION_MAX
 from bot.messages import (
     Action,
     ActionId,
@@ -65,7 +66,7 @@ def render(data: ListenFormData) -> Message:
                 optional=True,
                 initial=initial,
                 multiline=False,
-                max_length=300,
+                max_length=QUESTION_MAX,
                 hint=None if initial else _("Optional: leave empty to ask only the ones above."),
             )
         )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.i18n import _
+from bot.listening.tours import ANSWER_MAX
 from bot.messages import Action, ActionId, Input, InputKind, Message, MessageKind, Section, Style
-
-ANSWER_MAX = 2000
 
 
 @dataclass(frozen=True)
