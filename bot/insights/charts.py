@@ -14,7 +14,6 @@ from bot.insights.digest_data import DigestData, HeatMap
 from bot.insights.heatmap import ENGAGEMENT, ENPS, RESPONSE_RATE, column_label
 from bot.messages import Image
 
-ORG = "organisation"  # the digest's name for the whole organisation (`bot.insights.digest`)
 WITHHELD_FILL = "#d9d9d9"
 WITHHELD_HATCH = "///"
 # Each column's colour runs over its figure's own scale, not the values shown: a department
@@ -182,7 +181,7 @@ def heat_map_chart(heat_map: HeatMap, k: int) -> Image:
 
 def heat_map_alt(heat_map: HeatMap, k: int) -> str:
     """The heat map in words, for screen readers and for a chart left out of a message."""
-    departments = [row for row in heat_map.rows if row.name != ORG]
+    departments = heat_map.rows[1:]  # the first row is the organisation's
     withheld = sum(value is None for row in departments for value in row.values)
     figures = ", ".join(column_label(c) for c in heat_map.columns)
     text = ngettext(
@@ -244,14 +243,14 @@ def _draw_heat_map(ax, heat_map: HeatMap, k: int) -> None:  # type: ignore[no-un
                 va="center",
                 fontsize=8,
                 color="white" if _dark(cells[i][j]) else "black",
-                fontweight="bold" if row.name == ORG else "normal",
+                fontweight="bold" if i == 0 else "normal",
             )
     ax.imshow(cells, aspect="auto")
     ax.set_xticks(range(len(columns)), [_header(c) for c in columns], fontsize=8)
     ax.xaxis.tick_top()
     ax.set_yticks(
         range(len(rows)),
-        [_(ORG_ROW) if row.name == ORG else _wrap(row.name) for row in rows],
+        [_(ORG_ROW) if i == 0 else _wrap(row.name) for i, row in enumerate(rows)],
         fontsize=8,
     )
     ax.tick_params(length=0)
